@@ -1,0 +1,89 @@
+// swift-tools-version:6.1
+// swift-sessions: HTTP session management for server-side Swift.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "swift-sessions",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Sessions", targets: ["Sessions"]),
+        .library(name: "SessionsTesting", targets: ["SessionsTesting"]),
+        .library(name: "SessionsHummingbird", targets: ["SessionsHummingbird"]),
+        .executable(name: "sessions-demo", targets: ["sessions-demo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        .target(
+            name: "Sessions",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SessionsTesting",
+            dependencies: ["Sessions"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SessionsHummingbird",
+            dependencies: [
+                "Sessions",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SessionsDemo",
+            dependencies: [
+                "Sessions",
+                "SessionsHummingbird",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "sessions-demo",
+            dependencies: ["SessionsDemo"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SessionsTests",
+            dependencies: ["Sessions", "SessionsTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SessionsHummingbirdTests",
+            dependencies: [
+                "Sessions",
+                "SessionsTesting",
+                "SessionsHummingbird",
+                "SessionsDemo",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

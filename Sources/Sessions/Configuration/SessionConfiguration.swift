@@ -1,0 +1,134 @@
+/// How sessions behave: the cookie, how its content is protected, how long sessions live.
+///
+/// ```swift
+/// var configuration = SessionConfiguration()
+/// configuration.lifecycle = .persistent(ttl: .seconds(7 * 86_400))
+/// configuration.ttlExtension = .onEveryRequest
+/// configuration.absoluteTimeout = .seconds(30 * 86_400)
+/// ```
+public struct SessionConfiguration: Sendable, Hashable {
+    /// The cookie's name and attributes.
+    public var cookie: SessionCookieConfiguration
+    /// Whether the cookie's content is encrypted (the default) or only signed.
+    public var security: CookieSecurity
+    /// Browser-session or persistent cookies, and the state's time to live.
+    public var lifecycle: SessionLifecycle
+    /// When a session's time to live restarts.
+    public var ttlExtension: TTLExtensionPolicy
+    /// A cap on a session's total life from its creation, however active it stays; `nil` for none.
+    public var absoluteTimeout: Duration?
+
+    /// Creates a configuration; every argument has a production default.
+    public init(
+        cookie: SessionCookieConfiguration = .init(),
+        security: CookieSecurity = .private,
+        lifecycle: SessionLifecycle = .browserSession(),
+        ttlExtension: TTLExtensionPolicy = .onStateChanges,
+        absoluteTimeout: Duration? = nil
+    ) {
+        self.cookie = cookie
+        self.security = security
+        self.lifecycle = lifecycle
+        self.ttlExtension = ttlExtension
+        self.absoluteTimeout = absoluteTimeout
+    }
+
+    /// Browsers cap a cookie's `Max-Age` at 400 days (RFC 6265bis); longer values are clamped to it.
+    public static let maximumCookieAge: Duration = .seconds(400 * 86_400)
+
+    /// Checks the configuration for combinations browsers reject or that weaken security.
+    /// - Throws: ``SessionConfigurationError`` naming the problem.
+    public func validate() throws(SessionConfigurationError) {
+        let name = cookie.name
+        guard !name.isEmpty, name.utf8.allSatisfy(Self.isTokenCharacter) else {
+            throw .invalid("cookie name '\(name)' must be a non-empty token (no spaces, separators or control characters)")
+        }
+        guard cookie.path.hasPrefix("/"), cookie.path.utf8.allSatisfy(Self.isAttributeCharacter) else {
+            throw .invalid("cookie path '\(cookie.path)' must start with '/' and hold no ';' or control characters")
+        }
+        if let domain = cookie.domain {
+            guard !domain.isEmpty, domain.utf8.allSatisfy(Self.isAttributeCharacter), !domain.contains(" ") else {
+                throw .invalid("cookie domain '\(domain)' must be non-empty and hold no ';', spaces or control characters")
+            }
+        }
+        if name.hasPrefix("__Host-") {
+            guard cookie.secure, cookie.path == "/", cookie.domain == nil else {
+                throw .invalid("a '__Host-' cookie needs Secure, Path=/ and no Domain")
+            }
+        }
+        if name.hasPrefix("__Secure-"), !cookie.secure {
+            throw .invalid("a '__Secure-' cookie needs Secure")
+        }
+        if cookie.sameSite == .none, !cookie.secure {
+            throw .invalid("SameSite=None needs Secure")
+        }
+        if cookie.partitioned, !cookie.secure {
+            throw .invalid("a Partitioned cookie needs Secure")
+        }
+        guard lifecycle.ttl > .zero else {
+            throw .invalid("the session TTL must be positive")
+        }
+        if let absoluteTimeout, absoluteTimeout <= .zero {
+            throw .invalid("the absolute timeout must be positive")
+        }
+    }
+
+    /// RFC 9110 `tchar`.
+    private static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+
+    private static func isAttributeCharacter(_ byte: UInt8) -> Bool {
+        byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: ";")
+    }
+}
+
+/// How the cookie's content is protected.
+public enum CookieSecurity: String, Sendable, Hashable, CaseIterable {
+    /// AES-256-GCM: the content is secret and tamper-proof; the cookie's name is bound as associated data.
+    case `private`
+    /// HMAC-SHA256: the content is readable by the client but tamper-proof.
+    case signed
+}
+
+/// Whether the cookie outlives the browser, and how long the session's state lives.
+public struct SessionLifecycle: Sendable, Hashable {
+    /// `true` for persistent cookies (`Max-Age`/`Expires` set to the TTL).
+    public let isPersistent: Bool
+    /// The state's time to live in the store (and the cookie's `Max-Age` when persistent).
+    public let ttl: Duration
+
+    /// A cookie that dies with the browser; the state lives `stateTTL` in the store (default one day).
+    public static func browserSession(stateTTL: Duration = .seconds(86_400)) -> SessionLifecycle {
+        .init(isPersistent: false, ttl: stateTTL)
+    }
+
+    /// A cookie and state that both live `ttl` (default one day).
+    public static func persistent(ttl: Duration = .seconds(86_400)) -> SessionLifecycle {
+        .init(isPersistent: true, ttl: ttl)
+    }
+}
+
+/// When a session's time to live restarts.
+public enum TTLExtensionPolicy: String, Sendable, Hashable, CaseIterable {
+    /// Only when a request changes the session (the default; one store write per change).
+    case onStateChanges
+    /// On every request that touches the session (sliding expiry; one TTL write per request).
+    case onEveryRequest
+}
+
+/// A configuration or secret the library refuses, found at startup.
+public struct SessionConfigurationError: Error, Hashable, CustomStringConvertible {
+    /// What is wrong.
+    public let message: String
+
+    /// A configuration problem described by `message`.
+    public static func invalid(_ message: String) -> SessionConfigurationError { .init(message: message) }
+
+    public var description: String { message }
+}

@@ -1,0 +1,130 @@
+import Logging
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// All session semantics, once, for every framework and every store.
+///
+/// An adapter calls ``begin(cookieHeader:logger:)`` with the request's `Cookie` header, hands the
+/// ``Session`` to the handler, then calls ``commit(_:logger:)`` and appends the headers it returns.
+/// The engine verifies cookies lazily, decides which store call ends the request (save, update,
+/// updateTTL, delete or nothing) and which cookies to send.
+///
+/// ```swift
+/// let engine = try SessionEngine(
+///     store: MemorySessionStore(),
+///     secrets: SessionSecrets(current: try SessionSecret(derivingFrom: secretBytes)),
+///     configuration: SessionConfiguration()
+/// )
+/// let session = engine.begin(cookieHeader: request.headers[.cookie], logger: logger)
+/// // ... handler runs ...
+/// let headers = try await engine.commit(session, logger: logger)
+/// ```
+public struct SessionEngine<Store: SessionStore>: Sendable {
+    /// Browsers ignore cookies whose name and value together exceed this many bytes.
+    public static var maximumCookieSize: Int { 4096 }
+
+    /// The store sessions live in.
+    public let store: Store
+    /// The validated configuration.
+    public let configuration: SessionConfiguration
+    let codec: SessionCookieCodec
+    let clock: any SessionClock
+    let setCookie: SetCookie
+
+    /// Validates `configuration` and builds the engine.
+    /// - Throws: ``SessionConfigurationError`` for a configuration browsers would reject.
+    public init(
+        store: Store,
+        secrets: SessionSecrets,
+        configuration: SessionConfiguration = .init(),
+        clock: any SessionClock = SystemSessionClock()
+    ) throws(SessionConfigurationError) {
+        try configuration.validate()
+        self.store = store
+        self.configuration = configuration
+        self.codec = SessionCookieCodec(security: configuration.security, secrets: secrets, cookieName: configuration.cookie.name)
+        self.clock = clock
+        self.setCookie = SetCookie(configuration: configuration.cookie)
+    }
+
+    /// Starts a request's session. Costs nothing: the cookie is read on the session's first use.
+    public func begin(cookieHeader: String?, logger: Logger) -> Session {
+        Session(resolver: self, cookieHeader: cookieHeader, logger: logger)
+    }
+
+    /// Ends a request's session: makes the store call its changes need and returns the headers to add.
+    ///
+    /// - Throws: ``SessionError`` with kind ``SessionError/Kind/commitFailed`` when the store fails;
+    ///   the cause is logged at error level. Answer with an empty HTTP 500.
+    public func commit(_ session: Session, logger: Logger) async throws(SessionError) -> SessionResponseHeaders {
+        guard let contents = session.contentsForCommit() else { return SessionResponseHeaders() }
+        var commit = SessionCommit(engine: self, contents: contents, now: clock.now, logger: logger)
+        do {
+            try await commit.run()
+        } catch {
+            logger.error("session commit failed", metadata: ["error": "\(error)"])
+            throw SessionError(.commitFailed, underlying: error)
+        }
+        return commit.headers
+    }
+
+    /// The TTL for `state` at `now`: the lifecycle's, cut short by the absolute timeout when one is set.
+    func ttl(for state: SessionState, now: Date) -> Duration {
+        let base = configuration.lifecycle.ttl
+        guard let absoluteTimeout = configuration.absoluteTimeout else { return base }
+        let remaining = absoluteTimeout - Duration.seconds(now.timeIntervalSince(state.createdAt))
+        return min(base, max(remaining, .milliseconds(1)))
+    }
+
+    func hasOutlivedAbsoluteTimeout(_ state: SessionState, now: Date) -> Bool {
+        guard let absoluteTimeout = configuration.absoluteTimeout else { return false }
+        return Duration.seconds(now.timeIntervalSince(state.createdAt)) >= absoluteTimeout
+    }
+}
+
+extension SessionEngine: SessionResolving {
+    func resolve(cookieHeader: String?, logger: Logger) async throws(SessionError) -> SessionResolution {
+        let now = clock.now
+        let values = cookieHeader.map { CookieHeader.values(named: configuration.cookie.name, in: $0) } ?? []
+        var resolution = SessionResolution(key: nil, state: SessionState(createdAt: now), cookie: values.isEmpty ? .absent : .invalid)
+        for value in values {
+            guard let opened = codec.open(value) else {
+                logger.warning("session cookie failed verification: tampered, or sealed with an unknown secret")
+                continue
+            }
+            guard let key = try? SessionKey(validating: opened.payload) else {
+                logger.warning("session cookie verified but holds no valid session key")
+                continue
+            }
+            let loaded: SessionState?
+            do {
+                loaded = try await store.load(key)
+            } catch where error.kind == .deserialization {
+                logger.warning("session state unreadable; starting afresh", metadata: ["session": "\(key.fingerprint)", "error": "\(error)"])
+                resolution.staleKey = key
+                continue
+            } catch {
+                logger.error("session load failed", metadata: ["session": "\(key.fingerprint)", "error": "\(error)"])
+                throw SessionError(.loadFailed, underlying: error)
+            }
+            guard let state = loaded else {
+                logger.debug("session cookie names no live session", metadata: ["session": "\(key.fingerprint)"])
+                continue
+            }
+            if hasOutlivedAbsoluteTimeout(state, now: now) {
+                logger.debug("session reached its absolute timeout", metadata: ["session": "\(key.fingerprint)"])
+                resolution.staleKey = key
+                continue
+            }
+            resolution.key = key
+            resolution.state = state
+            resolution.cookie = .valid(rotated: opened.usedPreviousSecret)
+            return resolution
+        }
+        return resolution
+    }
+}

@@ -1,0 +1,26 @@
+import Logging
+
+/// What the first touch of a session found out about the request's cookie.
+struct SessionResolution: Sendable {
+    enum Cookie: Sendable, Hashable {
+        /// The request carried no session cookie.
+        case absent
+        /// A cookie opened and its key names a live session; `rotated` when a previous secret opened it.
+        case valid(rotated: Bool)
+        /// A cookie was sent but was tampered, sealed with an unknown secret, or names no live session.
+        case invalid
+    }
+
+    /// The verified key of a live session, or `nil` for a fresh session.
+    var key: SessionKey?
+    /// The loaded state, or an empty one for a fresh session.
+    var state: SessionState
+    var cookie: Cookie
+    /// A key that named a session past its absolute timeout or with unreadable state: delete it at commit.
+    var staleKey: SessionKey? = nil
+}
+
+/// The engine side of a ``Session``'s lazy load, without the store's type.
+protocol SessionResolving: Sendable {
+    func resolve(cookieHeader: String?, logger: Logger) async throws(SessionError) -> SessionResolution
+}

@@ -1,0 +1,42 @@
+/// A failure of a session operation, thrown to handlers and adapters.
+///
+/// Adapters answer any `SessionError` that escapes a handler with an empty HTTP 500: the cause goes to
+/// the log (`description`), never to the client.
+public struct SessionError: Error, CustomStringConvertible {
+    /// What went wrong, in general terms.
+    public struct Kind: Sendable, Hashable, CustomStringConvertible {
+        private let name: String
+        /// The store failed while loading the session.
+        public static var loadFailed: Kind { .init(name: "load failed") }
+        /// The store failed while saving, updating or deleting the session at the end of the request.
+        public static var commitFailed: Kind { .init(name: "commit failed") }
+        /// A value could not be encoded as JSON.
+        public static var valueEncoding: Kind { .init(name: "value encoding") }
+        /// A stored value could not be decoded as the requested type.
+        public static var valueDecoding: Kind { .init(name: "value decoding") }
+        /// The session was used on a request that no session middleware handled.
+        public static var notAttached: Kind { .init(name: "not attached") }
+        public var description: String { name }
+    }
+
+    /// What went wrong.
+    public let kind: Kind
+    /// The session key involved, if any (its description is a fingerprint, never the key).
+    public let entry: String?
+    /// The error beneath, for logs.
+    public let underlying: (any Error)?
+
+    init(_ kind: Kind, entry: String? = nil, underlying: (any Error)? = nil) {
+        self.kind = kind
+        self.entry = entry
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        var text = "session \(kind)"
+        if let entry { text += " for value '\(entry)'" }
+        if kind == .notAttached { text += ": no session middleware handled this request" }
+        if let underlying { text += ": \(underlying)" }
+        return text
+    }
+}

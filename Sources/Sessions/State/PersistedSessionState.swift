@@ -1,0 +1,81 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The versioned byte format stores persist a ``SessionState`` in:
+/// `{"v":1,"created":<unix ms>,"state":{...}}`, plus `"expires":<unix ms>` where the store embeds it.
+///
+/// ```swift
+/// let bytes = try PersistedSessionState.encode(state)
+/// let (restored, _) = try PersistedSessionState.decode(bytes)
+/// ```
+public enum PersistedSessionState {
+    /// The format version this library writes.
+    public static let currentVersion = 1
+
+    private struct Envelope: Codable {
+        var v: Int
+        var created: Int64
+        var expires: Int64?
+        var state: [String: JSONValue]
+    }
+
+    /// Encodes `state` (and an optional embedded expiry) as version-1 JSON bytes.
+    public static func encode(_ state: SessionState, expiresAt: Date? = nil) throws -> [UInt8] {
+        let envelope = Envelope(
+            v: currentVersion,
+            created: milliseconds(state.createdAt),
+            expires: expiresAt.map(milliseconds),
+            state: state.entries
+        )
+        return Array(try JSONEncoder().encode(envelope))
+    }
+
+    /// Decodes bytes written by ``encode(_:expiresAt:)``.
+    /// - Throws: ``PersistedSessionStateError`` for malformed bytes or an unknown version.
+    public static func decode(_ bytes: some Collection<UInt8>) throws(PersistedSessionStateError) -> (state: SessionState, expiresAt: Date?) {
+        let envelope: Envelope
+        do {
+            envelope = try JSONDecoder().decode(Envelope.self, from: Data(bytes))
+        } catch {
+            throw .malformed
+        }
+        guard envelope.v == currentVersion else { throw .unsupportedVersion(envelope.v) }
+        return (
+            SessionState(envelope.state, createdAt: date(milliseconds: envelope.created)),
+            envelope.expires.map(date(milliseconds:))
+        )
+    }
+
+    static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    static func date(milliseconds: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+}
+
+/// Why persisted session bytes could not be read.
+public struct PersistedSessionStateError: Error, Hashable, CustomStringConvertible {
+    private enum Reason: Hashable {
+        case malformed
+        case unsupportedVersion(Int)
+    }
+
+    private let reason: Reason
+
+    /// The bytes are not a persisted session state.
+    public static var malformed: Self { .init(reason: .malformed) }
+    /// The bytes were written in a format version this library does not read.
+    public static func unsupportedVersion(_ version: Int) -> Self { .init(reason: .unsupportedVersion(version)) }
+
+    public var description: String {
+        switch reason {
+        case .malformed: "persisted session state is malformed"
+        case .unsupportedVersion(let version): "persisted session state has unsupported format version \(version)"
+        }
+    }
+}

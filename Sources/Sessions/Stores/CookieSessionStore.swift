@@ -1,0 +1,85 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Sessions that live in the cookie itself: no server state at all.
+///
+/// The key *is* the state (base64url of the persisted format), and the engine signs or encrypts it like
+/// any key. Beyond actix-session, an expiry is embedded and enforced here, so a copied cookie dies with
+/// its TTL even if the browser keeps it. A state too large for a cookie fails to save with an error
+/// naming the 4096-byte limit. Deleting is a no-op: a purged cookie is removed, but a copy taken
+/// earlier stays valid until its embedded expiry: prefer a server-side store when logout must be final.
+///
+/// ```swift
+/// let engine = try SessionEngine(store: CookieSessionStore(), secrets: secrets)
+/// ```
+public struct CookieSessionStore: SessionStore {
+    private let clock: any SessionClock
+
+    /// Creates the store; `clock` decides when embedded expiries have passed.
+    public init(clock: any SessionClock = SystemSessionClock()) {
+        self.clock = clock
+    }
+
+    public func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
+        try liveState(key, now: clock.now)
+    }
+
+    public func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {
+        do {
+            return try key(for: state, expiresAt: clock.now + ttl)
+        } catch {
+            throw .serialization(error)
+        }
+    }
+
+    public func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        let now = clock.now
+        do {
+            guard try liveState(key, now: now) != nil else { return .gone }
+            return .updated(try self.key(for: state, expiresAt: now + ttl))
+        } catch {
+            throw .serialization(error)
+        }
+    }
+
+    public func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult {
+        let now = clock.now
+        do {
+            guard let state = try liveState(key, now: now) else { return .gone }
+            return .updated(try self.key(for: state, expiresAt: now + ttl))
+        } catch {
+            throw .serialization(error)
+        }
+    }
+
+    public func delete(_ key: SessionKey) async throws(DeleteError) {}
+
+    private func liveState(_ key: SessionKey, now: Date) throws(LoadError) -> SessionState? {
+        guard let bytes = Base64URL.decode(key.rawValue.utf8) else {
+            throw .deserialization(PersistedSessionStateError.malformed)
+        }
+        let decoded: (state: SessionState, expiresAt: Date?)
+        do {
+            decoded = try PersistedSessionState.decode(bytes)
+        } catch {
+            throw .deserialization(error)
+        }
+        guard let expiresAt = decoded.expiresAt, expiresAt > now else { return nil }
+        return decoded.state
+    }
+
+    private func key(for state: SessionState, expiresAt: Date) throws -> SessionKey {
+        let text = Base64URL.encode(try PersistedSessionState.encode(state, expiresAt: expiresAt))
+        guard text.utf8.count <= SessionKey.maximumLength else {
+            throw SessionStoreMessage(
+                "session state is too large for a cookie: \(text.utf8.count) bytes encoded, over the \(SessionKey.maximumLength)-byte key limit (cookies are capped at 4096 bytes)"
+            )
+        }
+        return SessionKey(trusted: text)
+    }
+}

@@ -1,0 +1,177 @@
+import ServiceLifecycle
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Sessions in this process's memory: for development, tests and single-process apps.
+///
+/// TTLs are enforced on every read; expired entries are also swept in the background when the store
+/// runs as a `Service`. Updates merge field by field, so concurrent requests that change different keys
+/// of one session both persist. An optional capacity bounds memory: when full, a save first sweeps
+/// expired entries and, if still full, fails rather than evict a live session.
+///
+/// ```swift
+/// let store = MemorySessionStore(configuration: .init(capacity: 100_000))
+/// let app = Application(router: router, services: [store])   // runs the sweeper
+/// ```
+public final class MemorySessionStore: SessionStore, Service {
+    /// How the store sweeps and how many sessions it holds.
+    public struct Configuration: Sendable {
+        /// The most sessions held at once; `nil` for no bound.
+        public var capacity: Int?
+        /// How often ``run()`` sweeps expired sessions.
+        public var sweepInterval: Duration
+
+        /// Creates a configuration.
+        public init(capacity: Int? = nil, sweepInterval: Duration = .seconds(60)) {
+            self.capacity = capacity
+            self.sweepInterval = sweepInterval
+        }
+    }
+
+    private struct Entry {
+        var state: SessionState
+        var expiresAt: Date
+    }
+
+    private struct Storage {
+        var entries: [SessionKey: Entry] = [:]
+        var lastSweep: Date = .distantPast
+    }
+
+    /// A save tries at most this many generated keys before it gives up on collisions.
+    static let maximumKeyAttempts = 8
+
+    private let storage = Mutex(Storage())
+    private let configuration: Configuration
+    private let clock: any SessionClock
+    private let generateKey: @Sendable () -> SessionKey
+
+    /// Creates an empty store.
+    /// - Parameters:
+    ///   - configuration: capacity and sweep interval.
+    ///   - clock: where TTLs read the time.
+    ///   - generateKey: the key generator; keep the default outside tests.
+    public init(
+        configuration: Configuration = .init(),
+        clock: any SessionClock = SystemSessionClock(),
+        generateKey: @escaping @Sendable () -> SessionKey = { SessionKey.generate() }
+    ) {
+        self.configuration = configuration
+        self.clock = clock
+        self.generateKey = generateKey
+    }
+
+    /// The number of sessions held, expired ones not yet swept included.
+    public var count: Int { storage.withLock { $0.entries.count } }
+
+    public func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
+        let now = clock.now
+        return storage.withLock { storage in
+            guard let entry = storage.entries[key] else { return nil }
+            guard entry.expiresAt > now else {
+                storage.entries[key] = nil
+                return nil
+            }
+            return entry.state
+        }
+    }
+
+    public func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {
+        let now = clock.now
+        let entry = Entry(state: state, expiresAt: now + ttl)
+        for _ in 0..<Self.maximumKeyAttempts {
+            let key = generateKey()
+            let saved: Bool = try storage.withLock { storage throws(SaveError) in
+                if let existing = storage.entries[key], existing.expiresAt > now { return false }
+                try makeRoom(in: &storage, now: now)
+                storage.entries[key] = entry
+                return true
+            }
+            if saved { return key }
+        }
+        throw .other(SessionStoreMessage("no unused session key after \(Self.maximumKeyAttempts) attempts"))
+    }
+
+    public func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        let now = clock.now
+        return storage.withLock { storage in
+            guard let entry = storage.entries[key], entry.expiresAt > now else {
+                storage.entries[key] = nil
+                return .gone
+            }
+            storage.entries[key] = Entry(state: state.merged(into: entry.state, changes: changes), expiresAt: now + ttl)
+            return .updated(key)
+        }
+    }
+
+    public func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult {
+        let now = clock.now
+        return storage.withLock { storage in
+            guard let entry = storage.entries[key], entry.expiresAt > now else {
+                storage.entries[key] = nil
+                return .gone
+            }
+            storage.entries[key]!.expiresAt = now + ttl
+            return .updated(key)
+        }
+    }
+
+    public func delete(_ key: SessionKey) async throws(DeleteError) {
+        _ = storage.withLock { $0.entries.removeValue(forKey: key) }
+    }
+
+    /// Removes every expired session now and returns how many went.
+    @discardableResult
+    public func sweep() -> Int {
+        let now = clock.now
+        return storage.withLock { storage in Self.sweep(&storage, now: now) }
+    }
+
+    /// Sweeps expired sessions every ``Configuration/sweepInterval`` until cancelled or shut down.
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown {
+                    try await Task.sleep(for: self.configuration.sweepInterval)
+                }
+            } catch {
+                return
+            }
+            sweep()
+        }
+    }
+
+    private func makeRoom(in storage: inout Storage, now: Date) throws(SaveError) {
+        guard let capacity = configuration.capacity, storage.entries.count >= capacity else { return }
+        // A full sweep is O(n): at most once a second, so a flood of new sessions cannot turn every
+        // save into a scan.
+        if now.timeIntervalSince(storage.lastSweep) >= 1 {
+            Self.sweep(&storage, now: now)
+        }
+        guard storage.entries.count < capacity else {
+            throw .other(SessionStoreMessage("memory session store is full (capacity \(capacity))"))
+        }
+    }
+
+    @discardableResult
+    private static func sweep(_ storage: inout Storage, now: Date) -> Int {
+        let before = storage.entries.count
+        storage.entries = storage.entries.filter { $0.value.expiresAt > now }
+        storage.lastSweep = now
+        return before - storage.entries.count
+    }
+}
+
+extension Date {
+    static func + (date: Date, duration: Duration) -> Date {
+        let (seconds, attoseconds) = duration.components
+        return date.addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
+    }
+}

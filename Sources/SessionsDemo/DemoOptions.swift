@@ -1,0 +1,108 @@
+public import ArgumentParser
+import Sessions
+
+/// The demo server's flags: a public contract, driven by black-box tests. Keep names and meanings.
+public struct DemoOptions: ParsableArguments, Sendable {
+    public enum StoreKind: String, ExpressibleByArgument, CaseIterable, Sendable {
+        case memory, cookie
+    }
+
+    public enum SameSite: String, ExpressibleByArgument, CaseIterable, Sendable {
+        case lax, strict, none
+
+        var cookieSameSite: CookieSameSite {
+            switch self {
+            case .lax: .lax
+            case .strict: .strict
+            case .none: .none
+            }
+        }
+    }
+
+    public enum ContentSecurity: String, ExpressibleByArgument, CaseIterable, Sendable {
+        case `private`, signed
+    }
+
+    public enum Lifecycle: String, ExpressibleByArgument, CaseIterable, Sendable {
+        case browser, persistent
+    }
+
+    public enum TTLExtension: String, ExpressibleByArgument, CaseIterable, Sendable {
+        case onStateChanges = "on-state-changes"
+        case onEveryRequest = "on-every-request"
+    }
+
+    @Option(help: "Address to listen on.")
+    public var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    public var port = 8080
+
+    @Option(help: "Where sessions live.")
+    public var store: StoreKind = .memory
+
+    @Option(help: "The session cookie's name.")
+    public var cookieName = "id"
+
+    @Option(help: "The session cookie's Path.")
+    public var cookiePath = "/"
+
+    @Option(help: "The session cookie's Domain (none by default).")
+    public var cookieDomain: String?
+
+    @Flag(help: "Drop the cookie's Secure attribute, for plain-http development.")
+    public var insecureCookie = false
+
+    @Option(help: "The session cookie's SameSite attribute.")
+    public var sameSite: SameSite = .lax
+
+    @Option(help: "Encrypt (private) or only sign the cookie's content.")
+    public var contentSecurity: ContentSecurity = .private
+
+    @Option(help: "Browser-session cookies, or persistent ones with Max-Age = --ttl.")
+    public var lifecycle: Lifecycle = .browser
+
+    @Option(help: "The session state's time to live, in seconds (and the persistent cookie's Max-Age).")
+    public var ttl = 86_400
+
+    @Option(help: "When the TTL restarts.")
+    public var ttlExtension: TTLExtension = .onStateChanges
+
+    @Option(help: "Cap on a session's total life, in seconds, however active it stays.")
+    public var absoluteTimeout: Int?
+
+    @Option(help: "The cookie secret in hex: 64 bytes used as is, or 32+ bytes stretched with HKDF. Also read from SESSIONS_SECRET.")
+    public var secret: String?
+
+    @Option(help: "A previous secret in hex, still accepted for reading; repeatable.")
+    public var previousSecret: [String] = []
+
+    @Option(help: "Where the demo keeps the secret it generates when none is given.")
+    public var secretFile = ".sessions-demo-secret"
+
+    public init() {}
+
+    /// The session configuration these flags describe, validated.
+    public func sessionConfiguration() throws -> SessionConfiguration {
+        guard ttl > 0 else { throw ValidationError("--ttl must be a positive number of seconds") }
+        if let absoluteTimeout, absoluteTimeout <= 0 {
+            throw ValidationError("--absolute-timeout must be a positive number of seconds")
+        }
+        let cookie = SessionCookieConfiguration(
+            name: cookieName,
+            path: cookiePath,
+            domain: cookieDomain,
+            secure: !insecureCookie,
+            sameSite: sameSite.cookieSameSite
+        )
+        let configuration = SessionConfiguration(
+            cookie: cookie,
+            security: contentSecurity == .private ? .private : .signed,
+            lifecycle: lifecycle == .persistent ? .persistent(ttl: .seconds(ttl)) : .browserSession(stateTTL: .seconds(ttl)),
+            ttlExtension: ttlExtension == .onEveryRequest ? .onEveryRequest : .onStateChanges,
+            absoluteTimeout: absoluteTimeout.map { .seconds($0) }
+        )
+        try configuration.validate()
+        return configuration
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Sessions
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `sessions-demo`: parses the flags, builds the store and the engine, and serves until SIGINT/SIGTERM.
+public enum DemoServer {
+    /// Runs the demo with the process's arguments; returns the exit status.
+    public static func main(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
+        let options: DemoOptions
+        do {
+            options = try DemoOptions.parse(arguments)
+        } catch {
+            if DemoOptions.exitCode(for: error) == .success { DemoOptions.exit(withError: error) }
+            return fail(DemoOptions.message(for: error))
+        }
+        do {
+            try await serve(options)
+            return 0
+        } catch {
+            return fail("\(error)")
+        }
+    }
+
+    private static func serve(_ options: DemoOptions) async throws {
+        let configuration = try options.sessionConfiguration()
+        let (secrets, note) = try DemoSecrets.resolve(options: options, environment: ProcessInfo.processInfo.environment)
+        if let note { printError("sessions-demo: \(note)") }
+        switch options.store {
+        case .memory:
+            let store = MemorySessionStore()
+            try await serve(options, engine: try SessionEngine(store: store, secrets: secrets, configuration: configuration), services: [store])
+        case .cookie:
+            let store = CookieSessionStore()
+            try await serve(options, engine: try SessionEngine(store: store, secrets: secrets, configuration: configuration), services: [])
+        }
+    }
+
+    private static func serve<Store: SessionStore>(_ options: DemoOptions, engine: SessionEngine<Store>, services: [any Service]) async throws {
+        var logger = Logger(label: "sessions-demo")
+        logger.logLevel = .info
+        var app = Application(
+            router: HummingbirdDemo.router(engine: engine),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "sessions-demo"),
+            logger: logger
+        )
+        app.addServices(services)
+        try await app.runService()
+    }
+
+    private static func fail(_ message: String) -> Int32 {
+        printError("sessions-demo: error: \(message)")
+        return 1
+    }
+
+    private static func printError(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,64 @@
+public import Hummingbird
+public import Sessions
+public import SessionsHummingbird
+import HTTPTypes
+import NIOCore
+
+/// The demo's routes served through Hummingbird and ``SessionMiddleware``.
+public enum HummingbirdDemo {
+    /// A router with the session middleware and every demo route.
+    ///
+    /// ```swift
+    /// let app = Application(router: HummingbirdDemo.router(engine: engine))
+    /// ```
+    public static func router<Store: SessionStore>(engine: SessionEngine<Store>) -> Router<BasicSessionRequestContext> {
+        let router = Router(context: BasicSessionRequestContext.self)
+        // /plain sits before the middleware's group only in effect: the middleware is lazy, so a route
+        // that never touches the session costs nothing either way.
+        router.addMiddleware { SessionMiddleware(engine: engine) }
+        router.get("/") { request, context in
+            let acceptsHTML = request.headers[.accept]?.contains("text/html") ?? false
+            return try await DemoRoutes.index(context.session, acceptsHTML: acceptsHTML).response
+        }
+        router.post("/do_something") { _, context in try await DemoRoutes.doSomething(context.session).response }
+        router.post("/login") { request, context in
+            try await DemoRoutes.login(context.session, body: try await request.collectBody()).response
+        }
+        router.post("/logout") { _, context in try await DemoRoutes.logout(context.session).response }
+        router.get("/protected/count") { _, context in try await DemoRoutes.protectedCount(context.session).response }
+        router.get("/session") { _, context in try await DemoRoutes.entries(context.session).response }
+        router.put("/session/:key") { request, context in
+            try await DemoRoutes.putEntry(
+                context.session,
+                key: try context.parameters.require("key"),
+                body: try await request.collectBody(),
+                delayMilliseconds: request.uri.queryParameters.get("delay_ms")
+            ).response
+        }
+        router.delete("/session/:key") { _, context in
+            try await DemoRoutes.deleteEntry(context.session, key: try context.parameters.require("key")).response
+        }
+        router.get("/plain") { _, _ in DemoRoutes.plain().response }
+        router.get("/counter") { _, context in try await DemoRoutes.counter(context.session).response }
+        router.get("/read") { _, context in try await DemoRoutes.read(context.session).response }
+        return router
+    }
+}
+
+extension Request {
+    fileprivate func collectBody() async throws -> [UInt8] {
+        var request = self
+        let buffer = try await request.collectBody(upTo: DemoRoutes.maximumBodyBytes)
+        return Array(buffer.readableBytesView)
+    }
+}
+
+extension DemoReply {
+    fileprivate var response: Response {
+        Response(
+            status: HTTPResponse.Status(code: status),
+            headers: [.contentType: contentType.rawValue],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body))
+        )
+    }
+}

@@ -1,0 +1,73 @@
+public import Hummingbird
+public import Sessions
+import HTTPTypes
+import Logging
+
+/// Gives every request a lazily loaded ``Session`` and turns its changes into cookies.
+///
+/// All session semantics live in the core's ``SessionEngine``; this middleware only hands it the
+/// `Cookie` header, exposes the session through the context, and appends the `Set-Cookie` headers
+/// the engine returns. A store failure answers HTTP 500 with an empty body; the cause goes to the log.
+///
+/// ```swift
+/// let router = Router(context: BasicSessionRequestContext.self)
+/// router.addMiddleware {
+///     try SessionMiddleware(store: MemorySessionStore(), secrets: SessionSecrets(current: secret))
+/// }
+/// router.post("/login") { request, context in
+///     try await context.session.insert("user_id", "ada")
+///     try await context.session.renew()
+///     return "welcome"
+/// }
+/// ```
+///
+/// A handler that throws an `HTTPResponseError` (say, `HTTPError(.unauthorized)`) still commits its
+/// session with that error's response; a handler that throws anything else commits nothing.
+public struct SessionMiddleware<Context: SessionRequestContext, Store: SessionStore>: RouterMiddleware {
+    /// The engine that holds the session semantics.
+    public let engine: SessionEngine<Store>
+
+    /// Uses an engine built elsewhere (for example one shared with another adapter).
+    public init(engine: SessionEngine<Store>) {
+        self.engine = engine
+    }
+
+    /// Builds the engine from a store, its secrets and a configuration.
+    /// - Throws: ``SessionConfigurationError`` for a configuration browsers would reject.
+    public init(
+        store: Store,
+        secrets: SessionSecrets,
+        configuration: SessionConfiguration = .init()
+    ) throws(SessionConfigurationError) {
+        self.engine = try SessionEngine(store: store, secrets: secrets, configuration: configuration)
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let session = engine.begin(cookieHeader: request.headers[.cookie], logger: context.logger)
+        context.session = session
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as SessionError {
+            context.logger.error("session failure", metadata: ["error": "\(error)"])
+            return Response(status: .internalServerError)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
+        let headers: SessionResponseHeaders
+        do {
+            headers = try await engine.commit(session, logger: context.logger)
+        } catch {
+            return Response(status: .internalServerError)
+        }
+        guard !headers.isEmpty else { return response }
+        for cookie in headers.setCookies {
+            response.headers.append(HTTPField(name: .setCookie, value: cookie))
+        }
+        if let cacheControl = headers.cacheControl {
+            response.headers[.cacheControl] = cacheControl
+        }
+        return response
+    }
+}

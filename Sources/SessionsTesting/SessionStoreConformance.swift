@@ -1,0 +1,361 @@
+import Sessions
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The checks every ``SessionStore`` must pass, ours or yours.
+///
+/// Run one test per check, so a failure names the broken behaviour:
+///
+/// ```swift
+/// @Test(arguments: SessionStoreConformance.Check.allCases)
+/// func memoryStoreConforms(_ check: SessionStoreConformance.Check) async throws {
+///     let clock = ManualSessionClock()
+///     let conformance = SessionStoreConformance(
+///         capabilities: [.serverSide, .mergesConcurrentUpdates],
+///         time: .manual(clock)
+///     ) { generateKey in MemorySessionStore(clock: clock, generateKey: generateKey) }
+///     try await conformance.run(check)
+/// }
+/// ```
+///
+/// A failed check throws ``SessionStoreConformanceFailure`` describing what the store did.
+public struct SessionStoreConformance: Sendable {
+    /// What a store claims beyond the common contract.
+    public struct Capabilities: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        /// Keys are generated server-side (so collisions can be forced) and delete is final.
+        public static let serverSide = Capabilities(rawValue: 1 << 0)
+        /// Concurrent updates of different keys of one session all persist.
+        public static let mergesConcurrentUpdates = Capabilities(rawValue: 1 << 1)
+    }
+
+    /// How the checks make time pass.
+    public enum Time: Sendable {
+        /// An in-process store reading this clock: time jumps at once.
+        case manual(ManualSessionClock)
+        /// A store on a real server: TTLs are `unit` long and the checks sleep past them with wide margins.
+        case real(unit: Duration)
+    }
+
+    /// One behaviour of the contract.
+    public enum Check: String, Sendable, CaseIterable, CustomStringConvertible {
+        case saveThenLoad
+        case loadUnknownKey
+        case saveNeverReusesALiveKey
+        case collisionOnSaveRetries
+        case updateMergesChanges
+        case updateReturnsLiveKey
+        case updateAfterDeleteIsGone
+        case updateAfterExpiryIsGone
+        case updateTTLAfterDeleteIsGone
+        case ttlExpiry
+        case updateTTLRefreshes
+        case updateRefreshesTTL
+        case deleteRemoves
+        case deleteUnknownKeyIsFine
+        case largeAndUnicodeValues
+        case jsonFidelity
+        case concurrentDisjointUpdates
+
+        public var description: String { rawValue }
+    }
+
+    private let capabilities: Capabilities
+    private let time: Time
+    private let makeStore: @Sendable (_ generateKey: @escaping @Sendable () -> SessionKey) async throws -> any SessionStore
+
+    /// - Parameters:
+    ///   - capabilities: what the store claims beyond the common contract.
+    ///   - time: how the checks make time pass.
+    ///   - makeStore: builds a fresh store; server-side stores must use `generateKey` for new keys.
+    public init(
+        capabilities: Capabilities,
+        time: Time,
+        makeStore: @escaping @Sendable (_ generateKey: @escaping @Sendable () -> SessionKey) async throws -> any SessionStore
+    ) {
+        self.capabilities = capabilities
+        self.time = time
+        self.makeStore = makeStore
+    }
+
+    /// Runs `check`; checks a store does not claim pass at once.
+    /// - Throws: ``SessionStoreConformanceFailure`` when the store misbehaves, or the store's own error.
+    public func run(_ check: Check) async throws {
+        switch check {
+        case .saveThenLoad: try await saveThenLoad()
+        case .loadUnknownKey: try await loadUnknownKey()
+        case .saveNeverReusesALiveKey: try await saveNeverReusesALiveKey()
+        case .collisionOnSaveRetries: try await collisionOnSaveRetries()
+        case .updateMergesChanges: try await updateMergesChanges()
+        case .updateReturnsLiveKey: try await updateReturnsLiveKey()
+        case .updateAfterDeleteIsGone: try await updateAfterDeleteIsGone()
+        case .updateAfterExpiryIsGone: try await updateAfterExpiryIsGone()
+        case .updateTTLAfterDeleteIsGone: try await updateTTLAfterDeleteIsGone()
+        case .ttlExpiry: try await ttlExpiry()
+        case .updateTTLRefreshes: try await updateTTLRefreshes()
+        case .updateRefreshesTTL: try await updateRefreshesTTL()
+        case .deleteRemoves: try await deleteRemoves()
+        case .deleteUnknownKeyIsFine: try await deleteUnknownKeyIsFine()
+        case .largeAndUnicodeValues: try await largeAndUnicodeValues()
+        case .jsonFidelity: try await jsonFidelity()
+        case .concurrentDisjointUpdates: try await concurrentDisjointUpdates()
+        }
+    }
+
+    // MARK: Checks
+
+    private func saveThenLoad() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let state = sample(["user_id": "ada", "counter": 3])
+        let key = try await store.save(state, ttl: ttl)
+        try expect(try await store.load(key) == state, "a saved state loads back unchanged, creation time included")
+    }
+
+    private func loadUnknownKey() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        try expect(try await store.load(SessionKey.generate()) == nil, "an unknown key loads as nil")
+    }
+
+    private func saveNeverReusesALiveKey() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let first = try await store.save(sample(["n": 1]), ttl: ttl)
+        let second = try await store.save(sample(["n": 2]), ttl: ttl)
+        guard capabilities.contains(.serverSide) else { return }
+        try expect(first != second, "two saves give two keys")
+        try expect(try await store.load(first)?["n"] == 1, "the first session is untouched by the second save")
+    }
+
+    private func collisionOnSaveRetries() async throws {
+        guard capabilities.contains(.serverSide) else { return }
+        let taken = SessionKey.generate()
+        let fresh = SessionKey.generate()
+        let sequence = KeySequence([taken, taken, fresh])
+        let store = try await makeStore { sequence.next() }
+        let first = try await store.save(sample(["owner": "first"]), ttl: ttl)
+        try expect(first == taken, "the store uses the key generator it was given")
+        let second = try await store.save(sample(["owner": "second"]), ttl: ttl)
+        try expect(second == fresh, "a save whose generated key is taken retries with a new key")
+        try expect(try await store.load(taken)?["owner"] == "first", "a collision never overwrites the existing session")
+        try expect(try await store.load(fresh)?["owner"] == "second", "the retried save is stored under its new key")
+    }
+
+    private func updateMergesChanges() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let key = try await store.save(sample(["a": 1, "b": 2, "c": 3]), ttl: ttl)
+        var state = try await require(store.load(key), "saved session loads")
+        state["a"] = nil
+        state["b"] = 20
+        let changes = SessionChangeSet(setKeys: ["b"], removedKeys: ["a"])
+        let key2 = try await updatedKey(store.update(key, to: state, changes: changes, ttl: ttl), "update of a live session")
+        try expect(try await store.load(key2)?.entries == ["b": 20, "c": 3], "an update applies sets and removals")
+
+        var cleared = try await require(store.load(key2), "updated session loads")
+        cleared.entries = ["d": 4]
+        let key3 = try await updatedKey(
+            store.update(key2, to: cleared, changes: SessionChangeSet(setKeys: ["d"], cleared: true), ttl: ttl),
+            "update with a clear"
+        )
+        try expect(try await store.load(key3)?.entries == ["d": 4], "a clear drops every earlier value")
+    }
+
+    private func updateReturnsLiveKey() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let original = sample(["x": 1])
+        let key = try await store.save(original, ttl: ttl)
+        var state = original
+        state["x"] = 2
+        let newKey = try await updatedKey(store.update(key, to: state, changes: .init(setKeys: ["x"]), ttl: ttl), "update")
+        let loaded = try await require(store.load(newKey), "the key an update returns loads")
+        try expect(loaded["x"] == 2, "the update is visible under the returned key")
+        try expect(loaded.createdAt == original.createdAt, "an update keeps the creation time")
+    }
+
+    private func updateAfterDeleteIsGone() async throws {
+        guard capabilities.contains(.serverSide) else { return }
+        let store = try await makeStore { SessionKey.generate() }
+        let state = sample(["user_id": "ada"])
+        let key = try await store.save(state, ttl: ttl)
+        try await store.delete(key)
+        let result = try await store.update(key, to: state, changes: .init(setKeys: ["user_id"]), ttl: ttl)
+        try expect(result == .gone, "updating a deleted session reports it gone")
+        try expect(try await store.load(key) == nil, "updating a deleted session does not bring it back")
+    }
+
+    private func updateAfterExpiryIsGone() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let state = sample(["user_id": "ada"])
+        let key = try await store.save(state, ttl: ttl)
+        try await pass(ttl * 2)
+        let result = try await store.update(key, to: state, changes: .init(setKeys: ["user_id"]), ttl: ttl)
+        try expect(result == .gone, "updating an expired session reports it gone")
+        try expect(try await store.load(key) == nil, "updating an expired session does not bring it back")
+    }
+
+    private func updateTTLAfterDeleteIsGone() async throws {
+        guard capabilities.contains(.serverSide) else { return }
+        let store = try await makeStore { SessionKey.generate() }
+        let key = try await store.save(sample(["x": 1]), ttl: ttl)
+        try await store.delete(key)
+        try expect(try await store.updateTTL(key, ttl: ttl) == .gone, "refreshing a deleted session's TTL reports it gone")
+        try expect(try await store.load(key) == nil, "refreshing a deleted session's TTL does not bring it back")
+    }
+
+    private func ttlExpiry() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let key = try await store.save(sample(["x": 1]), ttl: ttl)
+        try await pass(ttl / 2)
+        try expect(try await store.load(key) != nil, "a session loads before its TTL")
+        try await pass(ttl)
+        try expect(try await store.load(key) == nil, "a session is gone after its TTL")
+    }
+
+    private func updateTTLRefreshes() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        var key = try await store.save(sample(["x": 1]), ttl: ttl)
+        try await pass(ttl * 0.6)
+        key = try await updatedKey(store.updateTTL(key, ttl: ttl), "updateTTL of a live session")
+        try await pass(ttl * 0.6)
+        try expect(try await store.load(key)?["x"] == 1, "updateTTL restarts the TTL and keeps the state")
+        try await pass(ttl * 0.6)
+        try expect(try await store.load(key) == nil, "a refreshed session still expires")
+    }
+
+    private func updateRefreshesTTL() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let state = sample(["x": 1])
+        var key = try await store.save(state, ttl: ttl)
+        try await pass(ttl * 0.6)
+        key = try await updatedKey(store.update(key, to: state, changes: .init(setKeys: ["x"]), ttl: ttl), "update")
+        try await pass(ttl * 0.6)
+        try expect(try await store.load(key) != nil, "an update restarts the TTL")
+    }
+
+    private func deleteRemoves() async throws {
+        guard capabilities.contains(.serverSide) else { return }
+        let store = try await makeStore { SessionKey.generate() }
+        let key = try await store.save(sample(["x": 1]), ttl: ttl)
+        let other = try await store.save(sample(["y": 2]), ttl: ttl)
+        try await store.delete(key)
+        try expect(try await store.load(key) == nil, "a deleted session is gone")
+        try expect(try await store.load(other) != nil, "deleting one session leaves others")
+    }
+
+    private func deleteUnknownKeyIsFine() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        try await store.delete(SessionKey.generate())
+    }
+
+    private func largeAndUnicodeValues() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let unicode = "naïve café 日本語 🇺🇦👩‍👩‍👧 \u{0} \"quotes\" \\ back\nslash \u{7F} \u{FEFF}"
+        var entries: [String: JSONValue] = ["unicode": .string(unicode), "ключ 🔑": "value", "": "empty key"]
+        if capabilities.contains(.serverSide) {
+            entries["large"] = .string(String(repeating: "x", count: 256 * 1024))
+        }
+        let state = sample(entries)
+        let key = try await store.save(state, ttl: ttl)
+        try expect(try await store.load(key) == state, "large and unicode values and keys round-trip exactly")
+    }
+
+    private func jsonFidelity() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let state = sample([
+            "null": .null, "true": true, "false": false, "max": .integer(.max), "min": .integer(.min),
+            "double": 0.1, "negative": -2.5e-300, "array": [1, "two", [3.0], ["four": nil]],
+            "object": ["nested": ["deeper": ["deepest": "yes"]]], "string that looks like json": "{\"a\":1}",
+        ])
+        let key = try await store.save(state, ttl: ttl)
+        try expect(try await store.load(key) == state, "every JSON type round-trips, integers at full 64-bit precision")
+    }
+
+    private func concurrentDisjointUpdates() async throws {
+        guard capabilities.contains(.mergesConcurrentUpdates) else { return }
+        let store = try await makeStore { SessionKey.generate() }
+        let base = sample(["base": true])
+        let key = try await store.save(base, ttl: ttl)
+        let writers = 32
+        try await withThrowingTaskGroup(of: SessionUpdateResult.self) { group in
+            for index in 0..<writers {
+                group.addTask {
+                    var state = base
+                    state["writer-\(index)"] = .integer(Int64(index))
+                    return try await store.update(key, to: state, changes: .init(setKeys: ["writer-\(index)"]), ttl: ttl)
+                }
+            }
+            for try await result in group {
+                try expect(result == .updated(key), "a merging store keeps the session's key on update")
+            }
+        }
+        let loaded = try await require(store.load(key), "the session survives concurrent updates")
+        for index in 0..<writers {
+            try expect(loaded["writer-\(index)"] == .integer(Int64(index)), "concurrent update \(index) of \(writers) persisted")
+        }
+        try expect(loaded["base"] == true, "concurrent updates keep untouched values")
+    }
+
+    // MARK: Helpers
+
+    private var ttl: Duration {
+        switch time {
+        case .manual: .seconds(3600)
+        case .real(let unit): unit
+        }
+    }
+
+    private func pass(_ duration: Duration) async throws {
+        switch time {
+        case .manual(let clock): clock.advance(by: duration)
+        // A real server's expiry is its own clock's business: the only way to observe it is to wait,
+        // with margins wide enough for a loaded machine.
+        case .real: try await Task.sleep(for: duration)
+        }
+    }
+
+    private func sample(_ entries: [String: JSONValue]) -> SessionState {
+        let now: Date
+        switch time {
+        case .manual(let clock): now = clock.now
+        case .real: now = Date()
+        }
+        // Whole milliseconds: the precision stores persist creation times at.
+        return SessionState(entries, createdAt: Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000))
+    }
+
+    private func updatedKey(_ result: SessionUpdateResult, _ what: String) throws -> SessionKey {
+        guard case .updated(let key) = result else {
+            throw SessionStoreConformanceFailure("\(what): expected the session to be updated, but the store reported it gone")
+        }
+        return key
+    }
+
+    private func require<Value>(_ value: Value?, _ what: String) throws -> Value {
+        guard let value else { throw SessionStoreConformanceFailure("\(what): got nil") }
+        return value
+    }
+
+    private func expect(_ condition: Bool, _ what: String) throws {
+        guard condition else { throw SessionStoreConformanceFailure(what) }
+    }
+}
+
+/// A store failed a conformance check; `description` says which behaviour.
+public struct SessionStoreConformanceFailure: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = "store conformance failed: \(description)" }
+}
+
+/// Hands out a fixed sequence of keys, then fresh random ones.
+private final class KeySequence: Sendable {
+    private let keys: Mutex<[SessionKey]>
+    init(_ keys: [SessionKey]) { self.keys = Mutex(keys) }
+    func next() -> SessionKey {
+        keys.withLock { $0.isEmpty ? SessionKey.generate() : $0.removeFirst() }
+    }
+}
