@@ -1,0 +1,87 @@
+@testable import Sessions
+import Testing
+
+@Suite struct SessionConfigurationTests {
+    @Test func defaultsFollowActixSession() throws {
+        let configuration = SessionConfiguration()
+        try configuration.validate()
+        #expect(configuration.cookie == SessionCookieConfiguration(name: "id", path: "/", domain: nil, secure: true, httpOnly: true, sameSite: .lax))
+        #expect(configuration.security == .private)
+        #expect(configuration.lifecycle == .browserSession(stateTTL: .seconds(86_400)))
+        #expect(configuration.ttlExtension == .onStateChanges)
+        #expect(configuration.absoluteTimeout == nil)
+    }
+
+    static let invalid: [(SessionConfiguration, String)] = [
+        (.init(cookie: .init(name: "__Host-id", secure: false)), "__Host-"),
+        (.init(cookie: .init(name: "__Host-id", path: "/app")), "__Host-"),
+        (.init(cookie: .init(name: "__Host-id", domain: "example.com")), "__Host-"),
+        (.init(cookie: .init(name: "__Secure-id", secure: false)), "__Secure-"),
+        (.init(cookie: .init(secure: false, sameSite: .none)), "SameSite=None"),
+        (.init(cookie: .init(secure: false, partitioned: true)), "Partitioned"),
+        (.init(cookie: .init(name: "")), "cookie name"),
+        (.init(cookie: .init(name: "my id")), "cookie name"),
+        (.init(cookie: .init(name: "id;x")), "cookie name"),
+        (.init(cookie: .init(path: "app")), "cookie path"),
+        (.init(cookie: .init(path: "/a;b")), "cookie path"),
+        (.init(cookie: .init(domain: "")), "cookie domain"),
+        (.init(cookie: .init(domain: "a.com; Secure")), "cookie domain"),
+        (.init(lifecycle: .persistent(ttl: .zero)), "TTL"),
+        (.init(absoluteTimeout: .seconds(-1)), "absolute timeout"),
+    ]
+
+    @Test(arguments: invalid)
+    func invalidCombinationsAreRefusedAtStartup(configuration: SessionConfiguration, mentions: String) {
+        do {
+            try configuration.validate()
+            Issue.record("expected a configuration error mentioning \(mentions)")
+        } catch {
+            #expect(error.message.contains(mentions))
+        }
+        #expect(throws: SessionConfigurationError.self) {
+            try SessionEngine(store: MemorySessionStore(), secrets: .init(current: .generate()), configuration: configuration)
+        }
+    }
+
+    @Test func validHostPrefixedAndCrossSiteCookiesAreAccepted() throws {
+        try SessionConfiguration(cookie: .init(name: "__Host-session")).validate()
+        try SessionConfiguration(cookie: .init(name: "__Secure-session", domain: "example.com")).validate()
+        try SessionConfiguration(cookie: .init(sameSite: .none, partitioned: true)).validate()
+    }
+}
+
+@Suite struct CookieHeaderTests {
+    @Test func findsEveryValueOfTheNamedCookie() {
+        #expect(CookieHeader.values(named: "id", in: "a=1; id=x; b=2;id=y") == ["x", "y"])
+        #expect(CookieHeader.values(named: "id", in: " id = spaced ;\tid=\"quoted\"") == ["spaced", "quoted"])
+        #expect(CookieHeader.values(named: "id", in: "idx=1; xid=2; ID=3") == [])
+        #expect(CookieHeader.values(named: "id", in: "garbage;;; =; id") == [])
+        #expect(CookieHeader.values(named: "id", in: "id=a=b") == ["a=b"])
+        #expect(CookieHeader.values(named: "id", in: "") == [])
+    }
+
+    @Test func boundsTheNumberOfCandidates() {
+        let header = (0..<500).map { "id=v\($0)" }.joined(separator: "; ")
+        #expect(CookieHeader.values(named: "id", in: header).count == CookieHeader.maximumCandidates)
+    }
+}
+
+@Suite struct SetCookieTests {
+    @Test func rendersEveryAttribute() {
+        let cookie = SessionCookieConfiguration(name: "sid", path: "/app", domain: "example.com", sameSite: .strict, partitioned: true)
+        let header = SetCookie(configuration: cookie).issue(value: "V", maxAge: 60, nowUnixSeconds: 0)
+        #expect(header == "sid=V; Max-Age=60; Expires=Thu, 01 Jan 1970 00:01:00 GMT; Domain=example.com; Path=/app; Secure; HttpOnly; SameSite=Strict; Partitioned")
+        let browser = SetCookie(configuration: .init(secure: false, httpOnly: false)).issue(value: "V", maxAge: nil, nowUnixSeconds: 0)
+        #expect(browser == "id=V; Path=/; SameSite=Lax")
+    }
+
+    @Test func removalMirrorsNamePathDomainAndFlags() {
+        let cookie = SessionCookieConfiguration(name: "sid", path: "/app", domain: "example.com", sameSite: .none)
+        #expect(SetCookie(configuration: cookie).removal() == "sid=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Domain=example.com; Path=/app; Secure; HttpOnly; SameSite=None")
+    }
+
+    @Test(arguments: [Int64(0), 784_111_777, 951_782_400, 1_767_225_599, 4_102_444_800, 253_402_300_799])
+    func httpDatesMatchTheCLibrary(seconds: Int64) {
+        #expect(HTTPDate.format(unixSeconds: seconds) == HTTPDateForTests.format(seconds))
+    }
+}

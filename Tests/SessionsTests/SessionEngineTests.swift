@@ -1,0 +1,421 @@
+import Logging
+@testable import Sessions
+import SessionsTesting
+import Testing
+import FoundationEssentials
+
+/// Every row of the engine's response table, plus lazy load, stale cookies and no resurrection.
+@Suite struct SessionEngineTests {
+    @Test func untouchedSessionCostsNoStoreCallAndNoCookie() async throws {
+        let (harness, store, _) = try makeMemoryHarness()
+        let cookie = try await harness.login()
+        store.resetCalls()
+        let outcome = try await harness.request(cookie: cookie)
+        #expect(store.calls.isEmpty)
+        #expect(outcome.headers.isEmpty)
+        let tampered = try await harness.request(cookie: "garbage")
+        #expect(store.calls.isEmpty)
+        #expect(tampered.headers.isEmpty, "an untouched session never even verifies its cookie")
+    }
+
+    @Test func freshSessionWithStateIsSavedAndSetsACookie() async throws {
+        let (harness, store, _) = try makeMemoryHarness()
+        let outcome = try await harness.request { try await $0.insert("user_id", "ada") }
+        #expect(store.calls == ["save"])
+        #expect(outcome.headers.setCookies.count == 1)
+        #expect(outcome.headers.cacheControl == "no-store")
+        let value = try #require(outcome.cookieValue)
+        try await harness.request(cookie: value) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == "ada")
+        }
+    }
+
+    @Test func freshSessionWithoutStateStoresNothing() async throws {
+        let (harness, store, _) = try makeMemoryHarness()
+        let readOnly = try await harness.request { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == nil)
+        }
+        #expect(readOnly.headers.isEmpty)
+        let emptied = try await harness.request { session async throws in
+            try await session.insert("a", 1)
+            try await session.remove("a")
+            #expect(session.status == .changed)
+        }
+        #expect(emptied.headers.isEmpty)
+        #expect(store.calls.isEmpty)
+    }
+
+    @Test func changedSessionIsUpdatedWithoutANewCookieForBrowserSessions() async throws {
+        let (harness, store, _) = try makeMemoryHarness()
+        let cookie = try await harness.login()
+        store.resetCalls()
+        let outcome = try await harness.request(cookie: cookie) { try await $0.insert("counter", 1) }
+        #expect(store.calls == ["load", "update"])
+        #expect(outcome.headers.isEmpty)
+        try await harness.request(cookie: cookie) { session async throws in
+            #expect(try await session.get("counter", as: Int.self) == 1)
+            #expect(try await session.get("user_id", as: String.self) == "ada")
+        }
+    }
+
+    @Test func changedPersistentSessionResendsTheCookieWithMaxAgeAndExpires() async throws {
+        let configuration = SessionConfiguration(lifecycle: .persistent(ttl: .seconds(3600)))
+        let (harness, _, clock) = try makeMemoryHarness(configuration: configuration)
+        let cookie = try await harness.login()
+        let outcome = try await harness.request(cookie: cookie) { try await $0.insert("counter", 1) }
+        let header = try #require(outcome.headers.setCookies.first)
+        #expect(header.contains("; Max-Age=3600; Expires="))
+        let expires = Int64(clock.now.timeIntervalSince1970) + 3600
+        #expect(header.contains("Expires=" + HTTPDateForTests.format(expires)))
+    }
+
+    @Test func renewDeletesTheOldKeyAndSavesUnderANewOne() async throws {
+        let (harness, store, _) = try makeMemoryHarness()
+        let old = try await harness.login(["counter": 5])
+        store.resetCalls()
+        let outcome = try await harness.request(cookie: old) { session async throws in
+            try await session.insert("user_id", "ada")
+            try await session.renew()
+            try await session.insert("after", true)
+            #expect(session.status == .renewed, "renew is sticky")
+        }
+        #expect(store.calls == ["load", "delete", "save"])
+        let new = try #require(outcome.cookieValue)
+        #expect(new != old)
+        try await harness.request(cookie: new) { session async throws in
+            #expect(try await session.entries() == ["counter": 5, "user_id": "ada", "after": true])
+        }
+        let replay = try await harness.request(cookie: old) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == nil, "the old key is dead")
+        }
+        #expect(replay.isRemoval)
+    }
+
+    @Test func renewRestartsTheAbsoluteTimeoutWindow() async throws {
+        let configuration = SessionConfiguration(absoluteTimeout: .seconds(7200))
+        let (harness, _, clock) = try makeMemoryHarness(configuration: configuration)
+        let old = try await harness.login()
+        clock.advance(by: .seconds(3600))
+        let renewed = try await harness.request(cookie: old) { try await $0.renew() }
+        let new = try #require(renewed.cookieValue)
+        clock.advance(by: .seconds(3700))
+        try await harness.request(cookie: new) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == "ada")
+        }
+    }
+
+    @Test func purgeDeletesAndSendsARemovalCookie() async throws {
+        let (harness, store, _) = try makeMemoryHarness()
+        let cookie = try await harness.login()
+        store.resetCalls()
+        let outcome = try await harness.request(cookie: cookie) { session async throws in
+            try await session.purge()
+            try await session.insert("ignored", 1)
+            try await session.renew()
+            #expect(session.status == .purged)
+            #expect(try await session.entries().isEmpty)
+        }
+        #expect(store.calls == ["load", "delete"])
+        #expect(outcome.isRemoval)
+        let removal = try #require(outcome.headers.setCookies.first)
+        #expect(removal == "id=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax")
+        #expect(store.base.count == 0, "the purged session is gone from the store")
+    }
+
+    @Test func purgeWithAnInvalidCookieStillRemovesIt() async throws {
+        let (harness, store, _) = try makeMemoryHarness()
+        let outcome = try await harness.request(cookie: "tampered") { try await $0.purge() }
+        #expect(outcome.isRemoval)
+        #expect(store.calls.isEmpty)
+        let noCookie = try await harness.request { try await $0.purge() }
+        #expect(noCookie.headers.isEmpty)
+    }
+
+    @Test func unchangedSessionUnderOnStateChangesCostsOneLoad() async throws {
+        let (harness, store, _) = try makeMemoryHarness()
+        let cookie = try await harness.login()
+        store.resetCalls()
+        let outcome = try await harness.request(cookie: cookie) { _ = try await $0.get("user_id", as: String.self) }
+        #expect(store.calls == ["load"])
+        #expect(outcome.headers.isEmpty)
+    }
+
+    @Test func unchangedSessionUnderOnEveryRequestRefreshesTheTTL() async throws {
+        let configuration = SessionConfiguration(lifecycle: .browserSession(stateTTL: .seconds(100)), ttlExtension: .onEveryRequest)
+        let (harness, store, clock) = try makeMemoryHarness(configuration: configuration)
+        let cookie = try await harness.login()
+        for _ in 0..<5 {
+            clock.advance(by: .seconds(60))
+            store.resetCalls()
+            let outcome = try await harness.request(cookie: cookie) { session async throws in
+                #expect(try await session.get("user_id", as: String.self) == "ada", "sliding expiry keeps an active session alive")
+            }
+            #expect(store.calls == ["load", "updateTTL"])
+            #expect(outcome.headers.isEmpty, "a browser-session cookie needs no re-send")
+        }
+        clock.advance(by: .seconds(101))
+        let expired = try await harness.request(cookie: cookie) { _ = try await $0.entries() }
+        #expect(expired.isRemoval, "an idle session still expires")
+    }
+
+    @Test func unchangedPersistentSessionUnderOnEveryRequestResendsTheCookie() async throws {
+        let configuration = SessionConfiguration(lifecycle: .persistent(ttl: .seconds(100)), ttlExtension: .onEveryRequest)
+        let (harness, _, _) = try makeMemoryHarness(configuration: configuration)
+        let cookie = try await harness.login()
+        let outcome = try await harness.request(cookie: cookie) { _ = try await $0.entries() }
+        #expect(outcome.headers.setCookies.count == 1)
+        #expect(outcome.headers.setCookies[0].contains("Max-Age=100"))
+    }
+
+    @Test func touchedSessionWithAnInvalidCookieClearsIt() async throws {
+        let (harness, store, clock) = try makeMemoryHarness()
+        let tampered = try await harness.request(cookie: "not-a-sealed-value") { _ = try await $0.entries() }
+        #expect(tampered.isRemoval)
+        #expect(store.calls.isEmpty, "a cookie that fails verification never reaches the store")
+
+        let cookie = try await harness.login()
+        var flipped = Array(cookie.utf8)
+        flipped[10] = flipped[10] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        let bitFlip = try await harness.request(cookie: String(decoding: flipped, as: UTF8.self)) { _ = try await $0.entries() }
+        #expect(bitFlip.isRemoval)
+
+        clock.advance(by: .seconds(86_401))
+        let expired = try await harness.request(cookie: cookie) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == nil)
+        }
+        #expect(expired.isRemoval, "an expired key's cookie is cleared")
+    }
+
+    @Test func invalidCookieWithNewStateIsReplacedByAFreshSession() async throws {
+        let (harness, store, _) = try makeMemoryHarness()
+        let outcome = try await harness.request(cookie: "tampered") { try await $0.insert("counter", 1) }
+        #expect(store.calls == ["save"])
+        #expect(outcome.headers.setCookies.count == 1)
+        #expect(!outcome.isRemoval)
+    }
+
+    @Test func wrongSecretIsAnInvalidCookie() async throws {
+        let (harness, _, _) = try makeMemoryHarness()
+        let (other, _, _) = try makeMemoryHarness()
+        let foreign = try await other.login()
+        let outcome = try await harness.request(cookie: foreign) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == nil)
+        }
+        #expect(outcome.isRemoval)
+    }
+
+    @Test func updateOfASessionPurgedMeanwhileDropsTheChangesAndClearsTheCookie() async throws {
+        let (harness, _, _) = try makeMemoryHarness()
+        let cookie = try await harness.login()
+        let slow = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        _ = try await slow.get("user_id", as: String.self)
+        try await harness.request(cookie: cookie) { try await $0.purge() }
+        try await slow.insert("cart", ["book"])
+        let headers = try await harness.engine.commit(slow, logger: harness.logger)
+        #expect(headers.setCookies.count == 1 && headers.setCookies[0].contains("Max-Age=0"))
+        let after = try await harness.request(cookie: cookie) { session async throws in
+            #expect(try await session.entries().isEmpty, "a logged-out session is never resurrected")
+        }
+        #expect(after.isRemoval)
+    }
+
+    @Test func concurrentRequestsChangingDifferentKeysBothPersist() async throws {
+        let (harness, _, _) = try makeMemoryHarness()
+        let cookie = try await harness.login()
+        let first = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        let second = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        _ = try await first.entries()
+        _ = try await second.entries()
+        try await first.insert("theme", "dark")
+        try await second.insert("cart", ["book"])
+        _ = try await harness.engine.commit(first, logger: harness.logger)
+        _ = try await harness.engine.commit(second, logger: harness.logger)
+        try await harness.request(cookie: cookie) { session async throws in
+            #expect(try await session.entries() == ["user_id": "ada", "theme": "dark", "cart": ["book"]])
+        }
+    }
+
+    @Test func clearingEverythingDeletesTheSession() async throws {
+        let (harness, store, _) = try makeMemoryHarness()
+        let cookie = try await harness.login()
+        store.resetCalls()
+        let outcome = try await harness.request(cookie: cookie) { try await $0.clear() }
+        #expect(store.calls == ["load", "delete"])
+        #expect(outcome.isRemoval)
+    }
+
+    @Test func cookieSealedWithAPreviousSecretIsReissuedUnderTheCurrentOne() async throws {
+        let old = SessionSecret.generate()
+        let new = SessionSecret.generate()
+        let clock = ManualSessionClock()
+        let store = MemorySessionStore(clock: clock)
+        let before = EngineHarness(engine: try SessionEngine(store: store, secrets: .init(current: old), clock: clock))
+        let cookie = try await before.login()
+
+        let rotated = EngineHarness(engine: try SessionEngine(store: store, secrets: .init(current: new, previous: [old]), clock: clock))
+        let outcome = try await rotated.request(cookie: cookie) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == "ada")
+        }
+        let reissued = try #require(outcome.cookieValue)
+        #expect(reissued != cookie)
+
+        let newOnly = EngineHarness(engine: try SessionEngine(store: store, secrets: .init(current: new), clock: clock))
+        try await newOnly.request(cookie: reissued) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == "ada", "the re-issued cookie opens with the current secret")
+        }
+        let stale = try await newOnly.request(cookie: cookie) { _ = try await $0.entries() }
+        #expect(stale.isRemoval, "once the old secret is dropped, its cookies are invalid")
+    }
+
+    @Test func absoluteTimeoutEndsAnActiveSession() async throws {
+        let configuration = SessionConfiguration(
+            lifecycle: .persistent(ttl: .seconds(600)),
+            ttlExtension: .onEveryRequest,
+            absoluteTimeout: .seconds(1000)
+        )
+        let (harness, store, clock) = try makeMemoryHarness(configuration: configuration)
+        let cookie = try await harness.login()
+        clock.advance(by: .seconds(500))
+        let capped = try await harness.request(cookie: cookie) { _ = try await $0.entries() }
+        #expect(capped.headers.setCookies[0].contains("Max-Age=500;"), "Max-Age never outlives the absolute timeout")
+        clock.advance(by: .seconds(400))
+        try await harness.request(cookie: cookie) { _ = try await $0.entries() }
+        clock.advance(by: .seconds(100))
+        store.resetCalls()
+        let ended = try await harness.request(cookie: cookie) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == nil)
+        }
+        #expect(ended.isRemoval)
+        #expect(store.calls == ["load"], "the store's TTL was capped at the absolute deadline, so the store expired it itself")
+    }
+
+    @Test func absoluteTimeoutIsEnforcedEvenWhenTheStoreKeepsTheSessionLonger() async throws {
+        let clock = ManualSessionClock()
+        let store = RecordingSessionStore(TTLIgnoringSessionStore(base: MemorySessionStore(clock: clock)))
+        let configuration = SessionConfiguration(absoluteTimeout: .seconds(1000))
+        let harness = EngineHarness(engine: try SessionEngine(store: store, secrets: .init(current: .generate()), configuration: configuration, clock: clock))
+        let cookie = try await harness.login()
+        clock.advance(by: .seconds(1000))
+        store.resetCalls()
+        let ended = try await harness.request(cookie: cookie) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == nil)
+        }
+        #expect(ended.isRemoval)
+        #expect(store.calls == ["load", "delete"], "the timed-out key is deleted from the store")
+    }
+
+    @Test func maxAgeIsClampedTo400Days() async throws {
+        let configuration = SessionConfiguration(lifecycle: .persistent(ttl: .seconds(1000 * 86_400)))
+        let (harness, _, _) = try makeMemoryHarness(configuration: configuration)
+        let outcome = try await harness.request { try await $0.insert("a", 1) }
+        #expect(outcome.headers.setCookies[0].contains("Max-Age=34560000;"))
+    }
+
+    @Test func duplicateCookiesUseTheFirstValidOne() async throws {
+        let (harness, _, _) = try makeMemoryHarness()
+        let cookie = try await harness.login()
+        let session = harness.engine.begin(cookieHeader: "id=stale; other=1; id=\(cookie)", logger: harness.logger)
+        #expect(try await session.get("user_id", as: String.self) == "ada")
+    }
+
+    @Test func storeFailureWhileLoadingThrowsWithoutLeakingIntoTheError() async throws {
+        let engine = try SessionEngine(store: FailingSessionStore(), secrets: .init(current: .generate()))
+        let sealed = engine.codec.seal(SessionKey.generate().rawValue)
+        let session = engine.begin(cookieHeader: "id=\(sealed)", logger: Logger(label: "test"))
+        await #expect(throws: SessionError.self) { try await session.get("user_id", as: String.self) }
+        do {
+            _ = try await session.entries()
+        } catch {
+            #expect(error.kind == .loadFailed)
+        }
+    }
+
+    @Test func storeFailureWhileCommittingThrows() async throws {
+        let engine = try SessionEngine(store: FailingSessionStore(loadFailure: nil), secrets: .init(current: .generate()))
+        let session = engine.begin(cookieHeader: nil, logger: Logger(label: "test"))
+        try await session.insert("a", 1)
+        do {
+            _ = try await engine.commit(session, logger: Logger(label: "test"))
+            Issue.record("commit should have failed")
+        } catch {
+            #expect(error.kind == .commitFailed)
+        }
+    }
+
+    @Test func unreadableStoredStateStartsAFreshSession() async throws {
+        let clock = ManualSessionClock()
+        let store = RecordingSessionStore(CorruptSessionStore())
+        let engine = try SessionEngine(store: store, secrets: .init(current: .generate()), clock: clock)
+        let harness = EngineHarness(engine: engine)
+        let sealed = engine.codec.seal(SessionKey.generate().rawValue)
+        let outcome = try await harness.request(cookie: sealed) { session async throws in
+            #expect(try await session.entries().isEmpty)
+        }
+        #expect(outcome.isRemoval)
+        #expect(store.calls == ["load", "delete"], "the unreadable entry is deleted")
+    }
+
+    @Test func cookieStoreStateTooLargeForACookieFailsNamingTheLimit() async throws {
+        let engine = try SessionEngine(store: CookieSessionStore(), secrets: .init(current: .generate()))
+        let session = engine.begin(cookieHeader: nil, logger: Logger(label: "test"))
+        try await session.insert("blob", String(repeating: "x", count: 3500))
+        do {
+            _ = try await engine.commit(session, logger: Logger(label: "test"))
+            Issue.record("an oversized cookie must not be sent")
+        } catch {
+            #expect(error.kind == .commitFailed)
+            let saveError = try #require(error.underlying as? SaveError)
+            #expect(saveError.kind == .serialization)
+            #expect("\(saveError)".contains("4096"))
+        }
+    }
+
+    @Test func sessionErrorsNeverPrintKeysOrStoreInternalsAsKeys() throws {
+        let key = SessionKey.generate()
+        #expect(!"\(key)".contains(key.rawValue))
+        #expect("\(key)" == "SessionKey(\(key.fingerprint))")
+        #expect(key.fingerprint.count == 8)
+    }
+}
+
+/// The HTTP date the engine should write, computed independently with the C library.
+enum HTTPDateForTests {
+    static func format(_ unixSeconds: Int64) -> String {
+        var time = time_t(unixSeconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Keeps every session a year, whatever TTL it is asked for: a store with coarse or lazy expiry.
+struct TTLIgnoringSessionStore: SessionStore {
+    let base: MemorySessionStore
+    private let year = Duration.seconds(365 * 86_400)
+    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: year) }
+    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    { try await base.update(key, to: state, changes: changes, ttl: year) }
+    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: year) }
+    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
+}
+
+/// A store whose stored bytes are always unreadable.
+struct CorruptSessionStore: SessionStore {
+    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { throw .deserialization(PersistedSessionStateError.malformed) }
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { SessionKey.generate() }
+    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    { .gone }
+    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { .gone }
+    func delete(_ key: SessionKey) async throws(DeleteError) {}
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,50 @@
+import Logging
+import Sessions
+import SessionsTesting
+
+/// Drives a ``SessionEngine`` the way an adapter does, one request at a time, with a cookie jar.
+struct EngineHarness<Store: SessionStore> {
+    let engine: SessionEngine<Store>
+    let logger = Logger(label: "test")
+
+    /// The result of one request: the headers the engine returned and the cookie value it set, if any.
+    struct Outcome {
+        var headers: SessionResponseHeaders
+        /// The value of the one session cookie set, `""` for a removal cookie, `nil` when none was sent.
+        var cookieValue: String? {
+            guard let header = headers.setCookies.last else { return nil }
+            let pair = header.prefix { $0 != ";" }
+            return String(pair.drop { $0 != "=" }.dropFirst())
+        }
+        var isRemoval: Bool { headers.setCookies.last.map { $0.contains("Max-Age=0") } ?? false }
+    }
+
+    /// Runs `handler` on a session begun from `cookie` (a value of the session cookie) and commits it.
+    @discardableResult
+    func request(cookie: String? = nil, _ handler: (Session) async throws -> Void = { _ in }) async throws -> Outcome {
+        let name = engine.configuration.cookie.name
+        let session = engine.begin(cookieHeader: cookie.map { "\(name)=\($0)" }, logger: logger)
+        try await handler(session)
+        return Outcome(headers: try await engine.commit(session, logger: logger))
+    }
+
+    /// Starts a session holding `entries` and returns its cookie value.
+    func login(_ entries: [String: JSONValue] = ["user_id": "ada"]) async throws -> String {
+        let outcome = try await request { session in
+            for (key, value) in entries { try await session.insert(key, value) }
+        }
+        return try #require(outcome.cookieValue)
+    }
+}
+
+import Testing
+
+func makeMemoryHarness(
+    configuration: SessionConfiguration = .init(),
+    secrets: SessionSecrets = SessionSecrets(current: .generate())
+) throws -> (EngineHarness<RecordingSessionStore<MemorySessionStore>>, RecordingSessionStore<MemorySessionStore>, ManualSessionClock) {
+    let clock = ManualSessionClock()
+    let store = RecordingSessionStore(MemorySessionStore(clock: clock))
+    let engine = try SessionEngine(store: store, secrets: secrets, configuration: configuration, clock: clock)
+    return (EngineHarness(engine: engine), store, clock)
+}

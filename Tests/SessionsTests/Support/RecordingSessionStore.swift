@@ -1,0 +1,79 @@
+import Sessions
+import Synchronization
+
+/// Wraps a store and records each call by name, so tests can assert which store call a request made.
+final class RecordingSessionStore<Base: SessionStore>: SessionStore {
+    let base: Base
+    private let log = Mutex<[String]>([])
+
+    init(_ base: Base) { self.base = base }
+
+    var calls: [String] { log.withLock { $0 } }
+    func resetCalls() { log.withLock { $0.removeAll() } }
+    private func record(_ call: String) { log.withLock { $0.append(call) } }
+
+    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
+        record("load")
+        return try await base.load(key)
+    }
+
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {
+        record("save")
+        return try await base.save(state, ttl: ttl)
+    }
+
+    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        record("update")
+        return try await base.update(key, to: state, changes: changes, ttl: ttl)
+    }
+
+    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult {
+        record("updateTTL")
+        return try await base.updateTTL(key, ttl: ttl)
+    }
+
+    func delete(_ key: SessionKey) async throws(DeleteError) {
+        record("delete")
+        try await base.delete(key)
+    }
+}
+
+/// A store whose every call fails the way it is told to, after an optional working prefix.
+struct FailingSessionStore: SessionStore {
+    struct Outage: Error, CustomStringConvertible {
+        var description: String { "connection refused by 10.0.0.7:6379 (internal detail)" }
+    }
+
+    var loadFailure: LoadError? = .other(Outage())
+    var base = MemorySessionStore()
+    var failWrites = true
+
+    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
+        if let loadFailure { throw loadFailure }
+        return try await base.load(key)
+    }
+
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {
+        if failWrites { throw .other(Outage()) }
+        return try await base.save(state, ttl: ttl)
+    }
+
+    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        if failWrites { throw .other(Outage()) }
+        return try await base.update(key, to: state, changes: changes, ttl: ttl)
+    }
+
+    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult {
+        if failWrites { throw .other(Outage()) }
+        return try await base.updateTTL(key, ttl: ttl)
+    }
+
+    func delete(_ key: SessionKey) async throws(DeleteError) {
+        if failWrites { throw .other(Outage()) }
+        try await base.delete(key)
+    }
+}
