@@ -1,0 +1,303 @@
+import FoundationEssentials
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Sessions
+import SessionsDemo
+import SessionsHummingbird
+import SessionsTesting
+import Testing
+
+/// The demo's HTTP contract, through the Hummingbird adapter, for every store.
+@Suite struct DemoRouteTests {
+    enum StoreKind: String, CaseIterable, Sendable {
+        case memory, cookie
+    }
+
+    static func withDemo(
+        _ kind: StoreKind,
+        configuration: SessionConfiguration = .init(),
+        _ test: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        switch kind {
+        case .memory:
+            try await withDemo(store: MemorySessionStore(), configuration: configuration, test)
+        case .cookie:
+            try await withDemo(store: CookieSessionStore(), configuration: configuration, test)
+        }
+    }
+
+    static func withDemo<Store: SessionStore>(
+        store: Store,
+        configuration: SessionConfiguration = .init(),
+        _ test: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let engine = try SessionEngine(store: store, secrets: .init(current: .generate()), configuration: configuration)
+        let app = Application(router: HummingbirdDemo.router(engine: engine), logger: Logger(label: "demo-test"))
+        try await app.test(.router) { client in try await test(client) }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func indexIsReadOnlyJSON(kind: StoreKind) async throws {
+        try await Self.withDemo(kind) { client async throws in
+            let browser = TestBrowser()
+            let reply = try await browser.send(.get, "/", client: client)
+            #expect(reply.status == .ok)
+            #expect(reply.body == #"{"counter":0,"user_id":null}"#)
+            #expect(reply.headers[.contentType] == "application/json; charset=utf-8")
+            #expect(reply.setCookies.isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func doSomethingCounts(kind: StoreKind) async throws {
+        try await Self.withDemo(kind) { client async throws in
+            let browser = TestBrowser()
+            let first = try await browser.send(.post, "/do_something", client: client)
+            #expect(first.body == #"{"counter":1,"user_id":null}"#)
+            #expect(first.setCookies.count == 1)
+            #expect(first.headers[.cacheControl] == "no-store")
+            let second = try await browser.send(.post, "/do_something", client: client)
+            #expect(second.body == #"{"counter":2,"user_id":null}"#)
+            #expect(try await browser.send(.get, "/", client: client).body == #"{"counter":2,"user_id":null}"#)
+        }
+    }
+
+    @Test func memoryStoreSendsNoCookieOnUpdates() async throws {
+        try await Self.withDemo(.memory) { client async throws in
+            let browser = TestBrowser()
+            try await browser.send(.get, "/counter", client: client)
+            #expect(try await browser.send(.get, "/counter", client: client).setCookies.isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func loginStoresTheUserAndRenewsTheKey(kind: StoreKind) async throws {
+        try await Self.withDemo(kind) { client async throws in
+            let browser = TestBrowser()
+            try await browser.send(.get, "/counter", client: client)
+            let anonymous = try #require(browser.cookie)
+            let login = try await browser.send(.post, "/login", body: #"{"user_id":"ada"}"#, client: client)
+            #expect(login.status == .ok)
+            #expect(login.body == #"{"counter":1,"user_id":"ada"}"#)
+            let loggedIn = try #require(browser.cookie)
+            #expect(loggedIn != anonymous, "login moves the session to a new key")
+            #expect(try await browser.send(.get, "/read", client: client).body == "ada")
+            #expect(try await browser.send(.get, "/protected/count", client: client).status == .ok)
+            if kind == .memory {
+                let attacker = TestBrowser()
+                attacker.cookie = anonymous
+                #expect(try await attacker.send(.get, "/read", client: client).body == "anonymous", "the pre-login key is dead")
+            }
+        }
+    }
+
+    @Test(arguments: [#"not json"#, #"{}"#, #"{"user_id":7}"#, #"{"user_id":""}"#, ""])
+    func loginWithABadBodyIs400(body: String) async throws {
+        try await Self.withDemo(.memory) { client async throws in
+            let browser = TestBrowser()
+            let reply = try await browser.send(.post, "/login", body: body, client: client)
+            #expect(reply.status == .badRequest)
+            #expect(reply.setCookies.isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func logoutPurges(kind: StoreKind) async throws {
+        try await Self.withDemo(kind) { client async throws in
+            let browser = TestBrowser()
+            let anonymous = try await browser.send(.post, "/logout", client: client)
+            #expect(anonymous.status == .ok)
+            #expect(anonymous.body == "Could not log out anonymous user")
+            try await browser.send(.post, "/login", body: #"{"user_id":"ada"}"#, client: client)
+            let loggedIn = browser.cookie
+            let logout = try await browser.send(.post, "/logout", client: client)
+            #expect(logout.status == .ok)
+            #expect(logout.body == "Logged out: ada")
+            #expect(logout.setCookies.count == 1 && logout.setCookies[0].hasPrefix("id=; Max-Age=0"))
+            #expect(browser.cookie == nil)
+            #expect(try await browser.send(.get, "/read", client: client).body == "anonymous")
+            if kind == .memory {
+                let replay = TestBrowser()
+                replay.cookie = loggedIn
+                #expect(try await replay.send(.get, "/read", client: client).body == "anonymous", "logout deletes server-side")
+            }
+        }
+    }
+
+    @Test func protectedCountNeedsALogin() async throws {
+        try await Self.withDemo(.memory) { client async throws in
+            let browser = TestBrowser()
+            #expect(try await browser.send(.get, "/protected/count", client: client).status == .unauthorized)
+            try await browser.send(.post, "/login", body: #"{"user_id":"ada"}"#, client: client)
+            let reply = try await browser.send(.get, "/protected/count", client: client)
+            #expect(reply.status == .ok)
+            #expect(reply.body == #"{"counter":0,"user_id":"ada"}"#)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func rawEntries(kind: StoreKind) async throws {
+        try await Self.withDemo(kind) { client async throws in
+            let browser = TestBrowser()
+            #expect(try await browser.send(.get, "/session", client: client).body == "{}")
+            let put = try await browser.send(.put, "/session/theme", body: #""dark""#, client: client)
+            #expect(put.status == .ok)
+            try await browser.send(.put, "/session/cart", body: #"{"items":["book"],"total":12.5}"#, client: client)
+            #expect(try await browser.send(.get, "/session", client: client).body == #"{"cart":{"items":["book"],"total":12.5},"theme":"dark"}"#)
+            let delete = try await browser.send(.delete, "/session/theme", client: client)
+            #expect(delete.status == .ok)
+            #expect(try await browser.send(.get, "/session", client: client).body == #"{"cart":{"items":["book"],"total":12.5}}"#)
+        }
+    }
+
+    @Test(arguments: ["/session/k?delay_ms=2001", "/session/k?delay_ms=-1", "/session/k?delay_ms=soon"])
+    func slowPutRejectsBadDelays(uri: String) async throws {
+        try await Self.withDemo(.memory) { client async throws in
+            #expect(try await TestBrowser().send(.put, uri, body: "1", client: client).status == .badRequest)
+        }
+    }
+
+    @Test func putRejectsABodyThatIsNotJSON() async throws {
+        try await Self.withDemo(.memory) { client async throws in
+            #expect(try await TestBrowser().send(.put, "/session/k", body: "{nope", client: client).status == .badRequest)
+        }
+    }
+
+    @Test func slowConcurrentPutsOfDifferentKeysBothPersist() async throws {
+        try await Self.withDemo(.memory) { client async throws in
+            let browser = TestBrowser()
+            try await browser.send(.put, "/session/base", body: "true", client: client)
+            let cookie = try #require(browser.cookie)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        let writer = TestBrowser()
+                        writer.cookie = cookie
+                        let reply = try await writer.send(.put, "/session/k\(index)?delay_ms=20", body: "\(index)", client: client)
+                        #expect(reply.status == .ok)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let all = try await browser.send(.get, "/session", client: client).body
+            for index in 0..<8 { #expect(all.contains(#""k\#(index)":\#(index)"#)) }
+            #expect(all.contains(#""base":true"#))
+        }
+    }
+
+    @Test func aSlowUpdateNeverResurrectsALoggedOutSession() async throws {
+        try await Self.withDemo(.memory) { client async throws in
+            let browser = TestBrowser()
+            try await browser.send(.post, "/login", body: #"{"user_id":"ada"}"#, client: client)
+            let cookie = try #require(browser.cookie)
+            async let slow = {
+                let writer = TestBrowser()
+                writer.cookie = cookie
+                return try await writer.send(.put, "/session/cart?delay_ms=300", body: #"["book"]"#, client: client)
+            }()
+            try await browser.send(.post, "/logout", client: client)
+            _ = try await slow
+            let replay = TestBrowser()
+            replay.cookie = cookie
+            #expect(try await replay.send(.get, "/session", client: client).body == "{}", "whatever the order, the session stays dead")
+        }
+    }
+
+    @Test func plainNeverTouchesTheSession() async throws {
+        let store = CountingStore()
+        try await Self.withDemo(store: store) { client async throws in
+            let browser = TestBrowser()
+            browser.cookie = "tampered-value"
+            let reply = try await browser.send(.get, "/plain", client: client)
+            #expect(reply.body == "ok")
+            #expect(reply.setCookies.isEmpty)
+        }
+        #expect(store.loads == 0)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func counterAndRead(kind: StoreKind) async throws {
+        try await Self.withDemo(kind) { client async throws in
+            let browser = TestBrowser()
+            #expect(try await browser.send(.get, "/read", client: client).body == "anonymous")
+            #expect(try await browser.send(.get, "/counter", client: client).body == "1")
+            #expect(try await browser.send(.get, "/counter", client: client).body == "2")
+            let read = try await browser.send(.get, "/read", client: client)
+            #expect(read.body == "anonymous")
+            #expect(read.headers[.contentType] == "text/plain; charset=utf-8")
+        }
+    }
+
+    @Test func staleCookieIsClearedWhenTheSessionIsTouched() async throws {
+        try await Self.withDemo(.memory) { client async throws in
+            let browser = TestBrowser()
+            browser.cookie = "tampered-value"
+            let reply = try await browser.send(.get, "/read", client: client)
+            #expect(reply.body == "anonymous")
+            #expect(reply.setCookies == ["id=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax"])
+        }
+    }
+
+    @Test func browsersGetAnHTMLPageThatEscapesTheUser() async throws {
+        try await Self.withDemo(.memory) { client async throws in
+            let browser = TestBrowser()
+            let html: HTTPFields = [.accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"]
+            let page = try await browser.send(.get, "/", headers: html, client: client)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(page.body.contains("visited this page <strong>1</strong> time in"))
+            #expect(page.body.contains("Log in"))
+            try await browser.send(.post, "/login", body: #"{"user_id":"<script>alert(1)</script>"}"#, client: client)
+            let again = try await browser.send(.get, "/", headers: html, client: client)
+            #expect(again.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            #expect(!again.body.contains("<script>alert(1)"))
+            #expect(again.body.contains("<strong>2</strong> times"))
+            #expect(again.body.contains("Log out"))
+        }
+    }
+
+    @Test func storeFailureIsAnEmpty500() async throws {
+        try await Self.withDemo(store: BrokenStore()) { client async throws in
+            let browser = TestBrowser()
+            let write = try await browser.send(.get, "/counter", client: client)
+            #expect(write.status == .internalServerError)
+            #expect(write.body.isEmpty)
+            #expect(write.setCookies.isEmpty)
+            browser.cookie = "anything-at-all"
+            #expect(try await browser.send(.get, "/plain", client: client).status == .ok, "a route that never touches the session is unaffected")
+        }
+    }
+}
+
+/// Counts loads; otherwise a memory store.
+final class CountingStore: SessionStore {
+    private let base = MemorySessionStore()
+    private let counter = Mutex(0)
+    var loads: Int { counter.withLock { $0 } }
+
+    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
+        counter.withLock { $0 += 1 }
+        return try await base.load(key)
+    }
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
+    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    { try await base.update(key, to: state, changes: changes, ttl: ttl) }
+    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
+    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
+}
+
+/// A store that is down.
+struct BrokenStore: SessionStore {
+    struct Down: Error, CustomStringConvertible { var description: String { "secret-internal-host:6379 refused" } }
+    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { throw .other(Down()) }
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { throw .other(Down()) }
+    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    { throw .other(Down()) }
+    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { throw .other(Down()) }
+    func delete(_ key: SessionKey) async throws(DeleteError) { throw .other(Down()) }
+}
+
+import Synchronization
