@@ -1,0 +1,119 @@
+import FoundationEssentials
+@testable import SessionsDemo
+import Sessions
+import Testing
+import ArgumentParser
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The demo's flags are a public contract: each maps to the configuration it names.
+@Suite struct DemoOptionsTests {
+    @Test func defaultsAreTheLibraryDefaults() throws {
+        let options = try DemoOptions.parse([])
+        #expect(options.host == "127.0.0.1")
+        #expect(options.port == 8080)
+        #expect(options.store == .memory)
+        #expect(try options.sessionConfiguration() == SessionConfiguration())
+    }
+
+    @Test func everyFlagMapsToItsSetting() throws {
+        let options = try DemoOptions.parse([
+            "--host", "0.0.0.0", "--port", "9000", "--store", "cookie", "--cookie-name", "sid", "--cookie-path", "/app",
+            "--cookie-domain", "example.com", "--insecure-cookie", "--same-site", "strict", "--content-security", "signed",
+            "--lifecycle", "persistent", "--ttl", "60", "--ttl-extension", "on-every-request", "--absolute-timeout", "600",
+            "--secret", String(repeating: "ab", count: 32), "--previous-secret", String(repeating: "cd", count: 64),
+            "--previous-secret", String(repeating: "ef", count: 40),
+        ])
+        #expect(options.host == "0.0.0.0")
+        #expect(options.port == 9000)
+        #expect(options.store == .cookie)
+        #expect(options.previousSecret.count == 2)
+        let expected = SessionConfiguration(
+            cookie: .init(name: "sid", path: "/app", domain: "example.com", secure: false, sameSite: .strict),
+            security: .signed,
+            lifecycle: .persistent(ttl: .seconds(60)),
+            ttlExtension: .onEveryRequest,
+            absoluteTimeout: .seconds(600)
+        )
+        #expect(try options.sessionConfiguration() == expected)
+        let (secrets, note) = try DemoSecrets.resolve(options: options, environment: [:])
+        #expect(secrets.previous.count == 2)
+        #expect(note == nil)
+    }
+
+    @Test(arguments: [
+        ["--same-site", "none", "--insecure-cookie"],
+        ["--cookie-name", "__Host-id", "--cookie-path", "/app"],
+        ["--ttl=0"],
+        ["--absolute-timeout=-5"],
+        ["--cookie-name", "bad name"],
+    ])
+    func invalidCombinationsFailAtStartup(arguments: [String]) throws {
+        let options = try DemoOptions.parse(arguments)
+        #expect(throws: (any Error).self) { try options.sessionConfiguration() }
+    }
+
+    @Test(arguments: [["--store", "nosql"], ["--same-site", "sideways"], ["--port", "eighty"], ["--unknown"]])
+    func badFlagsAreRefused(arguments: [String]) {
+        #expect(throws: (any Error).self) { try DemoOptions.parse(arguments) }
+    }
+
+    @Test(arguments: ["abcd", "zz" + String(repeating: "00", count: 40), String(repeating: "0", count: 65)])
+    func badSecretsAreRefusedWithAClearMessage(hex: String) throws {
+        let options = try DemoOptions.parse(["--secret", hex])
+        do {
+            _ = try DemoSecrets.resolve(options: options, environment: [:])
+            Issue.record("secret \(hex) must be refused")
+        } catch {
+            #expect("\(error)".hasPrefix("--secret"))
+        }
+    }
+
+    @Test func theEnvironmentSuppliesTheSecret() throws {
+        let options = try DemoOptions.parse(["--secret-file", "/nonexistent/dir/secret"])
+        let (_, note) = try DemoSecrets.resolve(options: options, environment: ["SESSIONS_SECRET": String(repeating: "ab", count: 32)])
+        #expect(note == nil, "no file is created when the environment has a secret")
+        #expect(throws: (any Error).self) {
+            try DemoSecrets.resolve(options: options, environment: ["SESSIONS_SECRET": "short"])
+        }
+    }
+
+    @Test func withoutASecretTheDemoCreatesAPrivateFileOnceAndReusesIt() async throws {
+        let directory = "/tmp/sessions-demo-test-\(UInt64.random(in: 0 ... .max))"
+        #expect(mkdir(directory, 0o700) == 0)
+        let path = directory + "/secret"
+        defer {
+            unlink(path)
+            rmdir(directory)
+        }
+        let options = try DemoOptions.parse(["--secret-file", path])
+        let (first, note) = try DemoSecrets.resolve(options: options, environment: [:])
+        #expect(note?.contains(path) == true)
+        var info = stat()
+        #expect(stat(path, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
+        let (second, secondNote) = try DemoSecrets.resolve(options: options, environment: [:])
+        #expect(secondNote == nil, "the note is printed once, when the file is created")
+
+        let store = MemorySessionStore()
+        let writer = try SessionEngine(store: store, secrets: first)
+        let session = writer.begin(cookieHeader: nil, logger: Logger(label: "test"))
+        try await session.insert("user_id", "ada")
+        let setCookie = try #require(try await writer.commit(session, logger: Logger(label: "test")).setCookies.first)
+        let reader = try SessionEngine(store: store, secrets: second)
+        let restarted = reader.begin(cookieHeader: String(setCookie.prefix { $0 != ";" }), logger: Logger(label: "test"))
+        #expect(try await restarted.get("user_id", as: String.self) == "ada", "the same secret is reused on restart")
+    }
+
+    @Test func hexRoundTrips() {
+        let bytes: [UInt8] = [0, 1, 0x7F, 0x80, 0xFE, 0xFF]
+        #expect(DemoSecrets.encodeHex(bytes) == "00017f80feff")
+        #expect(DemoSecrets.decodeHex("00017F80FEFF") == bytes)
+        #expect(DemoSecrets.decodeHex("0") == nil)
+        #expect(DemoSecrets.decodeHex("") == nil)
+    }
+}
+

@@ -1,0 +1,104 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Sessions
+import SessionsHummingbird
+import Testing
+
+/// The adapter's own duties: hand over the cookie, expose the session, append the engine's headers.
+@Suite struct SessionMiddlewareTests {
+    struct Failure: Error {}
+
+    static func withRouter(
+        store: MemorySessionStore = MemorySessionStore(),
+        configuration: SessionConfiguration = .init(),
+        routes: (Router<BasicSessionRequestContext>) -> Void,
+        _ test: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let router = Router(context: BasicSessionRequestContext.self)
+        router.addMiddleware {
+            try! SessionMiddleware(store: store, secrets: SessionSecrets(current: .generate()), configuration: configuration)
+        }
+        routes(router)
+        let app = Application(router: router, logger: Logger(label: "middleware-test"))
+        try await app.test(.router) { client in try await test(client) }
+    }
+
+    @Test func anHTTPErrorStillCommitsTheSession() async throws {
+        try await Self.withRouter(routes: { router in
+            router.get("/deny") { _, context -> String in
+                try await context.session.insert("denied", true)
+                throw HTTPError(.forbidden, message: "no")
+            }
+            router.get("/check") { _, context -> String in
+                String(try await context.session.get("denied", as: Bool.self) ?? false)
+            }
+        }) { client async throws in
+            let browser = TestBrowser()
+            let denied = try await browser.send(.get, "/deny", client: client)
+            #expect(denied.status == .forbidden)
+            #expect(denied.setCookies.count == 1)
+            #expect(try await browser.send(.get, "/check", client: client).body == "true")
+        }
+    }
+
+    @Test func anyOtherErrorCommitsNothing() async throws {
+        let store = MemorySessionStore()
+        try await Self.withRouter(store: store, routes: { router in
+            router.get("/fail") { _, context -> String in
+                try await context.session.insert("half-done", true)
+                throw Failure()
+            }
+        }) { client async throws in
+            let reply = try await TestBrowser().send(.get, "/fail", client: client)
+            #expect(reply.status == .internalServerError)
+            #expect(reply.setCookies.isEmpty)
+        }
+        #expect(store.count == 0)
+    }
+
+    @Test func aSessionErrorIsAnEmpty500() async throws {
+        try await Self.withRouter(routes: { router in
+            router.get("/wrong-type") { _, context -> String in
+                try await context.session.insert("n", "not a number")
+                return String(try await context.session.get("n", as: Int.self) ?? 0)
+            }
+        }) { client async throws in
+            let reply = try await TestBrowser().send(.get, "/wrong-type", client: client)
+            #expect(reply.status == .internalServerError)
+            #expect(reply.body.isEmpty)
+        }
+    }
+
+    @Test func aRouteOutsideTheMiddlewareFailsLoudly() async throws {
+        let router = Router(context: BasicSessionRequestContext.self)
+        router.get("/orphan") { _, context -> String in
+            try await context.session.insert("lost", true)
+            return "stored?"
+        }
+        let app = Application(router: router, logger: Logger(label: "middleware-test"))
+        try await app.test(.router) { client in
+            let reply = try await client.execute(uri: "/orphan", method: .get)
+            #expect(reply.status == .internalServerError)
+        }
+    }
+
+    @Test func customCookieAttributesReachTheBrowser() async throws {
+        var cookie = SessionCookieConfiguration(name: "__Host-sid", sameSite: .strict)
+        cookie.httpOnly = true
+        let configuration = SessionConfiguration(cookie: cookie, lifecycle: .persistent(ttl: .seconds(120)))
+        try await Self.withRouter(configuration: configuration, routes: { router in
+            router.get("/set") { _, context -> String in
+                try await context.session.insert("x", 1)
+                return "ok"
+            }
+        }) { client async throws in
+            let reply = try await TestBrowser(cookieName: "__Host-sid").send(.get, "/set", client: client)
+            let header = try #require(reply.setCookies.first)
+            #expect(header.hasPrefix("__Host-sid="))
+            #expect(header.contains("; Max-Age=120; Expires="))
+            #expect(header.hasSuffix("; Path=/; Secure; HttpOnly; SameSite=Strict"))
+        }
+    }
+}
