@@ -10,10 +10,9 @@ import Logging
 /// the engine returns. A store failure answers HTTP 500 with an empty body; the cause goes to the log.
 ///
 /// ```swift
+/// let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: secret))
 /// let router = Router(context: BasicSessionRequestContext.self)
-/// router.addMiddleware {
-///     try SessionMiddleware(store: MemorySessionStore(), secrets: SessionSecrets(current: secret))
-/// }
+/// router.addMiddleware { SessionMiddleware(engine: engine) }
 /// router.post("/login") { request, context in
 ///     try await context.session.insert("user_id", "ada")
 ///     try await context.session.renew()

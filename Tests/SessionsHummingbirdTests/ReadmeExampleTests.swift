@@ -1,0 +1,45 @@
+import Hummingbird
+import HummingbirdTesting
+import Sessions
+import SessionsHummingbird
+import Testing
+
+/// The README's Hummingbird example, kept compiling and working.
+@Suite struct ReadmeExampleTests {
+    @Test func theReadmeExampleWorks() async throws {
+        let secretFromEnvironment = "a master secret of at least thirty-two bytes"
+        // From here to `runService` the code is the README's, line for line.
+        let secret = try SessionSecret(derivingFrom: Array(secretFromEnvironment.utf8))  // >= 32 bytes
+        let router = Router(context: BasicSessionRequestContext.self)
+        let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: secret))
+        router.addMiddleware { SessionMiddleware(engine: engine) }
+        router.get("/counter") { _, context -> String in
+            let count = try await context.session.update("counter", as: Int.self) { count in
+                count = (count ?? 0) + 1
+                return count!
+            }
+            return "\(count)"
+        }
+        router.post("/login") { _, context -> String in
+            try await context.session.insert("user_id", "ada")
+            try await context.session.renew()  // new key at every privilege change
+            return "welcome"
+        }
+        router.post("/logout") { _, context -> String in
+            try await context.session.purge()  // deleted server-side, cookie removed
+            return "bye"
+        }
+        try await Application(router: router).test(.router) { client async throws in
+            let browser = TestBrowser()
+            #expect(try await browser.send(.get, "/counter", client: client).body == "1")
+            #expect(try await browser.send(.get, "/counter", client: client).body == "2")
+            let before = browser.cookie
+            #expect(try await browser.send(.post, "/login", client: client).body == "welcome")
+            #expect(browser.cookie != before)
+            #expect(try await browser.send(.get, "/counter", client: client).body == "3")
+            #expect(try await browser.send(.post, "/logout", client: client).body == "bye")
+            #expect(browser.cookie == nil)
+            #expect(try await browser.send(.get, "/counter", client: client).body == "1")
+        }
+    }
+}
