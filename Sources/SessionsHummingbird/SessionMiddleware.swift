@@ -49,7 +49,9 @@ public struct SessionMiddleware<Context: SessionRequestContext, Store: SessionSt
         do {
             response = try await next(request, context)
         } catch let error as SessionError {
-            context.logger.error("session failure", metadata: ["error": "\(error)"])
+            if !error.isStoreFailure {
+                context.logger.error("session failure", metadata: ["error": "\(error)"])
+            }
             return Response(status: .internalServerError)
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)

@@ -32,6 +32,9 @@ public struct SessionError: Error, CustomStringConvertible {
         self.underlying = underlying
     }
 
+    /// Whether a store failed: the engine has already logged these at error level, with their cause.
+    public var isStoreFailure: Bool { kind == .loadFailed || kind == .commitFailed }
+
     public var description: String {
         var text = "session \(kind)"
         if let entry { text += " for value '\(entry)'" }
