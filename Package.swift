@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Sessions", targets: ["Sessions"]),
         .library(name: "SessionsTesting", targets: ["SessionsTesting"]),
         .library(name: "SessionsHummingbird", targets: ["SessionsHummingbird"]),
+        .library(name: "SessionsSQLite", targets: ["SessionsSQLite"]),
         .executable(name: "sessions-demo", targets: ["sessions-demo"]),
     ],
     dependencies: [
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
         .target(
@@ -41,6 +43,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SessionsSQLite",
+            dependencies: [
+                "Sessions",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SessionsHummingbird",
             dependencies: [
                 "Sessions",
@@ -54,6 +66,7 @@ let package = Package(
             name: "SessionsDemo",
             dependencies: [
                 "Sessions",
+                "SessionsSQLite",
                 "SessionsHummingbird",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -72,6 +85,16 @@ let package = Package(
         .testTarget(
             name: "SessionsTests",
             dependencies: ["Sessions", "SessionsTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SessionsSQLiteTests",
+            dependencies: [
+                "Sessions",
+                "SessionsTesting",
+                "SessionsSQLite",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

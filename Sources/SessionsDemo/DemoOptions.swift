@@ -4,7 +4,7 @@ import Sessions
 /// The demo server's flags: a public contract, driven by black-box tests. Keep names and meanings.
 public struct DemoOptions: ParsableArguments, Sendable {
     public enum StoreKind: String, ExpressibleByArgument, CaseIterable, Sendable {
-        case memory, cookie
+        case sqlite, memory, cookie
     }
 
     public enum SameSite: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -39,7 +39,10 @@ public struct DemoOptions: ParsableArguments, Sendable {
     public var port = 8080
 
     @Option(help: "Where sessions live.")
-    public var store: StoreKind = .memory
+    public var store: StoreKind = .sqlite
+
+    @Option(help: "The SQLite database file for --store sqlite.")
+    public var sqlitePath = "sessions-demo.sqlite"
 
     @Option(help: "The session cookie's name.")
     public var cookieName = "id"

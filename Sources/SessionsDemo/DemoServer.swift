@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import Sessions
+import SessionsSQLite
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -39,6 +40,21 @@ public enum DemoServer {
         let (secrets, note) = try DemoSecrets.resolve(options: options, environment: ProcessInfo.processInfo.environment)
         if let note { printError("sessions-demo: \(note)") }
         switch options.store {
+        case .sqlite:
+            let store: SQLiteSessionStore
+            do {
+                store = try await SQLiteSessionStore.open(path: options.sqlitePath)
+            } catch {
+                throw DemoStartupError("cannot open the SQLite session database at \(options.sqlitePath): \(error)")
+            }
+            let engine = try SessionEngine(store: store, secrets: secrets, configuration: configuration)
+            do {
+                try await serve(options, engine: engine, services: [SessionExpirySweeper(store: store)])
+            } catch {
+                try? await store.close()
+                throw error
+            }
+            try await store.close()
         case .memory:
             let store = MemorySessionStore()
             try await serve(options, engine: try SessionEngine(store: store, secrets: secrets, configuration: configuration), services: [store])
@@ -58,6 +74,11 @@ public enum DemoServer {
         )
         app.addServices(services)
         try await app.runService()
+    }
+
+    struct DemoStartupError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
     }
 
     private static func fail(_ message: String) -> Int32 {

@@ -15,7 +15,8 @@ import Glibc
         let options = try DemoOptions.parse([])
         #expect(options.host == "127.0.0.1")
         #expect(options.port == 8080)
-        #expect(options.store == .memory)
+        #expect(options.store == .sqlite)
+        #expect(options.sqlitePath == "sessions-demo.sqlite")
         #expect(try options.sessionConfiguration() == SessionConfiguration())
     }
 

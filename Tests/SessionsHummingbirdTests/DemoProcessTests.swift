@@ -1,73 +1,136 @@
 import Foundation
 import Testing
 
-/// The built `sessions-demo` binary, driven as a user would: startup errors and signals.
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The built `sessions-demo` binary, driven as a user would: startup errors, signals, restarts.
 @Suite struct DemoProcessTests {
-    /// The demo binary beside the test bundle in the build folder.
-    static var demoPath: String {
-        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return bundle.appendingPathComponent("sessions-demo").path
-    }
+    static let secret = String(repeating: "ab", count: 32)
 
-    struct Run {
-        let status: Int32
-        let standardError: String
-    }
-
-    static func run(_ arguments: [String]) throws -> Run {
+    @Test(arguments: [
+        ["--secret", "abcd"],
+        ["--store", "nosql"],
+        ["--same-site", "none", "--insecure-cookie", "--secret", secret],
+        ["--port", "not-a-port"],
+        ["--store", "sqlite", "--sqlite-path", "/nonexistent/directory/sessions.sqlite", "--secret", secret],
+    ])
+    func startupErrorsPrintOneLineAndExitNonZero(arguments: [String]) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: demoPath)
+        process.executableURL = DemoProcess.executable
         process.arguments = arguments
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let data = errors.fileHandleForReading.readDataToEndOfFile()
+        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, standardError: String(decoding: data, as: UTF8.self))
-    }
-
-    @Test(arguments: [
-        ["--secret", "abcd"],
-        ["--store", "nosql"],
-        ["--same-site", "none", "--insecure-cookie", "--secret", String(repeating: "ab", count: 32)],
-        ["--port", "not-a-port"],
-    ])
-    func startupErrorsPrintOneLineAndExitNonZero(arguments: [String]) throws {
-        let run = try Self.run(arguments)
-        #expect(run.status != 0)
-        let lines = run.standardError.split(separator: "\n")
-        #expect(lines.count == 1, "got: \(run.standardError)")
+        #expect(process.terminationStatus != 0)
+        let lines = output.split(separator: "\n")
+        #expect(lines.count == 1, "got: \(output)")
         #expect(lines.first?.hasPrefix("sessions-demo: error: ") == true)
     }
 
     @Test(arguments: [SIGTERM, SIGINT])
     func theServerStopsCleanlyOnASignal(signal: Int32) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.demoPath)
-        process.arguments = ["--port", "0", "--secret", String(repeating: "ab", count: 32)]
+        let demo = try DemoProcess(["--store", "memory", "--secret", Self.secret])
+        #expect(try await demo.request("GET", "/plain").body == "ok")
+        #expect(demo.stop(signal: signal) == 0)
+    }
+
+    @Test func aLoggedInSessionSurvivesARestartOnTheDefaultStore() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sessions-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // The default store and a generated secret, as `swift run sessions-demo` has them, but in a temporary folder.
+        let arguments = [
+            "--sqlite-path", directory.appendingPathComponent("sessions.sqlite").path,
+            "--secret-file", directory.appendingPathComponent("secret").path,
+        ]
+        let first = try DemoProcess(arguments)
+        let login = try await first.request("POST", "/login", body: #"{"user_id":"ada"}"#)
+        let cookie = try #require(login.setCookie?.split(separator: ";").first.map(String.init))
+        #expect(first.stop(signal: SIGTERM) == 0)
+
+        let second = try DemoProcess(arguments)
+        let read = try await second.request("GET", "/read", cookie: cookie)
+        #expect(read.body == "ada", "the session outlives the process")
+        #expect(second.stop(signal: SIGTERM) == 0)
+    }
+}
+
+/// One running `sessions-demo` on a free port.
+final class DemoProcess: @unchecked Sendable {
+    /// The demo binary beside the test bundle in the build folder.
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("sessions-demo")
+    }
+
+    let process = Process()
+    let port: Int
+    private let watchdog: Task<Void, any Error>
+
+    /// Starts the demo on port 0 and waits until it says where it listens.
+    init(_ arguments: [String]) throws {
+        process.executableURL = Self.executable
+        process.arguments = ["--port", "0"] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        // A watchdog, so a server that never starts fails the test instead of hanging it.
+        // A server that never starts fails the test instead of hanging it.
         let pid = process.processIdentifier
-        let watchdog = Task {
-            try await Task.sleep(for: .seconds(60))
+        watchdog = Task {
+            try await Task.sleep(for: .seconds(120))
             kill(pid, SIGKILL)
         }
-        defer { watchdog.cancel() }
-        // Wait for the server to say it listens; end of output means it died.
         var seen = ""
-        while !seen.contains("listening on") {
+        while !seen.contains("listening on 127.0.0.1:") || !seen.hasSuffix("\n") {
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             seen += String(decoding: chunk, as: UTF8.self)
         }
-        #expect(seen.contains("listening on 127.0.0.1:"))
+        guard let range = seen.range(of: "listening on 127.0.0.1:") else {
+            throw DemoFailure(description: "the demo did not start: \(seen)")
+        }
+        port = Int(seen[range.upperBound...].prefix { $0.isNumber }) ?? 0
+    }
+
+    struct DemoFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    struct Reply {
+        let status: Int
+        let body: String
+        let setCookie: String?
+    }
+
+    func request(_ method: String, _ path: String, body: String? = nil, cookie: String? = nil) async throws -> Reply {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.httpShouldHandleCookies = false
+        if let cookie { request.setValue(cookie, forHTTPHeaderField: "Cookie") }
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        return Reply(status: http.statusCode, body: String(decoding: data, as: UTF8.self), setCookie: http.value(forHTTPHeaderField: "Set-Cookie"))
+    }
+
+    /// Sends `signal` and returns the exit status once the process has exited on its own.
+    func stop(signal: Int32) -> Int32 {
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 0)
+        watchdog.cancel()
+        return process.terminationReason == .exit ? process.terminationStatus : -signal
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+        watchdog.cancel()
     }
 }

@@ -60,10 +60,19 @@ public struct SessionKey: Sendable, Hashable, CustomStringConvertible {
         return SessionKey(trusted: Base64URL.encode(bytes))
     }
 
+    /// The SHA-256 of the key: what server-side stores file sessions under, so that a dump of the store
+    /// holds no usable cookie.
+    ///
+    /// ```swift
+    /// let rowKey = key.storageDigest   // 32 bytes
+    /// ```
+    public var storageDigest: [UInt8] {
+        Array(SHA256.hash(data: Array(rawValue.utf8)))
+    }
+
     /// A short, non-reversible fingerprint of the key (the first 8 hex digits of its SHA-256), for logs.
     public var fingerprint: String {
-        let digest = SHA256.hash(data: Array(rawValue.utf8))
-        return digest.prefix(4).map { byte in
+        storageDigest.prefix(4).map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()

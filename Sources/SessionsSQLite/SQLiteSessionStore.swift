@@ -1,0 +1,200 @@
+import Logging
+import NIOCore
+public import SQLiteNIO
+public import Sessions
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Sessions in an SQLite database: the embedded store, nothing to install, sessions survive restarts.
+///
+/// Keys are stored as SHA-256 digests, never raw. Every operation is one SQL statement, so concurrent
+/// requests are safe on one connection, and `update` merges field by field with SQLite's JSON functions:
+/// two requests changing different keys of one session both persist. `update` and `updateTTL` touch only
+/// a row that exists and has not expired, so nothing is resurrected. Expiry uses the database's clock.
+///
+/// ```swift
+/// let store = try await SQLiteSessionStore.open(path: "sessions.sqlite")
+/// app.addServices(SessionExpirySweeper(store: store))
+/// ```
+public final class SQLiteSessionStore: ExpiringSessionStore {
+    /// The connection the store runs on.
+    public let connection: SQLiteConnection
+    private let statements: SQLiteSessionStatements
+    private let clock: (any SessionClock)?
+    private let migrationGate = StoreMigrationGate()
+    private let generateKey: @Sendable () -> SessionKey
+
+    /// A store on an open connection; the table is created on first use (or by ``migrate()``).
+    /// - Parameters:
+    ///   - generateKey: the key generator; keep the default outside tests.
+    /// - Throws: ``SessionConfigurationError`` for a table name that is not a plain identifier.
+    public init(
+        connection: SQLiteConnection,
+        configuration: SQLiteSessionStoreConfiguration = .init(),
+        generateKey: @escaping @Sendable () -> SessionKey = { SessionKey.generate() }
+    ) throws(SessionConfigurationError) {
+        guard let statements = SQLiteSessionStatements(tableName: configuration.tableName) else {
+            throw .invalid("table name '\(configuration.tableName)' must be letters, digits and underscores, not starting with a digit")
+        }
+        self.connection = connection
+        self.statements = statements
+        self.clock = configuration.clock
+        self.generateKey = generateKey
+    }
+
+    /// Opens (creating if needed) the database file at `path` in WAL mode and migrates it.
+    public static func open(
+        path: String,
+        configuration: SQLiteSessionStoreConfiguration = .init(),
+        logger: Logger = Logger(label: "swift-sessions.sqlite")
+    ) async throws -> SQLiteSessionStore {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        do {
+            // WAL lets readers run beside the writer; the busy timeout lets several processes share the file.
+            _ = try await connection.query("PRAGMA journal_mode = WAL")
+            _ = try await connection.query("PRAGMA busy_timeout = 5000")
+            _ = try await connection.query("PRAGMA synchronous = NORMAL")
+            let store = try SQLiteSessionStore(connection: connection, configuration: configuration)
+            try await store.migrate()
+            return store
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// Creates the table and index if missing and checks the schema version.
+    public func migrate() async throws {
+        try await migrationGate.ensure { [connection, statements] in
+            for statement in statements.migration {
+                _ = try await connection.query(statement)
+            }
+            let rows = try await connection.query(statements.schemaVersionQuery)
+            let version = rows.first?.column("version")?.integer ?? 0
+            guard version == SQLiteSessionStatements.schemaVersion else {
+                throw SessionStoreMessage(
+                    "table '\(statements.table)' has schema version \(version); this library reads version \(SQLiteSessionStatements.schemaVersion)"
+                )
+            }
+        }
+    }
+
+    /// Closes the connection.
+    public func close() async throws {
+        try await connection.close()
+    }
+
+    public func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
+        let rows: [SQLiteRow]
+        do {
+            rows = try await run(statements.load(now: now), [digest(key)])
+        } catch {
+            throw .other(error)
+        }
+        guard let row = rows.first else { return nil }
+        guard let text = row.column("state")?.string, let created = row.column("created_at")?.integer else {
+            throw .deserialization(SessionStoreMessage("session row has no state or creation time"))
+        }
+        do {
+            let entries = try JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))
+            return SessionState(entries, createdAt: Date(timeIntervalSince1970: Double(created) / 1000))
+        } catch {
+            throw .deserialization(error)
+        }
+    }
+
+    public func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {
+        let entries: String
+        do {
+            entries = try Self.json(state.entries)
+        } catch {
+            throw .serialization(error)
+        }
+        let created = Int64((state.createdAt.timeIntervalSince1970 * 1000).rounded(.down))
+        for _ in 0..<8 {
+            let key = generateKey()
+            let rows: [SQLiteRow]
+            do {
+                rows = try await run(
+                    statements.save(now: now),
+                    [digest(key), .text(entries), .integer(Int(created)), .integer(Self.milliseconds(ttl))]
+                )
+            } catch {
+                throw .other(error)
+            }
+            if !rows.isEmpty { return key }
+        }
+        throw .other(SessionStoreMessage("no unused session key after 8 attempts"))
+    }
+
+    public func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        let touchedKeys: String
+        let setEntries: String
+        do {
+            touchedKeys = try Self.json(Array(changes.removedKeys.union(changes.setKeys)))
+            setEntries = try Self.json(state.entries.filter { changes.setKeys.contains($0.key) })
+        } catch {
+            throw .serialization(error)
+        }
+        do {
+            let rows = try await run(
+                statements.update(now: now),
+                [digest(key), .integer(changes.cleared ? 1 : 0), .text(touchedKeys), .text(setEntries), .integer(Self.milliseconds(ttl))]
+            )
+            return rows.isEmpty ? .gone : .updated(key)
+        } catch {
+            throw .other(error)
+        }
+    }
+
+    public func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult {
+        do {
+            let rows = try await run(statements.updateTTL(now: now), [digest(key), .integer(Self.milliseconds(ttl))])
+            return rows.isEmpty ? .gone : .updated(key)
+        } catch {
+            throw .other(error)
+        }
+    }
+
+    public func delete(_ key: SessionKey) async throws(DeleteError) {
+        do {
+            _ = try await run(statements.delete, [digest(key)])
+        } catch {
+            throw .other(error)
+        }
+    }
+
+    public func deleteExpired(limit: Int) async throws -> Int {
+        try await run(statements.deleteExpired(now: now), [.integer(limit)]).count
+    }
+
+    // MARK: Helpers
+
+    private var now: String {
+        SQLiteSessionStatements.now(milliseconds: clock.map { Int64(($0.now.timeIntervalSince1970 * 1000).rounded(.down)) })
+    }
+
+    private func run(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
+        try await migrate()
+        return try await connection.query(sql, binds)
+    }
+
+    private func digest(_ key: SessionKey) -> SQLiteData {
+        .blob(ByteBuffer(bytes: key.storageDigest))
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+
+    private static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+}

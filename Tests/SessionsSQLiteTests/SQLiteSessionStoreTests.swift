@@ -1,0 +1,153 @@
+import FoundationEssentials
+import Logging
+import SQLiteNIO
+import Sessions
+import SessionsSQLite
+import SessionsTesting
+import Testing
+
+@Suite struct SQLiteSessionStoreTests {
+    /// Runs `body` on a fresh in-memory database and closes it afterwards, whatever happens.
+    static func withConnection(_ body: (SQLiteConnection) async throws -> Void) async throws {
+        let connection = try await SQLiteConnection.open(storage: .memory)
+        do {
+            try await body(connection)
+        } catch {
+            try await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
+
+    static func withStore(clock: (any SessionClock)? = nil, _ body: (SQLiteSessionStore) async throws -> Void) async throws {
+        try await withConnection { connection in
+            try await body(try SQLiteSessionStore(connection: connection, configuration: .init(clock: clock)))
+        }
+    }
+
+    @Test(arguments: SessionStoreConformance.Check.allCases)
+    func conformance(_ check: SessionStoreConformance.Check) async throws {
+        try await Self.withConnection { connection in
+            let clock = ManualSessionClock()
+            let conformance = SessionStoreConformance(capabilities: [.serverSide, .mergesConcurrentUpdates], time: .manual(clock)) { generateKey in
+                try SQLiteSessionStore(connection: connection, configuration: .init(clock: clock), generateKey: generateKey)
+            }
+            try await conformance.run(check)
+        }
+    }
+
+    @Test func expiryFollowsTheDatabaseClockNotTheApps() async throws {
+        try await Self.withConnection { connection in
+        let skewed = ManualSessionClock(start: Date(timeIntervalSince1970: 0))
+        let appClockStore = try SQLiteSessionStore(connection: connection, configuration: .init(clock: skewed))
+        let databaseClockStore = try SQLiteSessionStore(connection: connection)
+        let key = try await appClockStore.save(SessionState(["a": 1], createdAt: skewed.now), ttl: .seconds(3600))
+        #expect(try await appClockStore.load(key) != nil, "alive by the skewed app clock")
+        #expect(try await databaseClockStore.load(key) == nil, "expired by the database clock: it expired in 1970")
+        let fresh = try await databaseClockStore.save(SessionState(["b": 2], createdAt: Date()), ttl: .seconds(3600))
+        #expect(try await databaseClockStore.load(fresh)?["b"] == 2)
+        #expect(try await databaseClockStore.updateTTL(key, ttl: .seconds(3600)) == .gone)
+        }
+    }
+
+    @Test func aRealTTLExpiresOnTheDatabaseClock() async throws {
+        try await Self.withStore { store in
+        let key = try await store.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(2))
+        #expect(try await store.load(key) != nil)
+        // Expiry is the database's business: the only way to see it is to let real time pass.
+        try await Task.sleep(for: .seconds(3))
+        #expect(try await store.load(key) == nil)
+        }
+    }
+
+    @Test func keysAreStoredHashedNeverRaw() async throws {
+        try await Self.withStore { store in
+        let key = try await store.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(60))
+        let rows = try await store.connection.query("SELECT key_hash FROM sessions")
+        let stored = try #require(rows.first?.column("key_hash")?.blob)
+        #expect(Array(stored.readableBytesView) == key.storageDigest)
+        let dump = try await store.connection.query("SELECT * FROM sessions").description
+        #expect(!dump.contains(key.rawValue))
+        }
+    }
+
+    @Test func corruptStateIsADeserializationError() async throws {
+        try await Self.withStore { store in
+        let key = try await store.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(60))
+        _ = try await store.connection.query("UPDATE sessions SET state = 'not json'")
+        do {
+            _ = try await store.load(key)
+            Issue.record("a corrupt row must not load")
+        } catch let error as LoadError {
+            #expect(error.kind == .deserialization)
+        }
+        }
+    }
+
+    @Test func theSweeperDeletesExpiredRowsInBatches() async throws {
+        let clock = ManualSessionClock()
+        try await Self.withStore(clock: clock) { store in
+        for index in 0..<5 {
+            _ = try await store.save(SessionState(["n": .integer(Int64(index))], createdAt: clock.now), ttl: .seconds(10))
+        }
+        let kept = try await store.save(SessionState(["kept": true], createdAt: clock.now), ttl: .seconds(100))
+        clock.advance(by: .seconds(11))
+        let sweeper = SessionExpirySweeper(store: store, configuration: .init(batchSize: 2))
+        #expect(try await sweeper.sweep() == 5)
+        let remaining = try await store.connection.query("SELECT count(*) AS n FROM sessions")
+        #expect(remaining.first?.column("n")?.integer == 1)
+        #expect(try await store.load(kept)?["kept"] == true)
+        #expect(try await sweeper.sweep() == 0)
+        }
+    }
+
+    @Test func theSweeperServiceStopsWhenCancelled() async throws {
+        try await Self.withStore { store in
+        let sweeper = SessionExpirySweeper(store: store, configuration: .init(interval: .milliseconds(5)))
+        let running = Task { try await sweeper.run() }
+        running.cancel()
+        try await running.value
+        }
+    }
+
+    @Test func tableNamesMustBePlainIdentifiers() async throws {
+        try await Self.withConnection { connection in
+        for bad in ["", "1sessions", "sessions; DROP TABLE x", "sess-ions", "\"quoted\""] {
+            #expect(throws: SessionConfigurationError.self) {
+                try SQLiteSessionStore(connection: connection, configuration: .init(tableName: bad))
+            }
+        }
+        let custom = try SQLiteSessionStore(connection: connection, configuration: .init(tableName: "web_sessions_2"))
+        let key = try await custom.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(60))
+        #expect(try await custom.load(key)?["a"] == 1)
+        }
+    }
+
+    @Test func aNewerSchemaVersionIsRefused() async throws {
+        try await Self.withStore { store in
+        try await store.migrate()
+        _ = try await store.connection.query("UPDATE swift_sessions_schema SET version = 2")
+        let again = try SQLiteSessionStore(connection: store.connection)
+        await #expect(throws: (any Error).self) { try await again.migrate() }
+        }
+    }
+
+    @Test func sessionsSurviveReopeningTheFileInWALMode() async throws {
+        let path = "/tmp/swift-sessions-\(UInt64.random(in: 0 ... .max)).sqlite"
+        defer {
+            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+        }
+        let first = try await SQLiteSessionStore.open(path: path)
+        let key = try await first.save(SessionState(["user_id": "ada"], createdAt: Date()), ttl: .seconds(60))
+        let mode = try await first.connection.query("PRAGMA journal_mode")
+        #expect(mode.first?.column("journal_mode")?.string == "wal")
+        try await first.close()
+        let second = try await SQLiteSessionStore.open(path: path)
+        #expect(try await second.load(key)?["user_id"] == "ada")
+        try await second.close()
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
