@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SessionsTesting", targets: ["SessionsTesting"]),
         .library(name: "SessionsHummingbird", targets: ["SessionsHummingbird"]),
         .library(name: "SessionsSQLite", targets: ["SessionsSQLite"]),
+        .library(name: "SessionsPostgres", targets: ["SessionsPostgres"]),
         .executable(name: "sessions-demo", targets: ["sessions-demo"]),
     ],
     dependencies: [
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -53,6 +55,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SessionsPostgres",
+            dependencies: [
+                "Sessions",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SessionsHummingbird",
             dependencies: [
                 "Sessions",
@@ -67,7 +79,9 @@ let package = Package(
             dependencies: [
                 "Sessions",
                 "SessionsSQLite",
+                "SessionsPostgres",
                 "SessionsHummingbird",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -97,6 +111,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "SessionsPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SessionsPostgresTests",
+            dependencies: [
+                "Sessions",
+                "SessionsTesting",
+                "SessionsPostgres",
+                "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SessionsHummingbirdTests",
             dependencies: [
@@ -104,6 +140,9 @@ let package = Package(
                 "SessionsTesting",
                 "SessionsHummingbird",
                 "SessionsDemo",
+                "SessionsSQLite",
+                "SessionsPostgres",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

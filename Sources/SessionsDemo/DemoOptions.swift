@@ -4,7 +4,7 @@ import Sessions
 /// The demo server's flags: a public contract, driven by black-box tests. Keep names and meanings.
 public struct DemoOptions: ParsableArguments, Sendable {
     public enum StoreKind: String, ExpressibleByArgument, CaseIterable, Sendable {
-        case sqlite, memory, cookie
+        case sqlite, memory, cookie, postgres
     }
 
     public enum SameSite: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -43,6 +43,9 @@ public struct DemoOptions: ParsableArguments, Sendable {
 
     @Option(help: "The SQLite database file for --store sqlite.")
     public var sqlitePath = "sessions-demo.sqlite"
+
+    @Option(help: "The PostgreSQL URL for --store postgres: postgres://user:password@host:port/database?sslmode=disable|prefer|require.")
+    public var postgresUrl = "postgres://postgres@127.0.0.1:5432/postgres"
 
     @Option(help: "The session cookie's name.")
     public var cookieName = "id"

@@ -4,6 +4,8 @@ import Logging
 import ServiceLifecycle
 import Sessions
 import SessionsSQLite
+import SessionsPostgres
+import PostgresNIO
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -55,6 +57,8 @@ public enum DemoServer {
                 throw error
             }
             try await store.close()
+        case .postgres:
+            try await servePostgres(options, secrets: secrets, configuration: configuration)
         case .memory:
             let store = MemorySessionStore()
             try await serve(options, engine: try SessionEngine(store: store, secrets: secrets, configuration: configuration), services: [store])
@@ -62,6 +66,34 @@ public enum DemoServer {
             let store = CookieSessionStore()
             try await serve(options, engine: try SessionEngine(store: store, secrets: secrets, configuration: configuration), services: [])
         }
+    }
+
+    /// Runs the PostgreSQL pool beside the app, and refuses to start when the database cannot be reached.
+    private static func servePostgres(_ options: DemoOptions, secrets: SessionSecrets, configuration: SessionConfiguration) async throws {
+        var logger = Logger(label: "sessions-demo.postgres")
+        logger.logLevel = .warning
+        var clientConfiguration = try PostgresClient.Configuration(url: options.postgresUrl)
+        clientConfiguration.options.connectTimeout = .seconds(5)
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        let store = try PostgresSessionStore(client: client, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            do {
+                try await store.migrate()
+            } catch {
+                throw DemoStartupError("cannot reach PostgreSQL at \(redacted(options.postgresUrl)): \(error)")
+            }
+            let engine = try SessionEngine(store: store, secrets: secrets, configuration: configuration)
+            try await serve(options, engine: engine, services: [SessionExpirySweeper(store: store)])
+        }
+    }
+
+    /// The URL without its password, for messages.
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? url
     }
 
     private static func serve<Store: SessionStore>(_ options: DemoOptions, engine: SessionEngine<Store>, services: [any Service]) async throws {

@@ -61,6 +61,7 @@ public struct SessionStoreConformance: Sendable {
         case deleteRemoves
         case deleteUnknownKeyIsFine
         case largeAndUnicodeValues
+        case nulCharacterRoundTripsOrIsRefused
         case jsonFidelity
         case concurrentDisjointUpdates
 
@@ -104,6 +105,7 @@ public struct SessionStoreConformance: Sendable {
         case .deleteRemoves: try await deleteRemoves()
         case .deleteUnknownKeyIsFine: try await deleteUnknownKeyIsFine()
         case .largeAndUnicodeValues: try await largeAndUnicodeValues()
+        case .nulCharacterRoundTripsOrIsRefused: try await nulCharacterRoundTripsOrIsRefused()
         case .jsonFidelity: try await jsonFidelity()
         case .concurrentDisjointUpdates: try await concurrentDisjointUpdates()
         }
@@ -256,7 +258,7 @@ public struct SessionStoreConformance: Sendable {
 
     private func largeAndUnicodeValues() async throws {
         let store = try await makeStore { SessionKey.generate() }
-        let unicode = "naïve café 日本語 🇺🇦👩‍👩‍👧 \u{0} \"quotes\" \\ back\nslash \u{7F} \u{FEFF}"
+        let unicode = "naïve café 日本語 🇺🇦👩‍👩‍👧 \"quotes\" \\ back\nslash \u{1} \u{7F} \u{FEFF} \\u0000"
         var entries: [String: JSONValue] = ["unicode": .string(unicode), "ключ 🔑": "value", "": "empty key"]
         if capabilities.contains(.serverSide) {
             entries["large"] = .string(String(repeating: "x", count: 256 * 1024))
@@ -264,6 +266,20 @@ public struct SessionStoreConformance: Sendable {
         let state = sample(entries)
         let key = try await store.save(state, ttl: ttl)
         try expect(try await store.load(key) == state, "large and unicode values and keys round-trip exactly")
+    }
+
+    /// Some databases cannot hold U+0000 (PostgreSQL's jsonb); such a store must refuse it cleanly.
+    private func nulCharacterRoundTripsOrIsRefused() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let state = sample(["nul": "before\u{0}after"])
+        let key: SessionKey
+        do {
+            key = try await store.save(state, ttl: ttl)
+        } catch {
+            try expect(error.kind == .serialization, "a store that cannot hold U+0000 refuses it as a serialization error")
+            return
+        }
+        try expect(try await store.load(key) == state, "U+0000 round-trips exactly when the store accepts it")
     }
 
     private func jsonFidelity() async throws {

@@ -15,6 +15,8 @@ import FoundationNetworking
         ["--same-site", "none", "--insecure-cookie", "--secret", secret],
         ["--port", "not-a-port"],
         ["--store", "sqlite", "--sqlite-path", "/nonexistent/directory/sessions.sqlite", "--secret", secret],
+        ["--store", "postgres", "--postgres-url", "mysql://nope", "--secret", secret],
+        ["--store", "postgres", "--postgres-url", "postgres://postgres:hunter2@127.0.0.1:1/postgres?sslmode=disable", "--secret", secret],
     ])
     func startupErrorsPrintOneLineAndExitNonZero(arguments: [String]) throws {
         let process = Process()
@@ -30,6 +32,7 @@ import FoundationNetworking
         let lines = output.split(separator: "\n")
         #expect(lines.count == 1, "got: \(output)")
         #expect(lines.first?.hasPrefix("sessions-demo: error: ") == true)
+        #expect(!output.contains("hunter2"), "a password never reaches the output")
     }
 
     @Test(arguments: [SIGTERM, SIGINT])

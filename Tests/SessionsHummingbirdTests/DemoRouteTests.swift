@@ -8,11 +8,21 @@ import SessionsDemo
 import SessionsHummingbird
 import SessionsTesting
 import Testing
+import SessionsSQLite
+import SessionsPostgres
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The demo's HTTP contract, through the Hummingbird adapter, for every store.
 @Suite struct DemoRouteTests {
     enum StoreKind: String, CaseIterable, Sendable {
-        case memory, cookie
+        case memory, cookie, sqlite, postgres
+
+        /// Whether the store lives on the server, so a dead key stays dead.
+        var isServerSide: Bool { self != .cookie }
     }
 
     static func withDemo(
@@ -25,6 +35,24 @@ import Testing
             try await withDemo(store: MemorySessionStore(), configuration: configuration, test)
         case .cookie:
             try await withDemo(store: CookieSessionStore(), configuration: configuration, test)
+        case .sqlite:
+            let path = "/tmp/swift-sessions-demo-test-\(UInt64.random(in: 0 ... .max)).sqlite"
+            let store = try await SQLiteSessionStore.open(path: path)
+            defer {
+                for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+            }
+            do {
+                try await withDemo(store: store, configuration: configuration, test)
+            } catch {
+                try await store.close()
+                throw error
+            }
+            try await store.close()
+        case .postgres:
+            try await TestPostgres.withClient { client in
+                let store = try PostgresSessionStore(client: client, configuration: .init(tableName: TestPostgres.uniqueTable()))
+                try await withDemo(store: store, configuration: configuration, test)
+            }
         }
     }
 
@@ -64,8 +92,9 @@ import Testing
         }
     }
 
-    @Test func memoryStoreSendsNoCookieOnUpdates() async throws {
-        try await Self.withDemo(.memory) { client async throws in
+    @Test(arguments: [StoreKind.memory, .sqlite, .postgres])
+    func serverSideStoresSendNoCookieOnUpdates(kind: StoreKind) async throws {
+        try await Self.withDemo(kind) { client async throws in
             let browser = TestBrowser()
             try await browser.send(.get, "/counter", client: client)
             #expect(try await browser.send(.get, "/counter", client: client).setCookies.isEmpty)
@@ -85,7 +114,7 @@ import Testing
             #expect(loggedIn != anonymous, "login moves the session to a new key")
             #expect(try await browser.send(.get, "/read", client: client).body == "ada")
             #expect(try await browser.send(.get, "/protected/count", client: client).status == .ok)
-            if kind == .memory {
+            if kind.isServerSide {
                 let attacker = TestBrowser()
                 attacker.cookie = anonymous
                 #expect(try await attacker.send(.get, "/read", client: client).body == "anonymous", "the pre-login key is dead")
@@ -118,7 +147,7 @@ import Testing
             #expect(logout.setCookies.count == 1 && logout.setCookies[0].hasPrefix("id=; Max-Age=0"))
             #expect(browser.cookie == nil)
             #expect(try await browser.send(.get, "/read", client: client).body == "anonymous")
-            if kind == .memory {
+            if kind.isServerSide {
                 let replay = TestBrowser()
                 replay.cookie = loggedIn
                 #expect(try await replay.send(.get, "/read", client: client).body == "anonymous", "logout deletes server-side")
@@ -165,8 +194,9 @@ import Testing
         }
     }
 
-    @Test func slowConcurrentPutsOfDifferentKeysBothPersist() async throws {
-        try await Self.withDemo(.memory) { client async throws in
+    @Test(arguments: [StoreKind.memory, .sqlite, .postgres])
+    func slowConcurrentPutsOfDifferentKeysBothPersist(kind: StoreKind) async throws {
+        try await Self.withDemo(kind) { client async throws in
             let browser = TestBrowser()
             try await browser.send(.put, "/session/base", body: "true", client: client)
             let cookie = try #require(browser.cookie)
@@ -187,8 +217,9 @@ import Testing
         }
     }
 
-    @Test func aSlowUpdateNeverResurrectsALoggedOutSession() async throws {
-        try await Self.withDemo(.memory) { client async throws in
+    @Test(arguments: [StoreKind.memory, .sqlite, .postgres])
+    func aSlowUpdateNeverResurrectsALoggedOutSession(kind: StoreKind) async throws {
+        try await Self.withDemo(kind) { client async throws in
             let browser = TestBrowser()
             try await browser.send(.post, "/login", body: #"{"user_id":"ada"}"#, client: client)
             let cookie = try #require(browser.cookie)

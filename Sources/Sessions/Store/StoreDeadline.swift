@@ -1,0 +1,86 @@
+import Synchronization
+
+/// Why a store call was abandoned: it took longer than its deadline.
+public struct StoreTimeout: Error, Hashable, CustomStringConvertible {
+    /// The deadline that passed.
+    public let limit: Duration
+    /// Creates the error.
+    public init(limit: Duration) { self.limit = limit }
+    public var description: String { "the store did not answer within \(limit)" }
+}
+
+/// Runs `operation`, abandoning it with ``StoreTimeout`` after `limit`: no request waits forever on a
+/// store that accepts connections and never answers.
+///
+/// A task group would wait for its children before returning, and a driver stuck on a dead server may
+/// not react to cancellation; so the operation runs in its own task, which is cancelled and left to
+/// finish on its own when the deadline passes.
+package func withStoreDeadline<Result: Sendable>(
+    _ limit: Duration,
+    _ operation: @escaping @Sendable () async throws -> Result
+) async throws -> Result {
+    let outcome = StoreDeadlineOutcome<Result>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+            outcome.start(continuation, limit: limit, operation)
+        }
+    } onCancel: {
+        outcome.cancel()
+    }
+}
+
+/// Delivers whichever comes first, the operation's result or the deadline, exactly once.
+private final class StoreDeadlineOutcome<Result: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Result, any Error>?
+        var work: Task<Void, Never>?
+        var timer: Task<Void, Never>?
+        var cancelled = false
+    }
+
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<Result, any Error>, limit: Duration, _ operation: @escaping @Sendable () async throws -> Result) {
+        let alreadyCancelled = state.withLock { state in
+            state.continuation = continuation
+            return state.cancelled
+        }
+        if alreadyCancelled {
+            finish(.failure(CancellationError()))
+            return
+        }
+        let work = Task {
+            do {
+                self.finish(.success(try await operation()))
+            } catch {
+                self.finish(.failure(error))
+            }
+        }
+        let timer = Task {
+            do {
+                try await Task.sleep(for: limit)
+                self.finish(.failure(StoreTimeout(limit: limit)))
+            } catch {}
+        }
+        state.withLock { state in
+            state.work = work
+            state.timer = timer
+        }
+    }
+
+    func cancel() {
+        state.withLock { $0.cancelled = true }
+        finish(.failure(CancellationError()))
+    }
+
+    private func finish(_ result: Swift.Result<Result, any Error>) {
+        let (continuation, work, timer) = state.withLock { state in
+            defer { state.continuation = nil }
+            return (state.continuation, state.work, state.timer)
+        }
+        guard let continuation else { return }
+        work?.cancel()
+        timer?.cancel()
+        continuation.resume(with: result)
+    }
+}

@@ -1,0 +1,176 @@
+import FoundationEssentials
+import Logging
+import PostgresNIO
+import Sessions
+import SessionsPostgres
+import SessionsTesting
+import TestSupport
+import Testing
+
+/// Against the real PostgreSQL servers that `scripts/test` starts.
+@Suite struct PostgresSessionStoreTests {
+    static func store(_ client: PostgresClient, table: String, clock: (any SessionClock)? = nil) throws -> PostgresSessionStore {
+        try PostgresSessionStore(client: client, configuration: .init(tableName: table, clock: clock))
+    }
+
+    @Test(arguments: SessionStoreConformance.Check.allCases)
+    func conformance(_ check: SessionStoreConformance.Check) async throws {
+        try await TestPostgres.withClient { client in
+            let clock = ManualSessionClock()
+            let table = TestPostgres.uniqueTable()
+            let conformance = SessionStoreConformance(capabilities: [.serverSide, .mergesConcurrentUpdates], time: .manual(clock)) { generateKey in
+                try PostgresSessionStore(client: client, configuration: .init(tableName: table, clock: clock), generateKey: generateKey)
+            }
+            try await conformance.run(check)
+        }
+    }
+
+    @Test func theNULCharacterIsASerializationError() async throws {
+        try await TestPostgres.withClient { client in
+            let store = try Self.store(client, table: TestPostgres.uniqueTable())
+            do {
+                _ = try await store.save(SessionState(["a": "x\u{0}y"], createdAt: Date()), ttl: .seconds(60))
+                Issue.record("jsonb cannot hold U+0000")
+            } catch let error as SaveError {
+                #expect(error.kind == .serialization)
+            }
+            let key = try await store.save(SessionState(["a": #"a literal \u0000 is fine"#], createdAt: Date()), ttl: .seconds(60))
+            #expect(try await store.load(key)?["a"] == #"a literal \u0000 is fine"#)
+        }
+    }
+
+    @Test func expiryFollowsTheDatabaseClockNotTheApps() async throws {
+        try await TestPostgres.withClient { client in
+            let table = TestPostgres.uniqueTable()
+            let skewed = ManualSessionClock(start: Date(timeIntervalSince1970: 0))
+            let appClockStore = try Self.store(client, table: table, clock: skewed)
+            let databaseClockStore = try Self.store(client, table: table)
+            let key = try await appClockStore.save(SessionState(["a": 1], createdAt: skewed.now), ttl: .seconds(3600))
+            #expect(try await appClockStore.load(key) != nil, "alive by the skewed app clock")
+            #expect(try await databaseClockStore.load(key) == nil, "expired by the database clock: it expired in 1970")
+            #expect(try await databaseClockStore.updateTTL(key, ttl: .seconds(3600)) == .gone)
+            let fresh = try await databaseClockStore.save(SessionState(["b": 2], createdAt: Date()), ttl: .seconds(3600))
+            #expect(try await databaseClockStore.load(fresh)?["b"] == 2)
+        }
+    }
+
+    @Test func aRealTTLExpiresOnTheDatabaseClock() async throws {
+        try await TestPostgres.withClient { client in
+            let store = try Self.store(client, table: TestPostgres.uniqueTable())
+            let key = try await store.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(2))
+            #expect(try await store.load(key) != nil)
+            // Expiry is the server's business: the only way to see it is to let real time pass.
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await store.load(key) == nil)
+        }
+    }
+
+    @Test func keysAreStoredHashedNeverRaw() async throws {
+        try await TestPostgres.withClient { client in
+            let table = TestPostgres.uniqueTable()
+            let store = try Self.store(client, table: table)
+            let key = try await store.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(60))
+            let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT encode(key_hash, 'hex'), state::text FROM \(table)"))
+            var stored: [(String, String)] = []
+            for try await row in rows.decode((String, String).self) { stored.append(row) }
+            let expected = key.storageDigest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            #expect(stored.map(\.0) == [expected])
+            #expect(!stored.contains { $0.0.contains(key.rawValue) || $0.1.contains(key.rawValue) })
+        }
+    }
+
+    @Test func corruptStateIsADeserializationError() async throws {
+        try await TestPostgres.withClient { client in
+            let table = TestPostgres.uniqueTable()
+            let store = try Self.store(client, table: table)
+            let key = try await store.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(60))
+            try await client.query(PostgresQuery(unsafeSQL: #"UPDATE \#(table) SET state = '["not", "an", "object"]'::jsonb"#))
+            do {
+                _ = try await store.load(key)
+                Issue.record("a corrupt row must not load")
+            } catch let error as LoadError {
+                #expect(error.kind == .deserialization)
+            }
+        }
+    }
+
+    @Test func theSweeperDeletesExpiredRowsInBatches() async throws {
+        try await TestPostgres.withClient { client in
+            let clock = ManualSessionClock()
+            let table = TestPostgres.uniqueTable()
+            let store = try Self.store(client, table: table, clock: clock)
+            for index in 0..<5 {
+                _ = try await store.save(SessionState(["n": .integer(Int64(index))], createdAt: clock.now), ttl: .seconds(10))
+            }
+            let kept = try await store.save(SessionState(["kept": true], createdAt: clock.now), ttl: .seconds(100))
+            clock.advance(by: .seconds(11))
+            let sweeper = SessionExpirySweeper(store: store, configuration: .init(batchSize: 2))
+            #expect(try await sweeper.sweep() == 5)
+            #expect(try await store.load(kept)?["kept"] == true)
+            #expect(try await sweeper.sweep() == 0)
+        }
+    }
+
+    @Test func concurrentMigrationsFromSeveralServersAgree() async throws {
+        try await TestPostgres.withClient { client in
+            let table = TestPostgres.uniqueTable()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { try await Self.store(client, table: table).migrate() }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    @Test func tableNamesMustBePlainIdentifiers() async throws {
+        try await TestPostgres.withClient { client in
+            for bad in ["", "1sessions", "sessions; DROP TABLE x", "Sessions", "sess-ions"] {
+                #expect(throws: SessionConfigurationError.self) { try Self.store(client, table: bad) }
+            }
+        }
+    }
+
+    @Test func aNewerSchemaVersionIsRefused() async throws {
+        try await TestPostgres.withClient { client in
+            let table = TestPostgres.uniqueTable()
+            try await Self.store(client, table: table).migrate()
+            try await client.query(PostgresQuery(unsafeSQL: "UPDATE swift_sessions_schema SET version = 2 WHERE table_name = '\(table)'"))
+            await #expect(throws: (any Error).self) { try await Self.store(client, table: table).migrate() }
+        }
+    }
+
+    @Test func urlsAreReadOrRefusedClearly() throws {
+        let configuration = try PostgresClient.Configuration(url: "postgres://app:s%40cret@db.internal:6543/sessions?sslmode=disable")
+        #expect(configuration.host == "db.internal")
+        #expect(configuration.port == 6543)
+        #expect(configuration.username == "app")
+        #expect(configuration.password == "s@cret")
+        #expect(configuration.database == "sessions")
+        for bad in ["mysql://a@b/c", "postgres://", "postgres://db/x", "postgres://a@b/c?sslmode=maybe", "not a url"] {
+            #expect(throws: SessionConfigurationError.self) { try PostgresClient.Configuration(url: bad) }
+        }
+    }
+
+    @Test func aStoppedServerFailsWithinTheTimeoutAndTheStoreRecovers() async throws {
+        try await TestPostgres.withClient(.outage) { client in
+            let store = try PostgresSessionStore(client: client, configuration: .init(tableName: TestPostgres.uniqueTable(), queryTimeout: .seconds(3)))
+            let key = try await store.save(SessionState(["user_id": "ada"], createdAt: Date()), ttl: .seconds(600))
+            try TestPostgres.control(.outage, "STOP")
+            do {
+                _ = try await store.load(key)
+                Issue.record("a load from a stopped server must fail")
+            } catch let error as LoadError {
+                #expect(error.kind == .other)
+            }
+            try TestPostgres.control(.outage, "START")
+            // The pool reconnects on its own; wait for that (bounded), with no restart of the store.
+            var recovered: SessionState?
+            let deadline = ContinuousClock.now + .seconds(60)
+            while recovered == nil && ContinuousClock.now < deadline {
+                recovered = try? await store.load(key)
+            }
+            #expect(recovered?["user_id"] == "ada", "the session written before the outage survives it")
+        }
+    }
+}

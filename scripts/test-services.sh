@@ -1,0 +1,80 @@
+# Starts the servers the test suite needs, each private to this run, on a free loopback port in a
+# temporary folder, and stops them when the calling script exits. Sourced by scripts/test.
+# Installs what is missing from Debian's packages. Any failure here fails the run: CI never skips.
+
+services_dir=""
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+apt_install() {
+    echo "installing $* (Debian packages)" >&2
+    if [ -z "${apt_updated:-}" ]; then
+        apt-get update -qq >&2
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+
+# Runs a PostgreSQL tool as the unprivileged postgres user when we are root (initdb refuses root).
+as_postgres() {
+    if [ "$(id -u)" = 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+postgres_bin() {
+    local dir
+    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$dir" ] && [ -x "$dir/pg_ctl" ] && echo "$dir"
+}
+
+# start_postgres NAME VARIABLE: a cluster in $services_dir/NAME; exports VARIABLE_URL, and VARIABLE_STOP and
+# VARIABLE_START, commands the tests use to take that server down and bring it back.
+start_postgres() {
+    local name=$1 variable=$2 bin port data
+    bin=$(postgres_bin) || true
+    if [ -z "$bin" ]; then
+        apt_install postgresql
+        bin=$(postgres_bin)
+    fi
+    port=$(free_port)
+    data="$services_dir/$name"
+    mkdir -p "$data"
+    [ "$(id -u)" = 0 ] && chown postgres "$data"
+    as_postgres "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --no-sync >"$services_dir/$name-initdb.log" 2>&1 \
+        || { cat "$services_dir/$name-initdb.log" >&2; return 1; }
+    local options="-p $port -k $services_dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+    local prefix=""
+    if [ "$(id -u)" = 0 ]; then prefix="runuser -u postgres -- "; fi
+    local start="$prefix$bin/pg_ctl -D $data -o '$options' -l $services_dir/$name.log -w -t 60 start"
+    eval "$start" >/dev/null || { cat "$services_dir/$name.log" >&2; return 1; }
+    export "${variable}_URL=postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+    export "${variable}_STOP=$prefix$bin/pg_ctl -D $data -m fast -w -t 60 stop"
+    export "${variable}_START=$start"
+    postgres_stops+=("$prefix$bin/pg_ctl -D $data -m immediate -w stop")
+    echo "PostgreSQL '$name' ready on 127.0.0.1:$port" >&2
+}
+
+postgres_stops=()
+
+stop_services() {
+    local stop
+    for stop in "${postgres_stops[@]}"; do
+        eval "$stop" >/dev/null 2>&1 || true
+    done
+    [ -n "$services_dir" ] && rm -rf "$services_dir"
+}
+
+start_services() {
+    services_dir=$(mktemp -d /tmp/swift-sessions-services.XXXXXX)
+    chmod 755 "$services_dir"
+    [ "$(id -u)" = 0 ] && chown postgres "$services_dir"
+    trap stop_services EXIT
+    # One server the tests share, and one that a test stops and restarts mid-run.
+    start_postgres postgres SESSIONS_TEST_POSTGRES
+    start_postgres postgres-outage SESSIONS_TEST_POSTGRES_OUTAGE
+}
