@@ -67,7 +67,12 @@ public struct SessionKey: Sendable, Hashable, CustomStringConvertible {
     /// let rowKey = key.storageDigest   // 32 bytes
     /// ```
     public var storageDigest: [UInt8] {
-        Array(SHA256.hash(data: Array(rawValue.utf8)))
+        Array(digest)
+    }
+
+    var digest: SHA256Digest {
+        var text = rawValue
+        return text.withUTF8 { SHA256.hash(data: $0) }
     }
 
     /// A short, non-reversible fingerprint of the key (the first 8 hex digits of its SHA-256), for logs.

@@ -1,3 +1,4 @@
+import Crypto
 import ServiceLifecycle
 import Synchronization
 
@@ -9,7 +10,7 @@ import Foundation
 
 /// Sessions in this process's memory: for development, tests and single-process apps.
 ///
-/// TTLs are enforced on every read; expired entries are also swept in the background when the store
+/// Sessions are filed under the SHA-256 of their key, never the key itself. TTLs are enforced on every read; expired entries are also swept in the background when the store
 /// runs as a `Service`. Updates merge field by field, so concurrent requests that change different keys
 /// of one session both persist. An optional capacity bounds memory: when full, a save first sweeps
 /// expired entries and, if still full, fails rather than evict a live session.
@@ -39,7 +40,7 @@ public final class MemorySessionStore: SessionStore, Service {
     }
 
     private struct Storage {
-        var entries: [SessionKey: Entry] = [:]
+        var entries: [SHA256Digest: Entry] = [:]
         var lastSweep: Date = .distantPast
     }
 
@@ -71,10 +72,11 @@ public final class MemorySessionStore: SessionStore, Service {
 
     public func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
         let now = clock.now
+        let digest = key.digest
         return storage.withLock { storage in
-            guard let entry = storage.entries[key] else { return nil }
+            guard let entry = storage.entries[digest] else { return nil }
             guard entry.expiresAt > now else {
-                storage.entries[key] = nil
+                storage.entries[digest] = nil
                 return nil
             }
             return entry.state
@@ -86,10 +88,11 @@ public final class MemorySessionStore: SessionStore, Service {
         let entry = Entry(state: state, expiresAt: now + ttl)
         for _ in 0..<Self.maximumKeyAttempts {
             let key = generateKey()
+            let digest = key.digest
             let saved: Bool = try storage.withLock { storage throws(SaveError) in
-                if let existing = storage.entries[key], existing.expiresAt > now { return false }
+                if let existing = storage.entries[digest], existing.expiresAt > now { return false }
                 try makeRoom(in: &storage, now: now)
-                storage.entries[key] = entry
+                storage.entries[digest] = entry
                 return true
             }
             if saved { return key }
@@ -101,30 +104,33 @@ public final class MemorySessionStore: SessionStore, Service {
         -> SessionUpdateResult
     {
         let now = clock.now
+        let digest = key.digest
         return storage.withLock { storage in
-            guard let entry = storage.entries[key], entry.expiresAt > now else {
-                storage.entries[key] = nil
+            guard let entry = storage.entries[digest], entry.expiresAt > now else {
+                storage.entries[digest] = nil
                 return .gone
             }
-            storage.entries[key] = Entry(state: state.merged(into: entry.state, changes: changes), expiresAt: now + ttl)
+            storage.entries[digest] = Entry(state: state.merged(into: entry.state, changes: changes), expiresAt: now + ttl)
             return .updated(key)
         }
     }
 
     public func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult {
         let now = clock.now
+        let digest = key.digest
         return storage.withLock { storage in
-            guard let entry = storage.entries[key], entry.expiresAt > now else {
-                storage.entries[key] = nil
+            guard storage.entries[digest].map({ $0.expiresAt > now }) == true else {
+                storage.entries[digest] = nil
                 return .gone
             }
-            storage.entries[key]!.expiresAt = now + ttl
+            storage.entries[digest]!.expiresAt = now + ttl
             return .updated(key)
         }
     }
 
     public func delete(_ key: SessionKey) async throws(DeleteError) {
-        _ = storage.withLock { $0.entries.removeValue(forKey: key) }
+        let digest = key.digest
+        _ = storage.withLock { $0.entries.removeValue(forKey: digest) }
     }
 
     /// Removes every expired session now and returns how many went.
