@@ -1,3 +1,5 @@
+import Sessions
+
 /// The SQL a ``PostgresSessionStore`` runs, for one table.
 ///
 /// Keys are SHA-256 digests (`bytea`); `state` is the `jsonb` object of entries.
@@ -8,15 +10,10 @@ struct PostgresSessionStatements: Sendable {
 
     let table: String
 
-    /// `nil` when `tableName` is not a plain identifier (it is spliced into SQL, so nothing else is allowed).
+    /// `nil` when `tableName` is not a plain identifier (it is spliced into SQL unquoted, so nothing else
+    /// is allowed, and upper case would be folded).
     init?(tableName: String) {
-        guard let first = tableName.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first),
-            tableName.utf8.count <= 50,
-            tableName.utf8.allSatisfy({ byte in
-                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                    || byte == UInt8(ascii: "_")
-            })
-        else { return nil }
+        guard isPlainSQLIdentifier(tableName, allowUppercase: false, maximumLength: 50) else { return nil }
         self.table = tableName
     }
 

@@ -95,8 +95,7 @@ public final class PostgresSessionStore: ExpiringSessionStore {
         }
         guard let (text, created) = row else { return nil }
         do {
-            let entries = try JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))
-            return SessionState(entries, createdAt: Date(timeIntervalSince1970: Double(created) / 1000))
+            return SessionState(try StoredEntries.decode(text), createdAt: Date(unixMilliseconds: created))
         } catch {
             throw .deserialization(error)
         }
@@ -109,21 +108,19 @@ public final class PostgresSessionStore: ExpiringSessionStore {
         } catch {
             throw .serialization(error)
         }
-        let created = Int64((state.createdAt.timeIntervalSince1970 * 1000).rounded(.down))
-        for _ in 0..<8 {
-            let key = generateKey()
+        let sql = statements.save(now: now)
+        return try await saveUnderFreshKey(generateKey: generateKey) { key throws(SaveError) in
             var binds = PostgresBindings()
             binds.append(digest(key))
             binds.append(entries)
-            binds.append(created)
-            binds.append(Self.milliseconds(ttl))
+            binds.append(state.createdAt.unixMilliseconds)
+            binds.append(ttl.wholeMilliseconds)
             do {
-                if try await first(statements.save(now: now), binds, as: Int32.self) != nil { return key }
+                return try await first(sql, binds, as: Int32.self) != nil
             } catch {
                 throw .other(PostgresStoreFailure(error))
             }
         }
-        throw .other(SessionStoreMessage("no unused session key after 8 attempts"))
     }
 
     public func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
@@ -140,7 +137,7 @@ public final class PostgresSessionStore: ExpiringSessionStore {
         binds.append(changes.cleared)
         binds.append(Array(changes.removedKeys.union(changes.setKeys)))
         binds.append(setEntries)
-        binds.append(Self.milliseconds(ttl))
+        binds.append(ttl.wholeMilliseconds)
         do {
             return try await first(statements.update(now: now), binds, as: Int32.self) == nil ? .gone : .updated(key)
         } catch {
@@ -151,7 +148,7 @@ public final class PostgresSessionStore: ExpiringSessionStore {
     public func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult {
         var binds = PostgresBindings()
         binds.append(digest(key))
-        binds.append(Self.milliseconds(ttl))
+        binds.append(ttl.wholeMilliseconds)
         do {
             return try await first(statements.updateTTL(now: now), binds, as: Int32.self) == nil ? .gone : .updated(key)
         } catch {
@@ -185,7 +182,7 @@ public final class PostgresSessionStore: ExpiringSessionStore {
     // MARK: Helpers
 
     private var now: String {
-        PostgresSessionStatements.now(milliseconds: configuration.clock.map { Int64(($0.now.timeIntervalSince1970 * 1000).rounded(.down)) })
+        PostgresSessionStatements.now(milliseconds: configuration.clock?.now.unixMilliseconds)
     }
 
     /// Runs `sql` and decodes its first row, if any, within the query timeout.
@@ -223,14 +220,9 @@ public final class PostgresSessionStore: ExpiringSessionStore {
         ByteBuffer(bytes: key.storageDigest)
     }
 
-    private static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-
     /// JSON text for a `jsonb` column, refusing what `jsonb` cannot hold.
     private static func jsonb(_ entries: [String: JSONValue]) throws -> String {
-        let text = String(decoding: try JSONEncoder().encode(entries), as: UTF8.self)
+        let text = try StoredEntries.encode(entries)
         // JSONEncoder writes U+0000 as the escape \u0000, which jsonb rejects; an escaped backslash
         // before it (\\u0000) is literal text, not the character.
         if text.contains("\\u0000"), entries.containsNUL {

@@ -1,3 +1,5 @@
+import Sessions
+
 /// The SQL an ``SQLiteSessionStore`` runs, for one table.
 ///
 /// Keys are SHA-256 digests (BLOB); `state` is the JSON object of entries; times are Unix milliseconds.
@@ -10,13 +12,7 @@ struct SQLiteSessionStatements: Sendable {
 
     /// `nil` when `tableName` is not a plain identifier (it is spliced into SQL, so nothing else is allowed).
     init?(tableName: String) {
-        guard let first = tableName.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first),
-            tableName.utf8.count <= 63,
-            tableName.utf8.allSatisfy({ byte in
-                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
-            })
-        else { return nil }
+        guard isPlainSQLIdentifier(tableName, allowUppercase: true, maximumLength: 63) else { return nil }
         self.table = tableName
     }
 

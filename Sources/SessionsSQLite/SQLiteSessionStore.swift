@@ -100,8 +100,7 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
             throw .deserialization(SessionStoreMessage("session row has no state or creation time"))
         }
         do {
-            let entries = try JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))
-            return SessionState(entries, createdAt: Date(timeIntervalSince1970: Double(created) / 1000))
+            return SessionState(try StoredEntries.decode(text), createdAt: Date(unixMilliseconds: Int64(created)))
         } catch {
             throw .deserialization(error)
         }
@@ -110,25 +109,21 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
     public func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {
         let entries: String
         do {
-            entries = try Self.json(state.entries)
+            entries = try StoredEntries.encode(state.entries)
         } catch {
             throw .serialization(error)
         }
-        let created = Int64((state.createdAt.timeIntervalSince1970 * 1000).rounded(.down))
-        for _ in 0..<8 {
-            let key = generateKey()
-            let rows: [SQLiteRow]
+        let sql = statements.save(now: now)
+        return try await saveUnderFreshKey(generateKey: generateKey) { key throws(SaveError) in
             do {
-                rows = try await run(
-                    statements.save(now: now),
-                    [digest(key), .text(entries), .integer(Int(created)), .integer(Self.milliseconds(ttl))]
-                )
+                let binds: [SQLiteData] = [
+                    digest(key), .text(entries), .integer(Int(state.createdAt.unixMilliseconds)), .integer(Int(ttl.wholeMilliseconds)),
+                ]
+                return try await !run(sql, binds).isEmpty
             } catch {
                 throw .other(error)
             }
-            if !rows.isEmpty { return key }
         }
-        throw .other(SessionStoreMessage("no unused session key after 8 attempts"))
     }
 
     public func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
@@ -137,15 +132,15 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
         let touchedKeys: String
         let setEntries: String
         do {
-            touchedKeys = try Self.json(Array(changes.removedKeys.union(changes.setKeys)))
-            setEntries = try Self.json(state.entries.filter { changes.setKeys.contains($0.key) })
+            touchedKeys = String(decoding: try JSONEncoder().encode(Array(changes.removedKeys.union(changes.setKeys))), as: UTF8.self)
+            setEntries = try StoredEntries.encode(state.entries.filter { changes.setKeys.contains($0.key) })
         } catch {
             throw .serialization(error)
         }
         do {
             let rows = try await run(
                 statements.update(now: now),
-                [digest(key), .integer(changes.cleared ? 1 : 0), .text(touchedKeys), .text(setEntries), .integer(Self.milliseconds(ttl))]
+                [digest(key), .integer(changes.cleared ? 1 : 0), .text(touchedKeys), .text(setEntries), .integer(Int(ttl.wholeMilliseconds))]
             )
             return rows.isEmpty ? .gone : .updated(key)
         } catch {
@@ -155,7 +150,7 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
 
     public func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult {
         do {
-            let rows = try await run(statements.updateTTL(now: now), [digest(key), .integer(Self.milliseconds(ttl))])
+            let rows = try await run(statements.updateTTL(now: now), [digest(key), .integer(Int(ttl.wholeMilliseconds))])
             return rows.isEmpty ? .gone : .updated(key)
         } catch {
             throw .other(error)
@@ -177,7 +172,7 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
     // MARK: Helpers
 
     private var now: String {
-        SQLiteSessionStatements.now(milliseconds: clock.map { Int64(($0.now.timeIntervalSince1970 * 1000).rounded(.down)) })
+        SQLiteSessionStatements.now(milliseconds: clock?.now.unixMilliseconds)
     }
 
     private func run(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
@@ -187,14 +182,5 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
 
     private func digest(_ key: SessionKey) -> SQLiteData {
         .blob(ByteBuffer(bytes: key.storageDigest))
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
-    }
-
-    private static func json(_ value: some Encodable) throws -> String {
-        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
 }

@@ -26,8 +26,8 @@ public enum PersistedSessionState {
     public static func encode(_ state: SessionState, expiresAt: Date? = nil) throws -> [UInt8] {
         let envelope = Envelope(
             v: currentVersion,
-            created: milliseconds(state.createdAt),
-            expires: expiresAt.map(milliseconds),
+            created: state.createdAt.unixMilliseconds,
+            expires: expiresAt?.unixMilliseconds,
             state: state.entries
         )
         return Array(try JSONEncoder().encode(envelope))
@@ -44,17 +44,9 @@ public enum PersistedSessionState {
         }
         guard envelope.v == currentVersion else { throw .unsupportedVersion(envelope.v) }
         return (
-            SessionState(envelope.state, createdAt: date(milliseconds: envelope.created)),
-            envelope.expires.map(date(milliseconds:))
+            SessionState(envelope.state, createdAt: Date(unixMilliseconds: envelope.created)),
+            envelope.expires.map(Date.init(unixMilliseconds:))
         )
-    }
-
-    static func milliseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-    }
-
-    static func date(milliseconds: Int64) -> Date {
-        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 }
 

@@ -44,9 +44,6 @@ public final class MemorySessionStore: SessionStore, Service {
         var lastSweep: Date = .distantPast
     }
 
-    /// A save tries at most this many generated keys before it gives up on collisions.
-    static let maximumKeyAttempts = 8
-
     private let storage = Mutex(Storage())
     private let configuration: Configuration
     private let clock: any SessionClock
@@ -86,18 +83,15 @@ public final class MemorySessionStore: SessionStore, Service {
     public func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {
         let now = clock.now
         let entry = Entry(state: state, expiresAt: now + ttl)
-        for _ in 0..<Self.maximumKeyAttempts {
-            let key = generateKey()
+        return try await saveUnderFreshKey(generateKey: generateKey) { key throws(SaveError) in
             let digest = key.digest
-            let saved: Bool = try storage.withLock { storage throws(SaveError) in
+            return try storage.withLock { storage throws(SaveError) in
                 if let existing = storage.entries[digest], existing.expiresAt > now { return false }
                 try makeRoom(in: &storage, now: now)
                 storage.entries[digest] = entry
                 return true
             }
-            if saved { return key }
         }
-        throw .other(SessionStoreMessage("no unused session key after \(Self.maximumKeyAttempts) attempts"))
     }
 
     public func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)

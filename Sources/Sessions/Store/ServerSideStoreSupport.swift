@@ -1,0 +1,67 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Pieces every server-side store of this package shares: one spelling of each rule.
+
+/// How many generated keys a save tries before it gives up on collisions (with 256-bit keys, a second
+/// attempt already means a broken generator).
+package let maximumKeyAttempts = 8
+
+/// Saves under freshly generated keys until `insert` reports that the key was free.
+///
+/// `insert` returns `false` when a live session already holds the key; it must never overwrite one.
+package func saveUnderFreshKey(
+    generateKey: () -> SessionKey,
+    _ insert: (SessionKey) async throws(SaveError) -> Bool
+) async throws(SaveError) -> SessionKey {
+    for _ in 0..<maximumKeyAttempts {
+        let key = generateKey()
+        if try await insert(key) { return key }
+    }
+    throw .other(SessionStoreMessage("no unused session key after \(maximumKeyAttempts) attempts"))
+}
+
+/// The JSON object of a session's entries, as SQL stores keep it in their `state` column.
+package enum StoredEntries {
+    package static func encode(_ entries: [String: JSONValue]) throws -> String {
+        String(decoding: try JSONEncoder().encode(entries), as: UTF8.self)
+    }
+
+    package static func decode(_ text: String) throws -> [String: JSONValue] {
+        try JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8))
+    }
+}
+
+/// Whether `name` may be spliced into SQL as a table name: ASCII letters (lower-case only unless
+/// `allowUppercase`), digits and underscores, not starting with a digit, at most `maximumLength` bytes.
+package func isPlainSQLIdentifier(_ name: String, allowUppercase: Bool, maximumLength: Int) -> Bool {
+    guard let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first), name.utf8.count <= maximumLength else {
+        return false
+    }
+    return name.utf8.allSatisfy { byte in
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            || byte == UInt8(ascii: "_") || (allowUppercase && (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte))
+    }
+}
+
+extension Duration {
+    /// The duration in whole milliseconds, rounded down.
+    package var wholeMilliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}
+
+extension Date {
+    /// Milliseconds since 1970, rounded down: the precision stores persist times at.
+    package var unixMilliseconds: Int64 {
+        Int64((timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    package init(unixMilliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
+    }
+}
