@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Sessions", targets: ["Sessions"]),
         .library(name: "SessionsTesting", targets: ["SessionsTesting"]),
         .library(name: "SessionsHummingbird", targets: ["SessionsHummingbird"]),
+        .library(name: "SessionsVapor", targets: ["SessionsVapor"]),
         .library(name: "SessionsSQLite", targets: ["SessionsSQLite"]),
         .library(name: "SessionsPostgres", targets: ["SessionsPostgres"]),
         .executable(name: "sessions-demo", targets: ["sessions-demo"]),
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
     ],
     targets: [
         .target(
@@ -75,12 +77,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SessionsVapor",
+            dependencies: [
+                "Sessions",
+                .product(name: "Vapor", package: "vapor"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SessionsDemo",
             dependencies: [
                 "Sessions",
                 "SessionsSQLite",
                 "SessionsPostgres",
                 "SessionsHummingbird",
+                "SessionsVapor",
+                .product(name: "Vapor", package: "vapor"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -117,6 +129,11 @@ let package = Package(
                 "SessionsPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
@@ -134,16 +151,41 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SessionsVaporTests",
+            dependencies: [
+                "Sessions",
+                "SessionsVapor",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "VaporTesting", package: "vapor"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SessionsHummingbirdTests",
+            dependencies: [
+                "Sessions",
+                "SessionsHummingbird",
+                "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SessionsDemoTests",
             dependencies: [
                 "Sessions",
                 "SessionsTesting",
                 "SessionsHummingbird",
+                "SessionsVapor",
                 "SessionsDemo",
                 "SessionsSQLite",
                 "SessionsPostgres",
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "Vapor", package: "vapor"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

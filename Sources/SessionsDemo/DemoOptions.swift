@@ -7,6 +7,10 @@ public struct DemoOptions: ParsableArguments, Sendable {
         case sqlite, memory, cookie, postgres
     }
 
+    public enum Framework: String, ExpressibleByArgument, CaseIterable, Sendable {
+        case hummingbird, vapor
+    }
+
     public enum SameSite: String, ExpressibleByArgument, CaseIterable, Sendable {
         case lax, strict, none
 
@@ -37,6 +41,9 @@ public struct DemoOptions: ParsableArguments, Sendable {
 
     @Option(help: "Port to listen on.")
     public var port = 8080
+
+    @Option(help: "The web framework that serves the routes (both run the same session engine).")
+    public var framework: Framework = .hummingbird
 
     @Option(help: "Where sessions live.")
     public var store: StoreKind = .sqlite

@@ -97,6 +97,17 @@ public enum DemoServer {
     }
 
     private static func serve<Store: SessionStore>(_ options: DemoOptions, engine: SessionEngine<Store>, services: [any Service]) async throws {
+        switch options.framework {
+        case .hummingbird: try await serveWithHummingbird(options, engine: engine, services: services)
+        case .vapor: try await serveWithVapor(options, engine: engine, services: services)
+        }
+    }
+
+    private static func serveWithHummingbird<Store: SessionStore>(
+        _ options: DemoOptions,
+        engine: SessionEngine<Store>,
+        services: [any Service]
+    ) async throws {
         var logger = Logger(label: "sessions-demo")
         logger.logLevel = .info
         var app = Application(
@@ -118,7 +129,7 @@ public enum DemoServer {
         return 1
     }
 
-    private static func printError(_ line: String) {
+    static func printError(_ line: String) {
         let bytes = Array((line + "\n").utf8)
         _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }

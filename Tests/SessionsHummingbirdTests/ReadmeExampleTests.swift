@@ -3,6 +3,7 @@ import HummingbirdTesting
 import Sessions
 import SessionsHummingbird
 import Testing
+import TestSupport
 
 /// The README's Hummingbird example, kept compiling and working.
 @Suite struct ReadmeExampleTests {

@@ -5,6 +5,7 @@ import Logging
 import Sessions
 import SessionsHummingbird
 import Testing
+import TestSupport
 
 /// The adapter's own duties: hand over the cookie, expose the session, append the engine's headers.
 @Suite struct SessionMiddlewareTests {

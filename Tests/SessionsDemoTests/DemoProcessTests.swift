@@ -11,6 +11,8 @@ import FoundationNetworking
 
     @Test(arguments: [
         ["--secret", "abcd"],
+        ["--framework", "vapor", "--secret", "abcd"],
+        ["--framework", "rails"],
         ["--store", "nosql"],
         ["--same-site", "none", "--insecure-cookie", "--secret", secret],
         ["--port", "not-a-port"],
@@ -35,19 +37,21 @@ import FoundationNetworking
         #expect(!output.contains("hunter2"), "a password never reaches the output")
     }
 
-    @Test(arguments: [SIGTERM, SIGINT])
-    func theServerStopsCleanlyOnASignal(signal: Int32) async throws {
-        let demo = try DemoProcess(["--store", "memory", "--secret", Self.secret])
+    @Test(arguments: ["hummingbird", "vapor"], [SIGTERM, SIGINT])
+    func theServerStopsCleanlyOnASignal(framework: String, signal: Int32) async throws {
+        let demo = try DemoProcess(["--framework", framework, "--store", "memory", "--secret", Self.secret])
         #expect(try await demo.request("GET", "/plain").body == "ok")
         #expect(demo.stop(signal: signal) == 0)
     }
 
-    @Test func aLoggedInSessionSurvivesARestartOnTheDefaultStore() async throws {
+    @Test(arguments: ["hummingbird", "vapor"])
+    func aLoggedInSessionSurvivesARestartOnTheDefaultStore(framework: String) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sessions-demo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         // The default store and a generated secret, as `swift run sessions-demo` has them, but in a temporary folder.
         let arguments = [
+            "--framework", framework,
             "--sqlite-path", directory.appendingPathComponent("sessions.sqlite").path,
             "--secret-file", directory.appendingPathComponent("secret").path,
         ]
@@ -58,8 +62,10 @@ import FoundationNetworking
 
         let second = try DemoProcess(arguments)
         let read = try await second.request("GET", "/read", cookie: cookie)
-        #expect(read.body == "ada", "the session outlives the process")
-        #expect(second.stop(signal: SIGTERM) == 0)
+        let stopped = second.stop(signal: SIGTERM)
+        let log = String(decoding: second.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(read.body == "ada", "the session outlives the process: \(log)")
+        #expect(stopped == 0)
     }
 }
 
@@ -71,6 +77,7 @@ final class DemoProcess: @unchecked Sendable {
     }
 
     let process = Process()
+    let output = Pipe()
     let port: Int
     private let watchdog: Task<Void, any Error>
 
@@ -78,7 +85,6 @@ final class DemoProcess: @unchecked Sendable {
     init(_ arguments: [String]) throws {
         process.executableURL = Self.executable
         process.arguments = ["--port", "0"] + arguments
-        let output = Pipe()
         process.standardOutput = output
         process.standardError = output
         try process.run()
@@ -104,6 +110,16 @@ final class DemoProcess: @unchecked Sendable {
         let description: String
     }
 
+    /// A client with no cookie store of its own: the tests manage the cookie header themselves, and a
+    /// shared store would mix cookies of servers running in parallel on the same host.
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
+        configuration.httpCookieAcceptPolicy = .never
+        return URLSession(configuration: configuration)
+    }()
+
     struct Reply {
         let status: Int
         let body: String
@@ -119,7 +135,7 @@ final class DemoProcess: @unchecked Sendable {
             request.httpBody = Data(body.utf8)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await Self.session.data(for: request)
         let http = response as! HTTPURLResponse
         return Reply(status: http.statusCode, body: String(decoding: data, as: UTF8.self), setCookie: http.value(forHTTPHeaderField: "Set-Cookie"))
     }

@@ -2,6 +2,9 @@ import FoundationEssentials
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import SessionsVapor
+import Vapor
+import VaporTesting
 import Logging
 import Sessions
 import SessionsDemo
@@ -16,8 +19,12 @@ import TestSupport
 import Glibc
 #endif
 
-/// The demo's HTTP contract, through the Hummingbird adapter, for every store.
+/// The demo's HTTP contract, through both framework adapters, for every store.
 @Suite struct DemoRouteTests {
+    enum Framework: String, CaseIterable, Sendable {
+        case hummingbird, vapor
+    }
+
     enum StoreKind: String, CaseIterable, Sendable {
         case memory, cookie, sqlite, postgres
 
@@ -26,15 +33,16 @@ import Glibc
     }
 
     static func withDemo(
+        _ framework: Framework,
         _ kind: StoreKind,
         configuration: SessionConfiguration = .init(),
-        _ test: @Sendable (any TestClientProtocol) async throws -> Void
+        _ test: @Sendable (DemoClient) async throws -> Void
     ) async throws {
         switch kind {
         case .memory:
-            try await withDemo(store: MemorySessionStore(), configuration: configuration, test)
+            try await withDemo(framework, store: MemorySessionStore(), configuration: configuration, test)
         case .cookie:
-            try await withDemo(store: CookieSessionStore(), configuration: configuration, test)
+            try await withDemo(framework, store: CookieSessionStore(), configuration: configuration, test)
         case .sqlite:
             let path = "/tmp/swift-sessions-demo-test-\(UInt64.random(in: 0 ... .max)).sqlite"
             let store = try await SQLiteSessionStore.open(path: path)
@@ -42,33 +50,42 @@ import Glibc
                 for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
             }
             do {
-                try await withDemo(store: store, configuration: configuration, test)
+                try await withDemo(framework, store: store, configuration: configuration, test)
             } catch {
                 try await store.close()
                 throw error
             }
             try await store.close()
         case .postgres:
-            try await TestPostgres.withClient { client in
+            try await TestPostgres.withClient { client async throws in
                 let store = try PostgresSessionStore(client: client, configuration: .init(tableName: TestPostgres.uniqueTable()))
-                try await withDemo(store: store, configuration: configuration, test)
+                try await withDemo(framework, store: store, configuration: configuration, test)
             }
         }
     }
 
     static func withDemo<Store: SessionStore>(
+        _ framework: Framework,
         store: Store,
         configuration: SessionConfiguration = .init(),
-        _ test: @Sendable (any TestClientProtocol) async throws -> Void
+        _ test: @Sendable (DemoClient) async throws -> Void
     ) async throws {
         let engine = try SessionEngine(store: store, secrets: .init(current: .generate()), configuration: configuration)
-        let app = Application(router: HummingbirdDemo.router(engine: engine), logger: Logger(label: "demo-test"))
-        try await app.test(.router) { client in try await test(client) }
+        switch framework {
+        case .hummingbird:
+            let app = Hummingbird.Application(router: HummingbirdDemo.router(engine: engine), logger: Logger(label: "demo-test"))
+            try await app.test(.router) { client in try await test(DemoClient(hummingbird: client)) }
+        case .vapor:
+            try await withApp { app in
+                VaporDemo.configure(app, engine: engine)
+                try await test(DemoClient(vapor: try app.testing()))
+            }
+        }
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func indexIsReadOnlyJSON(kind: StoreKind) async throws {
-        try await Self.withDemo(kind) { client async throws in
+    @Test(arguments: Framework.allCases, StoreKind.allCases)
+    func indexIsReadOnlyJSON(framework: Framework, kind: StoreKind) async throws {
+        try await Self.withDemo(framework, kind) { client async throws in
             let browser = TestBrowser()
             let reply = try await browser.send(.get, "/", client: client)
             #expect(reply.status == .ok)
@@ -78,9 +95,9 @@ import Glibc
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func doSomethingCounts(kind: StoreKind) async throws {
-        try await Self.withDemo(kind) { client async throws in
+    @Test(arguments: Framework.allCases, StoreKind.allCases)
+    func doSomethingCounts(framework: Framework, kind: StoreKind) async throws {
+        try await Self.withDemo(framework, kind) { client async throws in
             let browser = TestBrowser()
             let first = try await browser.send(.post, "/do_something", client: client)
             #expect(first.body == #"{"counter":1,"user_id":null}"#)
@@ -92,18 +109,18 @@ import Glibc
         }
     }
 
-    @Test(arguments: [StoreKind.memory, .sqlite, .postgres])
-    func serverSideStoresSendNoCookieOnUpdates(kind: StoreKind) async throws {
-        try await Self.withDemo(kind) { client async throws in
+    @Test(arguments: Framework.allCases, [StoreKind.memory, .sqlite, .postgres])
+    func serverSideStoresSendNoCookieOnUpdates(framework: Framework, kind: StoreKind) async throws {
+        try await Self.withDemo(framework, kind) { client async throws in
             let browser = TestBrowser()
             try await browser.send(.get, "/counter", client: client)
             #expect(try await browser.send(.get, "/counter", client: client).setCookies.isEmpty)
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func loginStoresTheUserAndRenewsTheKey(kind: StoreKind) async throws {
-        try await Self.withDemo(kind) { client async throws in
+    @Test(arguments: Framework.allCases, StoreKind.allCases)
+    func loginStoresTheUserAndRenewsTheKey(framework: Framework, kind: StoreKind) async throws {
+        try await Self.withDemo(framework, kind) { client async throws in
             let browser = TestBrowser()
             try await browser.send(.get, "/counter", client: client)
             let anonymous = try #require(browser.cookie)
@@ -122,9 +139,9 @@ import Glibc
         }
     }
 
-    @Test(arguments: [#"not json"#, #"{}"#, #"{"user_id":7}"#, #"{"user_id":""}"#, ""])
-    func loginWithABadBodyIs400(body: String) async throws {
-        try await Self.withDemo(.memory) { client async throws in
+    @Test(arguments: Framework.allCases, [#"not json"#, #"{}"#, #"{"user_id":7}"#, #"{"user_id":""}"#, ""])
+    func loginWithABadBodyIs400(framework: Framework, body: String) async throws {
+        try await Self.withDemo(framework, .memory) { client async throws in
             let browser = TestBrowser()
             let reply = try await browser.send(.post, "/login", body: body, client: client)
             #expect(reply.status == .badRequest)
@@ -132,9 +149,9 @@ import Glibc
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func logoutPurges(kind: StoreKind) async throws {
-        try await Self.withDemo(kind) { client async throws in
+    @Test(arguments: Framework.allCases, StoreKind.allCases)
+    func logoutPurges(framework: Framework, kind: StoreKind) async throws {
+        try await Self.withDemo(framework, kind) { client async throws in
             let browser = TestBrowser()
             let anonymous = try await browser.send(.post, "/logout", client: client)
             #expect(anonymous.status == .ok)
@@ -155,8 +172,9 @@ import Glibc
         }
     }
 
-    @Test func protectedCountNeedsALogin() async throws {
-        try await Self.withDemo(.memory) { client async throws in
+    @Test(arguments: Framework.allCases)
+    func protectedCountNeedsALogin(framework: Framework) async throws {
+        try await Self.withDemo(framework, .memory) { client async throws in
             let browser = TestBrowser()
             #expect(try await browser.send(.get, "/protected/count", client: client).status == .unauthorized)
             try await browser.send(.post, "/login", body: #"{"user_id":"ada"}"#, client: client)
@@ -166,9 +184,9 @@ import Glibc
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func rawEntries(kind: StoreKind) async throws {
-        try await Self.withDemo(kind) { client async throws in
+    @Test(arguments: Framework.allCases, StoreKind.allCases)
+    func rawEntries(framework: Framework, kind: StoreKind) async throws {
+        try await Self.withDemo(framework, kind) { client async throws in
             let browser = TestBrowser()
             #expect(try await browser.send(.get, "/session", client: client).body == "{}")
             let put = try await browser.send(.put, "/session/theme", body: #""dark""#, client: client)
@@ -181,22 +199,23 @@ import Glibc
         }
     }
 
-    @Test(arguments: ["/session/k?delay_ms=2001", "/session/k?delay_ms=-1", "/session/k?delay_ms=soon"])
-    func slowPutRejectsBadDelays(uri: String) async throws {
-        try await Self.withDemo(.memory) { client async throws in
+    @Test(arguments: Framework.allCases, ["/session/k?delay_ms=2001", "/session/k?delay_ms=-1", "/session/k?delay_ms=soon"])
+    func slowPutRejectsBadDelays(framework: Framework, uri: String) async throws {
+        try await Self.withDemo(framework, .memory) { client async throws in
             #expect(try await TestBrowser().send(.put, uri, body: "1", client: client).status == .badRequest)
         }
     }
 
-    @Test func putRejectsABodyThatIsNotJSON() async throws {
-        try await Self.withDemo(.memory) { client async throws in
+    @Test(arguments: Framework.allCases)
+    func putRejectsABodyThatIsNotJSON(framework: Framework) async throws {
+        try await Self.withDemo(framework, .memory) { client async throws in
             #expect(try await TestBrowser().send(.put, "/session/k", body: "{nope", client: client).status == .badRequest)
         }
     }
 
-    @Test(arguments: [StoreKind.memory, .sqlite, .postgres])
-    func slowConcurrentPutsOfDifferentKeysBothPersist(kind: StoreKind) async throws {
-        try await Self.withDemo(kind) { client async throws in
+    @Test(arguments: Framework.allCases, [StoreKind.memory, .sqlite, .postgres])
+    func slowConcurrentPutsOfDifferentKeysBothPersist(framework: Framework, kind: StoreKind) async throws {
+        try await Self.withDemo(framework, kind) { client async throws in
             let browser = TestBrowser()
             try await browser.send(.put, "/session/base", body: "true", client: client)
             let cookie = try #require(browser.cookie)
@@ -217,9 +236,9 @@ import Glibc
         }
     }
 
-    @Test(arguments: [StoreKind.memory, .sqlite, .postgres])
-    func aSlowUpdateNeverResurrectsALoggedOutSession(kind: StoreKind) async throws {
-        try await Self.withDemo(kind) { client async throws in
+    @Test(arguments: Framework.allCases, [StoreKind.memory, .sqlite, .postgres])
+    func aSlowUpdateNeverResurrectsALoggedOutSession(framework: Framework, kind: StoreKind) async throws {
+        try await Self.withDemo(framework, kind) { client async throws in
             let browser = TestBrowser()
             try await browser.send(.post, "/login", body: #"{"user_id":"ada"}"#, client: client)
             let cookie = try #require(browser.cookie)
@@ -236,9 +255,10 @@ import Glibc
         }
     }
 
-    @Test func plainNeverTouchesTheSession() async throws {
+    @Test(arguments: Framework.allCases)
+    func plainNeverTouchesTheSession(framework: Framework) async throws {
         let store = CountingStore()
-        try await Self.withDemo(store: store) { client async throws in
+        try await Self.withDemo(framework, store: store) { client async throws in
             let browser = TestBrowser()
             browser.cookie = "tampered-value"
             let reply = try await browser.send(.get, "/plain", client: client)
@@ -248,9 +268,9 @@ import Glibc
         #expect(store.loads == 0)
     }
 
-    @Test(arguments: StoreKind.allCases)
-    func counterAndRead(kind: StoreKind) async throws {
-        try await Self.withDemo(kind) { client async throws in
+    @Test(arguments: Framework.allCases, StoreKind.allCases)
+    func counterAndRead(framework: Framework, kind: StoreKind) async throws {
+        try await Self.withDemo(framework, kind) { client async throws in
             let browser = TestBrowser()
             #expect(try await browser.send(.get, "/read", client: client).body == "anonymous")
             #expect(try await browser.send(.get, "/counter", client: client).body == "1")
@@ -261,8 +281,9 @@ import Glibc
         }
     }
 
-    @Test func staleCookieIsClearedWhenTheSessionIsTouched() async throws {
-        try await Self.withDemo(.memory) { client async throws in
+    @Test(arguments: Framework.allCases)
+    func staleCookieIsClearedWhenTheSessionIsTouched(framework: Framework) async throws {
+        try await Self.withDemo(framework, .memory) { client async throws in
             let browser = TestBrowser()
             browser.cookie = "tampered-value"
             let reply = try await browser.send(.get, "/read", client: client)
@@ -271,8 +292,9 @@ import Glibc
         }
     }
 
-    @Test func browsersGetAnHTMLPageThatEscapesTheUser() async throws {
-        try await Self.withDemo(.memory) { client async throws in
+    @Test(arguments: Framework.allCases)
+    func browsersGetAnHTMLPageThatEscapesTheUser(framework: Framework) async throws {
+        try await Self.withDemo(framework, .memory) { client async throws in
             let browser = TestBrowser()
             let html: HTTPFields = [.accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"]
             let page = try await browser.send(.get, "/", headers: html, client: client)
@@ -288,8 +310,9 @@ import Glibc
         }
     }
 
-    @Test func storeFailureIsAnEmpty500() async throws {
-        try await Self.withDemo(store: BrokenStore()) { client async throws in
+    @Test(arguments: Framework.allCases)
+    func storeFailureIsAnEmpty500(framework: Framework) async throws {
+        try await Self.withDemo(framework, store: BrokenStore()) { client async throws in
             let browser = TestBrowser()
             let write = try await browser.send(.get, "/counter", client: client)
             #expect(write.status == .internalServerError)

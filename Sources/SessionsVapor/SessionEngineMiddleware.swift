@@ -1,0 +1,87 @@
+public import Sessions
+public import Vapor
+
+/// Gives every Vapor request a lazily loaded ``Session`` (as `request.httpSession`) and turns its
+/// changes into cookies.
+///
+/// All session semantics live in the core's `SessionEngine`; this middleware hands it the `Cookie`
+/// header, stores the session on the request, and appends the `Set-Cookie` headers the engine returns.
+/// A store failure answers HTTP 500 with an empty body; the cause goes to the log.
+///
+/// ```swift
+/// let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: secret))
+/// app.middleware.use(SessionEngineMiddleware(engine: engine))
+/// app.post("login") { request async throws -> String in
+///     try await request.httpSession.insert("user_id", "ada")
+///     try await request.httpSession.renew()
+///     return "welcome"
+/// }
+/// ```
+///
+/// A handler that throws an `AbortError` still commits its session: the error is rethrown as an
+/// `Abort` with the same status and reason and the session's headers added. Any other error commits
+/// nothing.
+public struct SessionEngineMiddleware<Store: SessionStore>: AsyncMiddleware {
+    /// The engine that holds the session semantics.
+    public let engine: SessionEngine<Store>
+
+    /// Uses an engine built elsewhere (for example one shared with another adapter).
+    public init(engine: SessionEngine<Store>) {
+        self.engine = engine
+    }
+
+    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let cookies = request.headers[.cookie]
+        let session = engine.begin(cookieHeader: cookies.isEmpty ? nil : cookies.joined(separator: "; "), logger: request.logger)
+        request.storage[HTTPSessionStorageKey.self] = session
+        var response: Response
+        do {
+            response = try await next.respond(to: request)
+        } catch let error as SessionError {
+            if !error.isStoreFailure {
+                request.logger.error("session failure", metadata: ["error": "\(error)"])
+            }
+            return Response(status: .internalServerError)
+        } catch let error as any AbortError {
+            // The engine has logged the cause of a failed commit; the client learns nothing of it.
+            guard let headers = try? await engine.commit(session, logger: request.logger) else {
+                return Response(status: .internalServerError)
+            }
+            var merged = error.headers
+            apply(headers, to: &merged)
+            throw Abort(error.status, headers: merged, reason: error.reason)
+        }
+        guard let headers = try? await engine.commit(session, logger: request.logger) else {
+            return Response(status: .internalServerError)
+        }
+        apply(headers, to: &response.headers)
+        return response
+    }
+
+    private func apply(_ headers: SessionResponseHeaders, to fields: inout HTTPHeaders) {
+        for cookie in headers.setCookies {
+            fields.add(name: .setCookie, value: cookie)
+        }
+        if let cacheControl = headers.cacheControl {
+            fields.replaceOrAdd(name: .cacheControl, value: cacheControl)
+        }
+    }
+}
+
+enum HTTPSessionStorageKey: StorageKey {
+    typealias Value = Sessions.Session
+}
+
+extension Request {
+    /// The request's session, set by ``SessionEngineMiddleware``.
+    ///
+    /// Named so as not to clash with Vapor's own `request.session`. On a route outside the middleware it
+    /// is `Session.unattached`, whose every call throws.
+    ///
+    /// ```swift
+    /// let user = try await request.httpSession.get("user_id", as: String.self)
+    /// ```
+    public var httpSession: Sessions.Session {
+        storage[HTTPSessionStorageKey.self] ?? .unattached
+    }
+}
