@@ -21,7 +21,7 @@ public struct SessionError: Error, CustomStringConvertible {
 
     /// What went wrong.
     public let kind: Kind
-    /// The session key involved, if any (its description is a fingerprint, never the key).
+    /// The name of the session value involved, if any.
     public let entry: String?
     /// The error beneath, for logs.
     public let underlying: (any Error)?
