@@ -79,7 +79,7 @@ import FoundationEssentials
             try await session.insert("after", true)
             #expect(session.status == .renewed, "renew is sticky")
         }
-        #expect(store.calls == ["load", "delete", "save"])
+        #expect(store.calls == ["load", "save", "delete"])
         let new = try #require(outcome.cookieValue)
         #expect(new != old)
         try await harness.request(cookie: new) { session async throws in
@@ -89,6 +89,21 @@ import FoundationEssentials
             #expect(try await session.get("user_id", as: String.self) == nil, "the old key is dead")
         }
         #expect(replay.isRemoval)
+    }
+
+    @Test func aRenewWhoseSaveFailsKeepsTheOldSession() async throws {
+        let clock = ManualSessionClock()
+        let base = MemorySessionStore(clock: clock)
+        let secrets = SessionSecrets(current: .generate())
+        let working = EngineHarness(engine: try SessionEngine(store: base, secrets: secrets, clock: clock))
+        let cookie = try await working.login()
+        let failing = try SessionEngine(store: SaveFailingSessionStore(base: base), secrets: secrets, clock: clock)
+        let session = failing.begin(cookieHeader: "id=\(cookie)", logger: working.logger)
+        try await session.renew()
+        await #expect(throws: SessionError.self) { try await failing.commit(session, logger: working.logger) }
+        try await working.request(cookie: cookie) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == "ada", "a failed renew loses nothing")
+        }
     }
 
     @Test func renewRestartsTheAbsoluteTimeoutWindow() async throws {
@@ -388,6 +403,18 @@ enum HTTPDateForTests {
         let count = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
         return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+}
+
+/// A memory store whose saves fail.
+struct SaveFailingSessionStore: SessionStore {
+    let base: MemorySessionStore
+    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { throw .other(SessionStoreMessage("disk full")) }
+    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    { try await base.update(key, to: state, changes: changes, ttl: ttl) }
+    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
+    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
 }
 
 /// Keeps every session a year, whatever TTL it is asked for: a store with coarse or lazy expiry.

@@ -13,7 +13,7 @@ import Foundation
 /// |---|---|---|
 /// | purged | yes | delete; removal cookie |
 /// | purged | no | removal cookie if a cookie came |
-/// | renewed | any | delete the old key; save non-empty state under a new key and set it |
+/// | renewed | any | save non-empty state under a new key and set it, then delete the old key |
 /// | changed | yes | update (merge); cookie again if the key changed, the cookie is persistent or was rotated; gone → removal cookie |
 /// | changed | no | save non-empty state under a new key and set it |
 /// | unchanged | yes | updateTTL under on-every-request; cookie again if persistent or rotated |
@@ -51,8 +51,9 @@ struct SessionCommit<Store: SessionStore> {
             try await store.delete(key)
             removeCookie()
         case .renewed:
-            try await store.delete(key)
+            // Save before deleting: if the save fails, the old session is still there, and nothing is lost.
             try await saveOrRemove(state.isEmpty ? nil : SessionState(state.entries, createdAt: now))
+            try await store.delete(key)
         case .changed:
             if contents.changes.cleared && state.isEmpty {
                 try await store.delete(key)
