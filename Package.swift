@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "SessionsVapor", targets: ["SessionsVapor"]),
         .library(name: "SessionsSQLite", targets: ["SessionsSQLite"]),
         .library(name: "SessionsPostgres", targets: ["SessionsPostgres"]),
+        .library(name: "SessionsRedis", targets: ["SessionsRedis"]),
         .executable(name: "sessions-demo", targets: ["sessions-demo"]),
     ],
     dependencies: [
@@ -53,6 +54,14 @@ let package = Package(
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SessionsRedis",
+            dependencies: [
+                "Sessions",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -136,6 +145,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SessionsRedisTests",
+            dependencies: [
+                "SessionsRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
