@@ -128,14 +128,14 @@ public final class PostgresSessionStore: ExpiringSessionStore {
     {
         let setEntries: String
         do {
-            setEntries = try Self.jsonb(state.entries.filter { changes.setKeys.contains($0.key) })
+            setEntries = try Self.jsonb(state.entriesSet(by: changes))
         } catch {
             throw .serialization(error)
         }
         var binds = PostgresBindings()
         binds.append(digest(key))
         binds.append(changes.cleared)
-        binds.append(Array(changes.removedKeys.union(changes.setKeys)))
+        binds.append(Array(changes.touchedKeys))
         binds.append(setEntries)
         binds.append(ttl.wholeMilliseconds)
         do {

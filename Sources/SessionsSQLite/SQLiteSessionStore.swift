@@ -132,8 +132,8 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
         let touchedKeys: String
         let setEntries: String
         do {
-            touchedKeys = String(decoding: try JSONEncoder().encode(Array(changes.removedKeys.union(changes.setKeys))), as: UTF8.self)
-            setEntries = try StoredEntries.encode(state.entries.filter { changes.setKeys.contains($0.key) })
+            touchedKeys = String(decoding: try JSONEncoder().encode(Array(changes.touchedKeys)), as: UTF8.self)
+            setEntries = try StoredEntries.encode(state.entriesSet(by: changes))
         } catch {
             throw .serialization(error)
         }

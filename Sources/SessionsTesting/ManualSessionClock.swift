@@ -26,7 +26,6 @@ public final class ManualSessionClock: SessionClock {
 
     /// Moves the clock forward by `duration`.
     public func advance(by duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        current.withLock { $0 = $0.addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18) }
+        current.withLock { $0 = $0 + duration }
     }
 }

@@ -64,4 +64,22 @@ extension Date {
     package init(unixMilliseconds: Int64) {
         self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000)
     }
+
+    /// This instant moved on by `duration`.
+    package static func + (date: Date, duration: Duration) -> Date {
+        let (seconds, attoseconds) = duration.components
+        return date.addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
+    }
+}
+
+extension SessionChangeSet {
+    /// Every key whose stored value a merging store drops before writing the set values.
+    package var touchedKeys: Set<String> { removedKeys.union(setKeys) }
+}
+
+extension SessionState {
+    /// The entries the request set, with their new values: what a merging store writes.
+    package func entriesSet(by changes: SessionChangeSet) -> [String: JSONValue] {
+        entries.filter { changes.setKeys.contains($0.key) }
+    }
 }

@@ -10,8 +10,8 @@ import Foundation
 
 /// Sessions in this process's memory: for development, tests and single-process apps.
 ///
-/// Sessions are filed under the SHA-256 of their key, never the key itself. TTLs are enforced on every read; expired entries are also swept in the background when the store
-/// runs as a `Service`. Updates merge field by field, so concurrent requests that change different keys
+/// Sessions are filed under the SHA-256 of their key, never the key itself. TTLs are enforced on every
+/// read; expired entries are also swept in the background when the store runs as a `Service`. Updates merge field by field, so concurrent requests that change different keys
 /// of one session both persist. An optional capacity bounds memory: when full, a save first sweeps
 /// expired entries and, if still full, fails rather than evict a live session.
 ///
@@ -19,7 +19,7 @@ import Foundation
 /// let store = MemorySessionStore(configuration: .init(capacity: 100_000))
 /// let app = Application(router: router, services: [store])   // runs the sweeper
 /// ```
-public final class MemorySessionStore: SessionStore, Service {
+public final class MemorySessionStore: ExpiringSessionStore, Service {
     /// How the store sweeps and how many sessions it holds.
     public struct Configuration: Sendable {
         /// The most sessions held at once; `nil` for no bound.
@@ -136,16 +136,13 @@ public final class MemorySessionStore: SessionStore, Service {
 
     /// Sweeps expired sessions every ``Configuration/sweepInterval`` until cancelled or shut down.
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await cancelWhenGracefulShutdown {
-                    try await Task.sleep(for: self.configuration.sweepInterval)
-                }
-            } catch {
-                return
-            }
-            sweep()
-        }
+        let sweeper = SessionExpirySweeper(store: self, configuration: .init(interval: configuration.sweepInterval, batchSize: .max))
+        try await sweeper.run()
+    }
+
+    /// Sweeps every expired session at once: the whole table is in memory, so there is nothing to batch.
+    public func deleteExpired(limit: Int) async throws -> Int {
+        sweep()
     }
 
     private func makeRoom(in storage: inout Storage, now: Date) throws(SaveError) {
@@ -166,12 +163,5 @@ public final class MemorySessionStore: SessionStore, Service {
         storage.entries = storage.entries.filter { $0.value.expiresAt > now }
         storage.lastSweep = now
         return before - storage.entries.count
-    }
-}
-
-extension Date {
-    static func + (date: Date, duration: Duration) -> Date {
-        let (seconds, attoseconds) = duration.components
-        return date.addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
     }
 }
