@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
@@ -62,6 +63,11 @@ let package = Package(
             dependencies: [
                 "Sessions",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -99,6 +105,7 @@ let package = Package(
                 "Sessions",
                 "SessionsSQLite",
                 "SessionsPostgres",
+                "SessionsRedis",
                 "SessionsHummingbird",
                 "SessionsVapor",
                 .product(name: "Vapor", package: "vapor"),
@@ -136,7 +143,9 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "SessionsPostgres",
+                "SessionsRedis",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "VaporTesting", package: "vapor"),
@@ -150,8 +159,16 @@ let package = Package(
         .testTarget(
             name: "SessionsRedisTests",
             dependencies: [
+                "Sessions",
+                "SessionsTesting",
                 "SessionsRedis",
+                "SessionsHummingbird",
+                "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -200,6 +217,7 @@ let package = Package(
                 "SessionsDemo",
                 "SessionsSQLite",
                 "SessionsPostgres",
+                "SessionsRedis",
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "VaporTesting", package: "vapor"),

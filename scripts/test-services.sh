@@ -1,4 +1,4 @@
-# Starts the servers the test suite needs, each private to this run, on a free loopback port in a
+# Starts the servers the test suite needs (PostgreSQL, Redis), each private to this run, on a free loopback port in a
 # temporary folder, and stops them when the calling script exits. Sourced by scripts/test.
 # Installs what is missing from Debian's packages. Any failure here fails the run: CI never skips.
 
@@ -61,9 +61,64 @@ start_postgres() {
 
 postgres_stops=()
 
+# A throwaway CA and a server certificate for 127.0.0.1, so the tests can speak rediss:// to a local server.
+make_test_certificates() {
+    local dir=$1
+    command -v openssl >/dev/null || apt_install openssl
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=swift-sessions test CA" \
+        -keyout "$dir/ca.key" -out "$dir/ca.crt" >/dev/null 2>&1
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$dir/server.key" -out "$dir/server.csr" >/dev/null 2>&1
+    printf 'subjectAltName=IP:127.0.0.1\n' >"$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+        -extfile "$dir/server.ext" -out "$dir/server.crt" >/dev/null 2>&1
+}
+
+# start_redis NAME VARIABLE [tls]: a redis-server with no persistence in $services_dir/NAME; exports
+# VARIABLE_URL, VARIABLE_STOP and VARIABLE_START, and with "tls" also VARIABLE_TLS_URL and VARIABLE_TLS_CA.
+start_redis() {
+    local name=$1 variable=$2 tls=${3:-} port dir
+    command -v redis-server >/dev/null && command -v redis-cli >/dev/null || apt_install redis-server redis-tools
+    port=$(free_port)
+    dir="$services_dir/$name"
+    mkdir -p "$dir"
+    {
+        echo "bind 127.0.0.1"
+        echo "port $port"
+        echo "dir $dir"
+        echo "daemonize yes"
+        echo "pidfile $dir/redis.pid"
+        echo "logfile $dir/redis.log"
+        echo "save \"\""
+        echo "appendonly no"
+    } >"$dir/redis.conf"
+    if [ "$tls" = tls ]; then
+        local tls_port
+        tls_port=$(free_port)
+        make_test_certificates "$dir"
+        {
+            echo "tls-port $tls_port"
+            echo "tls-cert-file $dir/server.crt"
+            echo "tls-key-file $dir/server.key"
+            echo "tls-ca-cert-file $dir/ca.crt"
+            echo "tls-auth-clients no"
+        } >>"$dir/redis.conf"
+        export "${variable}_TLS_URL=rediss://127.0.0.1:$tls_port"
+        export "${variable}_TLS_CA=$dir/ca.crt"
+    fi
+    local start="redis-server $dir/redis.conf && for i in \$(seq 100); do redis-cli -p $port ping >/dev/null 2>&1 && break; sleep 0.1; done; redis-cli -p $port ping >/dev/null"
+    eval "$start" || { cat "$dir/redis.log" >&2; return 1; }
+    export "${variable}_URL=redis://127.0.0.1:$port"
+    export "${variable}_STOP=redis-cli -p $port shutdown save"
+    export "${variable}_START=$start"
+    redis_stops+=("redis-cli -p $port shutdown nosave")
+    echo "Redis '$name' ready on 127.0.0.1:$port" >&2
+}
+
+redis_stops=()
+
 stop_services() {
     local stop
-    for stop in "${postgres_stops[@]}"; do
+    for stop in "${postgres_stops[@]}" "${redis_stops[@]}"; do
         eval "$stop" >/dev/null 2>&1 || true
     done
     [ -n "$services_dir" ] && rm -rf "$services_dir"
@@ -77,4 +132,6 @@ start_services() {
     # One server the tests share, and one that a test stops and restarts mid-run.
     start_postgres postgres SESSIONS_TEST_POSTGRES
     start_postgres postgres-outage SESSIONS_TEST_POSTGRES_OUTAGE
+    start_redis redis SESSIONS_TEST_REDIS tls
+    start_redis redis-outage SESSIONS_TEST_REDIS_OUTAGE
 }

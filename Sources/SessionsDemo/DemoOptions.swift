@@ -4,7 +4,7 @@ import Sessions
 /// The demo server's flags: a public contract, driven by black-box tests. Keep names and meanings.
 public struct DemoOptions: ParsableArguments, Sendable {
     public enum StoreKind: String, ExpressibleByArgument, CaseIterable, Sendable {
-        case sqlite, memory, cookie, postgres
+        case sqlite, memory, cookie, postgres, redis
     }
 
     public enum Framework: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -53,6 +53,9 @@ public struct DemoOptions: ParsableArguments, Sendable {
 
     @Option(help: "The PostgreSQL URL for --store postgres: postgres://user:password@host:port/database?sslmode=disable|prefer|require.")
     public var postgresUrl = "postgres://postgres@127.0.0.1:5432/postgres"
+
+    @Option(help: "The Redis URL for --store redis: redis://[user:password@]host:port[/database], or rediss:// for TLS.")
+    public var redisUrl = "redis://127.0.0.1:6379"
 
     @Option(help: "The session cookie's name.")
     public var cookieName = "id"

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import Sessions
 import SessionsSQLite
 import SessionsPostgres
+import SessionsRedis
 import PostgresNIO
 
 #if canImport(FoundationEssentials)
@@ -59,6 +60,8 @@ public enum DemoServer {
             try await store.close()
         case .postgres:
             try await servePostgres(options, secrets: secrets, configuration: configuration)
+        case .redis:
+            try await serveRedis(options, secrets: secrets, configuration: configuration)
         case .memory:
             let store = MemorySessionStore()
             try await serve(options, engine: try SessionEngine(store: store, secrets: secrets, configuration: configuration), services: [store])
@@ -87,6 +90,22 @@ public enum DemoServer {
             let engine = try SessionEngine(store: store, secrets: secrets, configuration: configuration)
             try await serve(options, engine: engine, services: [SessionExpirySweeper(store: store)])
         }
+    }
+
+    /// Runs the Redis client beside the app (it closes its connections on shutdown), and refuses to start
+    /// when Redis cannot be reached.
+    private static func serveRedis(_ options: DemoOptions, secrets: SessionSecrets, configuration: SessionConfiguration) async throws {
+        var logger = Logger(label: "sessions-demo.redis")
+        logger.logLevel = .warning
+        let client = try RedisClient(configuration: try RedisClientConfiguration(url: options.redisUrl), logger: logger)
+        do {
+            _ = try await client.send(["PING"])
+        } catch {
+            await client.close()
+            throw DemoStartupError("cannot reach Redis at \(client.configuration): \(error)")
+        }
+        let engine = try SessionEngine(store: RedisSessionStore(client: client), secrets: secrets, configuration: configuration)
+        try await serve(options, engine: engine, services: [client])
     }
 
     /// The URL without its password, for messages.

@@ -19,6 +19,8 @@ import FoundationNetworking
         ["--store", "sqlite", "--sqlite-path", "/nonexistent/directory/sessions.sqlite", "--secret", secret],
         ["--store", "postgres", "--postgres-url", "mysql://nope", "--secret", secret],
         ["--store", "postgres", "--postgres-url", "postgres://postgres:hunter2@127.0.0.1:1/postgres?sslmode=disable", "--secret", secret],
+        ["--store", "redis", "--redis-url", "http://nope", "--secret", secret],
+        ["--store", "redis", "--redis-url", "redis://:hunter2@127.0.0.1:1", "--secret", secret],
     ])
     func startupErrorsPrintOneLineAndExitNonZero(arguments: [String]) throws {
         let process = Process()

@@ -8,6 +8,7 @@ import VaporTesting
 import Logging
 import Sessions
 import SessionsDemo
+import SessionsRedis
 import SessionsHummingbird
 import SessionsTesting
 import Testing
@@ -26,7 +27,7 @@ import Glibc
     }
 
     enum StoreKind: String, CaseIterable, Sendable {
-        case memory, cookie, sqlite, postgres
+        case memory, cookie, sqlite, postgres, redis
 
         /// Whether the store lives on the server, so a dead key stays dead.
         var isServerSide: Bool { self != .cookie }
@@ -59,6 +60,11 @@ import Glibc
         case .postgres:
             try await TestPostgres.withClient { client async throws in
                 let store = try PostgresSessionStore(client: client, configuration: .init(tableName: TestPostgres.uniqueTable()))
+                try await withDemo(framework, store: store, configuration: configuration, test)
+            }
+        case .redis:
+            try await TestRedis.withClient { client async throws in
+                let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: TestRedis.uniquePrefix()))
                 try await withDemo(framework, store: store, configuration: configuration, test)
             }
         }
@@ -109,7 +115,7 @@ import Glibc
         }
     }
 
-    @Test(arguments: Framework.allCases, [StoreKind.memory, .sqlite, .postgres])
+    @Test(arguments: Framework.allCases, [StoreKind.memory, .sqlite, .postgres, .redis])
     func serverSideStoresSendNoCookieOnUpdates(framework: Framework, kind: StoreKind) async throws {
         try await Self.withDemo(framework, kind) { client async throws in
             let browser = TestBrowser()
@@ -213,7 +219,7 @@ import Glibc
         }
     }
 
-    @Test(arguments: Framework.allCases, [StoreKind.memory, .sqlite, .postgres])
+    @Test(arguments: Framework.allCases, [StoreKind.memory, .sqlite, .postgres, .redis])
     func slowConcurrentPutsOfDifferentKeysBothPersist(framework: Framework, kind: StoreKind) async throws {
         try await Self.withDemo(framework, kind) { client async throws in
             let browser = TestBrowser()
@@ -236,7 +242,7 @@ import Glibc
         }
     }
 
-    @Test(arguments: Framework.allCases, [StoreKind.memory, .sqlite, .postgres])
+    @Test(arguments: Framework.allCases, [StoreKind.memory, .sqlite, .postgres, .redis])
     func aSlowUpdateNeverResurrectsALoggedOutSession(framework: Framework, kind: StoreKind) async throws {
         try await Self.withDemo(framework, kind) { client async throws in
             let browser = TestBrowser()

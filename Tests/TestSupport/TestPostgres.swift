@@ -3,20 +3,8 @@ import Logging
 public import PostgresNIO
 import SessionsPostgres
 
-/// The private PostgreSQL that `scripts/test` starts for this run.
+/// The private PostgreSQL servers that `scripts/test` starts for this run.
 public enum TestPostgres {
-    public struct NotConfigured: Error, CustomStringConvertible {
-        let variable: String
-        public var description: String {
-            "\(variable) is not set: run the suite with scripts/test, which starts a private PostgreSQL (a missing server is a failure, never a skip)"
-        }
-    }
-
-    public static func environment(_ variable: String) throws -> String {
-        guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else { throw NotConfigured(variable: variable) }
-        return value
-    }
-
     /// The server the tests share, and the one a test stops and starts.
     public enum Server: String, Sendable {
         case shared = "SESSIONS_TEST_POSTGRES"
@@ -25,7 +13,7 @@ public enum TestPostgres {
 
     /// Runs `body` with a running client of `server`, then shuts the client down.
     public static func withClient(_ server: Server = .shared, _ body: (PostgresClient) async throws -> Void) async throws {
-        let configuration = try PostgresClient.Configuration(url: try environment(server.rawValue + "_URL"))
+        let configuration = try PostgresClient.Configuration(url: try TestServices.environment(server.rawValue + "_URL"))
         let client = PostgresClient(configuration: configuration, backgroundLogger: Logger(label: "test-postgres"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
@@ -46,16 +34,6 @@ public enum TestPostgres {
 
     /// Stops or starts `server` with the commands `scripts/test` exported, and waits until done.
     public static func control(_ server: Server, _ action: String) throws {
-        let variable = server.rawValue + "_" + action
-        // system() waits on exactly its own child; Foundation's Process can miss the exit of a command
-        // whose daemon child (the postmaster) lives on.
-        let status = system(try environment(variable) + " >/dev/null")
-        guard status == 0 else {
-            throw NotConfigured(variable: "\(variable) (exit status \(status))")
-        }
+        try TestServices.control(server.rawValue + "_" + action)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,0 +1,81 @@
+public import Logging
+public import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+public import ServiceLifecycle
+public import Sessions
+
+/// A small Redis client: a bounded pool of pipelined connections, strict RESP parsing, a timeout on
+/// every connect and every command, and one retry of a command whose connection dropped.
+///
+/// ```swift
+/// let client = try RedisClient(configuration: .init(url: "redis://127.0.0.1:6379"))
+/// let pong = try await client.send(["PING"])        // .simpleString("PONG")
+/// app.addServices(client)                           // closes the connections on shutdown
+/// ```
+///
+/// It carries what the session store needs and no more; it is not a general-purpose Redis client
+/// (no pub/sub, no cluster, no sentinel).
+public final class RedisClient: Service {
+    /// What the client connects to and how it waits.
+    public let configuration: RedisClientConfiguration
+    private let pool: RedisConnectionPool
+    private let allocator = ByteBufferAllocator()
+    private let sentCommands = Atomic<Int>(0)
+
+    /// How many commands this client has sent, retries included: lets tests count round trips.
+    package var commandsSent: Int { sentCommands.load(ordering: .relaxed) }
+
+    /// A client for `configuration`; connections open on first use.
+    /// - Throws: ``SessionConfigurationError`` for an invalid pool size, timeout or TLS configuration.
+    public init(
+        configuration: RedisClientConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "swift-sessions.redis")
+    ) throws(SessionConfigurationError) {
+        try configuration.validate()
+        var sslContext: NIOSSLContext?
+        if let tls = configuration.tls {
+            do {
+                sslContext = try NIOSSLContext(configuration: tls)
+            } catch {
+                throw .invalid("the Redis TLS configuration is unusable: \(error)")
+            }
+        }
+        self.configuration = configuration
+        pool = RedisConnectionPool(configuration: configuration, sslContext: sslContext, group: eventLoopGroup, logger: logger)
+    }
+
+    /// Sends one command and returns its reply.
+    ///
+    /// A command whose connection dropped before the reply is sent once more on a fresh connection (the
+    /// server may have restarted); a timeout is not retried.
+    /// - Throws: ``RedisClientError``; an error reply is `.server` with the server's message.
+    public func send(_ arguments: [RESPArgument]) async throws(RedisClientError) -> RESPValue {
+        var bytes = allocator.buffer(capacity: arguments.reduce(16) { $0 + $1.bytes.readableBytes + 16 })
+        RESPCommandEncoder.encode(arguments, into: &bytes)
+        return try await send(encoded: bytes)
+    }
+
+    func send(encoded bytes: ByteBuffer) async throws(RedisClientError) -> RESPValue {
+        sentCommands.add(1, ordering: .relaxed)
+        do {
+            return try await pool.connection().send(bytes)
+        } catch where error.kind == .connectionClosed {
+            sentCommands.add(1, ordering: .relaxed)
+            return try await pool.connection().send(bytes)
+        }
+    }
+
+    /// Keeps the client until the service group shuts down, then closes its connections.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+
+    /// Closes every connection; later commands fail with ``RedisClientError/Kind/closed``.
+    public func close() async {
+        await pool.close()
+    }
+}

@@ -1,0 +1,136 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// One connection to Redis: commands are written as they come and pipelined; each waits at most the
+/// command timeout for its reply.
+final class RedisConnection: Sendable {
+    let channel: any Channel
+    private let commandTimeout: TimeAmount
+    private let commandLimit: Duration
+
+    private init(channel: any Channel, commandTimeout: Duration) {
+        self.channel = channel
+        self.commandLimit = commandTimeout
+        self.commandTimeout = .nanoseconds(commandTimeout.wholeNanoseconds)
+    }
+
+    var isActive: Bool { channel.isActive }
+
+    /// Opens a connection and runs the handshake (`AUTH`, `SELECT`) before anyone may use it.
+    static func connect(
+        configuration: RedisClientConfiguration,
+        sslContext: NIOSSLContext?,
+        group: any EventLoopGroup,
+        logger: Logger
+    ) async throws(RedisClientError) -> RedisConnection {
+        let limits = configuration.replyLimits
+        let serverHostname = configuration.host.isIPAddress ? nil : configuration.host
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.nanoseconds(configuration.connectTimeout.wholeNanoseconds))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handlers = channel.pipeline.syncOperations
+                    if let sslContext {
+                        try handlers.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
+                    }
+                    try handlers.addHandler(ByteToMessageHandler(RESPReplyDecoder(limits: limits)))
+                    try handlers.addHandler(RedisCommandHandler())
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
+        } catch {
+            throw .connectFailed("\(configuration.host):\(configuration.port)", reason(error))
+        }
+        // The handshake is bounded by the connect timeout, not the command timeout.
+        let connection = RedisConnection(channel: channel, commandTimeout: configuration.connectTimeout)
+        do {
+            if let password = configuration.password {
+                var arguments: [RESPArgument] = ["AUTH"]
+                if let username = configuration.username { arguments.append(RESPArgument(username)) }
+                arguments.append(RESPArgument(password))
+                try await connection.expectOK(arguments, step: "AUTH")
+            }
+            if configuration.database != 0 {
+                try await connection.expectOK(["SELECT", RESPArgument(Int64(configuration.database))], step: "SELECT \(configuration.database)")
+            }
+        } catch {
+            channel.close(promise: nil)
+            throw error
+        }
+        logger.debug("redis connection opened", metadata: ["redis.server": "\(configuration.host):\(configuration.port)"])
+        return RedisConnection(channel: channel, commandTimeout: configuration.commandTimeout)
+    }
+
+    /// The cause of a failed connect in a few words: NIO's own description nests every attempt.
+    private static func reason(_ error: any Error) -> String {
+        switch error {
+        case let error as NIOConnectionError:
+            if let first = error.connectionErrors.first { return "\(first.error)" }
+            if let dnsError = error.dnsAError ?? error.dnsAAAAError { return "the host name did not resolve (\(dnsError))" }
+            return "no address to connect to"
+        case ChannelError.connectTimeout(let limit):
+            return "no connection within \(limit.nanoseconds / 1_000_000) ms"
+        default:
+            return "\(error)"
+        }
+    }
+
+    private func expectOK(_ arguments: [RESPArgument], step: String) async throws(RedisClientError) {
+        var bytes = channel.allocator.buffer(capacity: 64)
+        RESPCommandEncoder.encode(arguments, into: &bytes)
+        do throws(RedisClientError) {
+            guard try await send(bytes) == .simpleString("OK") else {
+                throw RedisClientError.protocolViolation("unexpected reply to \(step)")
+            }
+        } catch where error.kind == .server {
+            throw .handshakeFailed(step, error.message)
+        }
+    }
+
+    /// Sends one encoded command and waits for its reply; an error reply is thrown as `.server`.
+    func send(_ bytes: ByteBuffer) async throws(RedisClientError) -> RESPValue {
+        let reply = channel.eventLoop.makePromise(of: RESPValue.self)
+        let limit = commandLimit
+        let timer = channel.eventLoop.scheduleTask(in: commandTimeout) { [channel] in
+            reply.fail(RedisClientError.timeout(limit))
+            // Later replies could no longer be matched to their commands.
+            channel.close(promise: nil)
+        }
+        reply.futureResult.whenComplete { _ in timer.cancel() }
+        channel.writeAndFlush(RedisCommand(bytes: bytes, reply: reply), promise: nil)
+        let value: RESPValue
+        do {
+            value = try await reply.futureResult.get()
+        } catch let error as RedisClientError {
+            throw error
+        } catch {
+            throw .connectionClosed
+        }
+        if case .error(let message) = value { throw .server(message) }
+        return value
+    }
+
+    func close() async {
+        try? await channel.close()
+    }
+}
+
+extension Duration {
+    var wholeNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : product + attoseconds / 1_000_000_000
+    }
+}
+
+extension String {
+    /// Whether this is a literal IPv4 or IPv6 address, which TLS must not send as a server name.
+    var isIPAddress: Bool {
+        (try? SocketAddress(ipAddress: self, port: 0)) != nil
+    }
+}

@@ -1,0 +1,50 @@
+import Crypto
+import NIOCore
+
+/// A Lua script run with `EVALSHA`, falling back to `EVAL` when the server does not have it cached.
+struct RedisScript: Sendable {
+    let source: RESPArgument
+    let sha1: RESPArgument
+
+    init(_ source: String) {
+        self.source = RESPArgument(source)
+        var hex = ByteBuffer()
+        HexDigits.write(Insecure.SHA1.hash(data: Array(source.utf8)), into: &hex)
+        sha1 = RESPArgument(hex)
+    }
+}
+
+/// The scripts that make save and update atomic. A session is one hash: the field `created` holds the
+/// creation time in Unix milliseconds, and each entry is a field named `=` + its name holding its JSON.
+enum RedisSessionScripts {
+    /// ARGV: ttl ms, then field/value pairs. Creates the hash only if the key is unused: returns 1, or 0
+    /// on a collision, leaving the existing session untouched.
+    static let save = RedisScript(
+        """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        return 1
+        """
+    )
+
+    /// ARGV: ttl ms, "1" to clear every entry first, the number n of removed fields, n field names, then
+    /// field/value pairs to set. Touches only the fields named, so concurrent updates of different entries
+    /// all persist; returns 0 and writes nothing when the session is gone (expired or deleted), so it is
+    /// never resurrected.
+    static let update = RedisScript(
+        """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+        local removed = tonumber(ARGV[3])
+        if ARGV[2] == '1' then
+          local created = redis.call('HGET', KEYS[1], 'created')
+          redis.call('DEL', KEYS[1])
+          if created then redis.call('HSET', KEYS[1], 'created', created) end
+        end
+        for i = 4, 3 + removed do redis.call('HDEL', KEYS[1], ARGV[i]) end
+        for i = 4 + removed, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        return 1
+        """
+    )
+}

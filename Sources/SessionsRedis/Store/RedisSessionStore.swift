@@ -1,0 +1,128 @@
+import NIOCore
+public import Sessions
+
+/// Sessions in Redis, one hash per session, through a ``RedisClient``.
+///
+/// Keys are stored as the hex SHA-256 of the session key after a prefix (`session:` by default), never
+/// raw, so a dump of Redis holds no usable cookie. `save` creates atomically and retries on a collision;
+/// `update` writes only the changed fields and the TTL in one script, and never recreates a session that
+/// expired or was deleted; `updateTTL` is one `PEXPIRE`; `load` is one `HGETALL`. Redis expires sessions
+/// itself (millisecond TTLs), so no sweeper is needed.
+///
+/// ```swift
+/// let client = try RedisClient(configuration: .init(url: "redis://127.0.0.1:6379"))
+/// let store = RedisSessionStore(client: client)
+/// let middleware = SessionMiddleware<AppContext, RedisSessionStore>(store: store, secrets: secrets)
+/// app.addServices(client)
+/// ```
+public final class RedisSessionStore: SessionStore {
+    /// The client the store sends through.
+    public let client: RedisClient
+    private let prefix: [UInt8]
+    private let generateKey: @Sendable () -> SessionKey
+
+    /// A store on `client`.
+    public init(
+        client: RedisClient,
+        configuration: RedisSessionStoreConfiguration = .init(),
+        generateKey: @escaping @Sendable () -> SessionKey = { SessionKey.generate() }
+    ) {
+        self.client = client
+        self.prefix = Array(configuration.keyPrefix.utf8)
+        self.generateKey = generateKey
+    }
+
+    public func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
+        let reply: RESPValue
+        do {
+            reply = try await client.send(["HGETALL", redisKey(key)])
+        } catch where error.isWrongType {
+            throw .deserialization(SessionStoreMessage("the session key holds a value that is not a session hash"))
+        } catch {
+            throw .other(error)
+        }
+        do {
+            return try RedisSessionHash.decode(reply)
+        } catch {
+            throw .deserialization(error)
+        }
+    }
+
+    public func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {
+        var arguments: [RESPArgument] = [Self.milliseconds(ttl), RESPArgument(RedisSessionHash.createdField), RESPArgument(state.createdAt.unixMilliseconds)]
+        arguments.reserveCapacity(3 + state.entries.count * 2)
+        do {
+            try RedisSessionHash.pairs(state.entries, into: &arguments)
+        } catch {
+            throw .serialization(error)
+        }
+        return try await saveUnderFreshKey(generateKey: generateKey) { key throws(SaveError) in
+            do {
+                return try await evaluate(RedisSessionScripts.save, key: key, arguments) == .integer(1)
+            } catch {
+                throw .other(error)
+            }
+        }
+    }
+
+    public func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        var arguments: [RESPArgument] = [Self.milliseconds(ttl), changes.cleared ? "1" : "0", RESPArgument(Int64(changes.removedKeys.count))]
+        arguments.reserveCapacity(3 + changes.removedKeys.count + changes.setKeys.count * 2)
+        for name in changes.removedKeys {
+            arguments.append(RedisSessionHash.field(name))
+        }
+        do {
+            try RedisSessionHash.pairs(state.entriesSet(by: changes), into: &arguments)
+        } catch {
+            throw .serialization(error)
+        }
+        do {
+            return try await evaluate(RedisSessionScripts.update, key: key, arguments) == .integer(1) ? .updated(key) : .gone
+        } catch {
+            throw .other(error)
+        }
+    }
+
+    public func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult {
+        do {
+            return try await client.send(["PEXPIRE", redisKey(key), Self.milliseconds(ttl)]) == .integer(1) ? .updated(key) : .gone
+        } catch {
+            throw .other(error)
+        }
+    }
+
+    public func delete(_ key: SessionKey) async throws(DeleteError) {
+        do {
+            _ = try await client.send(["UNLINK", redisKey(key)])
+        } catch {
+            throw .other(error)
+        }
+    }
+
+    // MARK: Helpers
+
+    private func evaluate(_ script: RedisScript, key: SessionKey, _ arguments: [RESPArgument]) async throws(RedisClientError) -> RESPValue {
+        let tail = [RESPArgument("1"), redisKey(key)] + arguments
+        do {
+            return try await client.send([RESPArgument("EVALSHA"), script.sha1] + tail)
+        } catch where error.isMissingScript {
+            return try await client.send([RESPArgument("EVAL"), script.source] + tail)
+        }
+    }
+
+    /// The prefix and the hex SHA-256 of `key`: the raw key never reaches Redis.
+    func redisKey(_ key: SessionKey) -> RESPArgument {
+        var bytes = ByteBuffer()
+        bytes.reserveCapacity(prefix.count + 64)
+        bytes.writeBytes(prefix)
+        HexDigits.write(key.storageDigest, into: &bytes)
+        return RESPArgument(bytes)
+    }
+
+    /// Whole milliseconds, at least one: Redis deletes a key given a TTL of zero.
+    private static func milliseconds(_ ttl: Duration) -> RESPArgument {
+        RESPArgument(max(1, ttl.wholeMilliseconds))
+    }
+}

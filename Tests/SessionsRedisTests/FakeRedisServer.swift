@@ -1,0 +1,72 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A loopback server that misbehaves on purpose: one that accepts connections and never answers, or
+/// one that drops the first connection on its first command and answers `+PONG` on later ones.
+final class FakeRedisServer: Sendable {
+    enum Behaviour: Sendable {
+        case neverAnswer
+        case dropFirstConnection
+    }
+
+    private let channel: any Channel
+    private let accepted: Counter
+
+    var port: Int { channel.localAddress!.port! }
+    /// How many connections the server has accepted so far.
+    var connections: Int { accepted.value }
+
+    private init(channel: any Channel, accepted: Counter) {
+        self.channel = channel
+        self.accepted = accepted
+    }
+
+    static func start(_ behaviour: Behaviour) async throws -> FakeRedisServer {
+        let accepted = Counter()
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                let number = accepted.increment()
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Handler(behaviour: behaviour, connectionNumber: number))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        return FakeRedisServer(channel: channel, accepted: accepted)
+    }
+
+    func stop() async {
+        try? await channel.close()
+    }
+
+    final class Counter: Sendable {
+        private let count = Atomic<Int>(0)
+        var value: Int { count.load(ordering: .relaxed) }
+        func increment() -> Int { count.add(1, ordering: .relaxed).newValue }
+    }
+
+    private final class Handler: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let behaviour: Behaviour
+        let connectionNumber: Int
+
+        init(behaviour: Behaviour, connectionNumber: Int) {
+            self.behaviour = behaviour
+            self.connectionNumber = connectionNumber
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch behaviour {
+            case .neverAnswer:
+                break
+            case .dropFirstConnection where connectionNumber == 1:
+                context.close(promise: nil)
+            case .dropFirstConnection:
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "+PONG\r\n")), promise: nil)
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Crypto
+import NIOCore
+import Sessions
+import SessionsRedis
+import SessionsTesting
+import TestSupport
+import Testing
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The store against the real redis-server that `scripts/test` starts.
+@Suite struct RedisSessionStoreTests {
+    @Test(arguments: SessionStoreConformance.Check.allCases)
+    func conformance(_ check: SessionStoreConformance.Check) async throws {
+        try await TestRedis.withClient { client async throws in
+            let prefix = TestRedis.uniquePrefix()
+            // Redis expires keys on its own clock, so the checks let real time pass, one second a unit.
+            let conformance = SessionStoreConformance(capabilities: [.serverSide, .mergesConcurrentUpdates], time: .real(unit: .seconds(1))) {
+                generateKey in
+                RedisSessionStore(client: client, configuration: .init(keyPrefix: prefix), generateKey: generateKey)
+            }
+            try await conformance.run(check)
+        }
+    }
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    static func strings(_ reply: RESPValue) -> [String] {
+        guard case .array(let elements?) = reply else { return [] }
+        return elements.compactMap { element in
+            if case .bulkString(let bytes?) = element { String(buffer: bytes) } else { nil }
+        }
+    }
+
+    @Test func keysAreStoredHashedUnderThePrefixNeverRaw() async throws {
+        try await TestRedis.withClient { client async throws in
+            let prefix = TestRedis.uniquePrefix()
+            let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: prefix))
+            let key = try await store.save(SessionState(["user": "ada"], createdAt: .now), ttl: .seconds(60))
+            let keys = Self.strings(try await client.send(["KEYS", RESPArgument(prefix + "*")]))
+            #expect(keys == [prefix + Self.hex(SHA256.hash(data: Array(key.rawValue.utf8)))])
+            let stored = Self.strings(try await client.send(["HGETALL", RESPArgument(keys.first ?? "")]))
+            #expect(Set(stored) == Set(["created", "=user", "\"ada\""] + stored.filter { Int64($0) != nil }))
+            #expect(!stored.contains { $0.contains(key.rawValue) }, "the raw key appears nowhere")
+            try await store.delete(key)
+        }
+    }
+
+    @Test func ttlsAreSetInMilliseconds() async throws {
+        try await TestRedis.withClient { client async throws in
+            let prefix = TestRedis.uniquePrefix()
+            let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: prefix))
+            let key = try await store.save(SessionState(["a": 1], createdAt: .now), ttl: .milliseconds(90_250))
+            let name = RESPArgument(prefix + Self.hex(key.storageDigest))
+            guard case .integer(let remaining) = try await client.send(["PTTL", name]) else {
+                Issue.record("PTTL answers an integer")
+                return
+            }
+            #expect((60_000...90_250).contains(remaining), "PTTL \(remaining) keeps the millisecond part of the TTL")
+            #expect(try await store.updateTTL(key, ttl: .milliseconds(120_500)) == .updated(key))
+            guard case .integer(let refreshed) = try await client.send(["PTTL", name]) else { return }
+            #expect((90_500...120_500).contains(refreshed))
+            try await store.delete(key)
+        }
+    }
+
+    @Test func malformedDataIsADeserializationError() async throws {
+        try await TestRedis.withClient { client async throws in
+            let prefix = TestRedis.uniquePrefix()
+            let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: prefix))
+            let cases: [(String, [RESPArgument])] = [
+                ("a plain string where a hash belongs", ["SET", "KEY", "not a hash"]),
+                ("a hash with no creation time", ["HSET", "KEY", "=a", "1"]),
+                ("an entry that is not JSON", ["HSET", "KEY", "created", "1700000000000", "=a", "{nope"]),
+                ("a creation time that is not a number", ["HSET", "KEY", "created", "yesterday"]),
+            ]
+            for (what, command) in cases {
+                let key = SessionKey.generate()
+                let name = RESPArgument(prefix + Self.hex(key.storageDigest))
+                _ = try await client.send(command.map { $0 == "KEY" ? name : $0 })
+                do {
+                    _ = try await store.load(key)
+                    Issue.record("\(what) must not load")
+                } catch let error as LoadError {
+                    #expect(error.kind == .deserialization, "\(what)")
+                    #expect(!"\(error)".contains(key.rawValue))
+                }
+                _ = try await client.send(["DEL", name])
+            }
+        }
+    }
+
+    @Test func fieldsOfALaterLayoutVersionAreIgnored() async throws {
+        try await TestRedis.withClient { client async throws in
+            let prefix = TestRedis.uniquePrefix()
+            let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: prefix))
+            let key = try await store.save(SessionState(["a": 1], createdAt: .now), ttl: .seconds(60))
+            _ = try await client.send(["HSET", RESPArgument(prefix + Self.hex(key.storageDigest)), "flags", "x"])
+            #expect(try await store.load(key)?.entries == ["a": 1])
+            try await store.delete(key)
+        }
+    }
+
+    @Test func updatesSurviveAFlushedScriptCache() async throws {
+        try await TestRedis.withClient { client async throws in
+            let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: TestRedis.uniquePrefix()))
+            let key = try await store.save(SessionState(["a": 1], createdAt: .now), ttl: .seconds(60))
+            _ = try await client.send(["SCRIPT", "FLUSH"])
+            var state = SessionState(["a": 1, "b": 2], createdAt: .now)
+            #expect(try await store.update(key, to: state, changes: .init(setKeys: ["b"]), ttl: .seconds(60)) == .updated(key))
+            _ = try await client.send(["SCRIPT", "FLUSH"])
+            state["a"] = nil
+            #expect(try await store.update(key, to: state, changes: .init(removedKeys: ["a"]), ttl: .seconds(60)) == .updated(key))
+            #expect(try await store.load(key)?.entries == ["b": 2])
+            try await store.delete(key)
+        }
+    }
+
+    @Test func entryNamesCannotReachTheMetadata() async throws {
+        try await TestRedis.withClient { client async throws in
+            let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: TestRedis.uniquePrefix()))
+            let created = Date(timeIntervalSince1970: 1_700_000_000)
+            let key = try await store.save(SessionState(["created": "mine", "=created": 2, "": 3], createdAt: created), ttl: .seconds(60))
+            let loaded = try await store.load(key)
+            #expect(loaded?.entries == ["created": "mine", "=created": 2, "": 3])
+            #expect(loaded?.createdAt == created)
+            try await store.delete(key)
+        }
+    }
+}

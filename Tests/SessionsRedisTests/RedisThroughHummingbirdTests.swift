@@ -1,0 +1,77 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Sessions
+import SessionsHummingbird
+import SessionsRedis
+import TestSupport
+import Testing
+
+/// The Redis store seen through the Hummingbird adapter: how many round trips a request costs, and what
+/// happens when Redis goes away and comes back.
+@Suite struct RedisThroughHummingbirdTests {
+    static func withApp(
+        client: RedisClient,
+        _ test: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: TestRedis.uniquePrefix()))
+        let router = Router(context: BasicSessionRequestContext.self)
+        router.addMiddleware {
+            try! SessionMiddleware(store: store, secrets: SessionSecrets(current: .generate()))
+        }
+        router.get("/count") { _, context -> String in
+            String(try await context.session.update("n", as: Int.self) { count in
+                count = (count ?? 0) + 1
+                return count!
+            })
+        }
+        router.get("/read") { _, context -> String in
+            String(try await context.session.get("n", as: Int.self) ?? 0)
+        }
+        router.get("/plain") { _, _ -> String in "ok" }
+        let app = Application(router: router, logger: Logger(label: "redis-hummingbird-test"))
+        try await app.test(.router) { http in try await test(http) }
+    }
+
+    @Test func aReadCostsOneRoundTripAndAChangeTwo() async throws {
+        try await TestRedis.withClient { client async throws in
+            try await Self.withApp(client: client) { http async throws in
+                let browser = TestBrowser()
+                func roundTrips(_ path: String) async throws -> Int {
+                    let before = client.commandsSent
+                    let reply = try await browser.send(.get, path, client: http)
+                    #expect(reply.status == .ok)
+                    return client.commandsSent - before
+                }
+                #expect(try await roundTrips("/count") == 1, "a new session is one save")
+                #expect(try await roundTrips("/count") == 2, "a change is a load and an update")
+                #expect(try await roundTrips("/read") == 1, "a read is one load")
+                #expect(try await roundTrips("/plain") == 0, "a request that never touches the session costs nothing")
+                #expect(try await browser.send(.get, "/read", client: http).body == "2")
+            }
+        }
+    }
+
+    @Test func aStoppedRedisIsAnEmpty500AndTheAppRecoversWhenItReturns() async throws {
+        try await TestRedis.withClient(.outage, configure: { $0.commandTimeout = .seconds(2); $0.connectTimeout = .seconds(2) }) {
+            client async throws in
+            try await Self.withApp(client: client) { http async throws in
+                let browser = TestBrowser()
+                #expect(try await browser.send(.get, "/count", client: http).body == "1")
+                #expect(try await browser.send(.get, "/count", client: http).body == "2")
+
+                try TestRedis.control(.outage, "STOP")
+                let failed = try await browser.send(.get, "/count", client: http)
+                #expect(failed.status == .internalServerError)
+                #expect(failed.body.isEmpty, "the store's failure is not shown to the client")
+                #expect(failed.setCookies.isEmpty, "a failed request leaves the cookie alone")
+
+                try TestRedis.control(.outage, "START")
+                let recovered = try await browser.send(.get, "/count", client: http)
+                #expect(recovered.status == .ok, "the pool reconnects by itself")
+                #expect(recovered.body == "3", "the session written before the outage survived it")
+            }
+        }
+    }
+}
