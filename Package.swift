@@ -120,6 +120,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "sessions-store-benchmark",
+            dependencies: [
+                "Sessions",
+                "SessionsRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "sessions-demo",
             dependencies: ["SessionsDemo"],
             swiftSettings: swiftSettings

@@ -16,6 +16,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
 
     private var waiting = CircularBuffer<EventLoopPromise<RESPValue>>(initialCapacity: 16)
     private var failure: RedisClientError?
+    private var flushScheduled = false
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let command = unwrapOutboundIn(data)
@@ -26,6 +27,17 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         }
         waiting.append(command.reply)
         context.write(wrapOutboundOut(command.bytes), promise: promise)
+        // One flush for every command written in this turn of the event loop: many callers pipelining on
+        // one connection then share a syscall, here and in Redis.
+        if !flushScheduled {
+            flushScheduled = true
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.execute {
+                let (handler, context) = bound.value
+                handler.flushScheduled = false
+                context.flush()
+            }
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

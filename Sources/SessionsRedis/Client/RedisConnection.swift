@@ -102,7 +102,7 @@ final class RedisConnection: Sendable {
             channel.close(promise: nil)
         }
         reply.futureResult.whenComplete { _ in timer.cancel() }
-        channel.writeAndFlush(RedisCommand(bytes: bytes, reply: reply), promise: nil)
+        channel.write(RedisCommand(bytes: bytes, reply: reply), promise: nil)
         let value: RESPValue
         do {
             value = try await reply.futureResult.get()

@@ -10,15 +10,35 @@ public enum RESPCommandEncoder {
     /// Appends `arguments` as one command to `buffer`.
     public static func encode(_ arguments: [RESPArgument], into buffer: inout ByteBuffer) {
         buffer.writeStaticString("*")
-        buffer.writeString(String(arguments.count))
+        writeDecimal(arguments.count, into: &buffer)
         buffer.writeStaticString("\r\n")
         for argument in arguments {
             buffer.writeStaticString("$")
-            buffer.writeString(String(argument.bytes.readableBytes))
+            writeDecimal(argument.bytes.readableBytes, into: &buffer)
             buffer.writeStaticString("\r\n")
             var bytes = argument.bytes
             buffer.writeBuffer(&bytes)
             buffer.writeStaticString("\r\n")
+        }
+    }
+
+    /// A non-negative count in decimal, without making a String.
+    private static func writeDecimal(_ value: Int, into buffer: inout ByteBuffer) {
+        if value < 10 {
+            buffer.writeInteger(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var remaining = value
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { bytes in
+            while remaining > 0 {
+                bytes[19 - count] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+                count += 1
+            }
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[(20 - count)...]))
         }
     }
 }

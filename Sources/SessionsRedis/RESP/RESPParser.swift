@@ -54,31 +54,31 @@ public struct RESPParser: Sendable {
         let value: RESPValue
         switch marker {
         case UInt8(ascii: "+"):
-            value = .simpleString(try text(line))
+            value = .simpleString(try text(buffer, line))
         case UInt8(ascii: "-"):
-            value = .error(try text(line))
+            value = .error(try text(buffer, line))
         case UInt8(ascii: ":"):
-            value = .integer(try integer(line))
+            value = .integer(try integer(buffer, line))
         case UInt8(ascii: "_"):
-            guard line.isEmpty else { throw .malformed("null with content") }
+            guard line.count == 0 else { throw .malformed("null with content") }
             value = .null
         case UInt8(ascii: "#"):
-            switch line {
-            case [UInt8(ascii: "t")]: value = .boolean(true)
-            case [UInt8(ascii: "f")]: value = .boolean(false)
+            switch line.count == 1 ? buffer.getInteger(at: line.start, as: UInt8.self) : nil {
+            case UInt8(ascii: "t"): value = .boolean(true)
+            case UInt8(ascii: "f"): value = .boolean(false)
             default: throw .malformed("boolean must be t or f")
             }
         case UInt8(ascii: ","):
-            value = .double(try double(line))
+            value = .double(try double(buffer, line))
         case UInt8(ascii: "("):
-            let digits = try text(line)
+            let digits = try text(buffer, line)
             let unsigned = digits.first == "-" || digits.first == "+" ? digits.dropFirst() : Substring(digits)
             guard !unsigned.isEmpty, unsigned.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
                 throw .malformed("big number")
             }
             value = .bigNumber(digits)
         case UInt8(ascii: "$"), UInt8(ascii: "!"), UInt8(ascii: "="):
-            let length = try integer(line)
+            let length = try integer(buffer, line)
             if length == -1 && marker == UInt8(ascii: "$") {
                 value = .bulkString(nil)
             } else {
@@ -105,7 +105,7 @@ public struct RESPParser: Sendable {
                 }
             }
         case UInt8(ascii: "*"), UInt8(ascii: "~"), UInt8(ascii: ">"):
-            let count = try integer(line)
+            let count = try integer(buffer, line)
             if count == -1 && marker == UInt8(ascii: "*") {
                 value = .array(nil)
             } else {
@@ -120,7 +120,7 @@ public struct RESPParser: Sendable {
                 value = .array(elements)
             }
         case UInt8(ascii: "%"):
-            let count = try integer(line)
+            let count = try integer(buffer, line)
             guard count >= 0 else { throw .malformed("negative count") }
             guard count <= limits.maximumAggregateCount / 2 else { throw .aggregateTooLarge(Int(count)) }
             var pairs: [(RESPValue, RESPValue)] = []
@@ -138,40 +138,79 @@ public struct RESPParser: Sendable {
         return value
     }
 
-    /// The bytes up to the next CRLF, advancing past it; `nil` when no CRLF has arrived yet.
-    private func readLine(_ buffer: ByteBuffer, at position: inout Int) throws(RESPError) -> [UInt8]? {
+    /// Where a line's content lies in the buffer (without its CRLF).
+    private struct Line {
+        let start: Int
+        let count: Int
+    }
+
+    /// The line up to the next CRLF, advancing past it; `nil` when no CRLF has arrived yet. Reads the
+    /// buffer in place: no copy per line.
+    private func readLine(_ buffer: ByteBuffer, at position: inout Int) throws(RESPError) -> Line? {
         let available = buffer.writerIndex - position
+        guard available > 0 else { return nil }
         let searchable = min(available, limits.maximumLineLength + 2)
-        guard let view = buffer.viewBytes(at: position, length: searchable) else { return nil }
-        guard let carriageReturn = view.firstIndex(of: UInt8(ascii: "\r")) else {
+        let offset = position - buffer.readerIndex
+        // -1: no CR yet; -2: a bare LF inside the line.
+        let carriageReturn: Int = buffer.withUnsafeReadableBytes { bytes in
+            for index in offset..<(offset + searchable) {
+                switch bytes[index] {
+                case UInt8(ascii: "\r"): return index - offset
+                case UInt8(ascii: "\n"): return -2
+                default: continue
+                }
+            }
+            return -1
+        }
+        if carriageReturn == -2 { throw .malformed("bare LF in a line") }
+        guard carriageReturn >= 0 else {
             if available > limits.maximumLineLength + 1 { throw .lineTooLong }
             return nil
         }
-        let lineLength = carriageReturn - view.startIndex
-        guard position + lineLength + 1 < buffer.writerIndex else { return nil }
-        guard buffer.getInteger(at: position + lineLength + 1, as: UInt8.self) == UInt8(ascii: "\n") else {
+        guard carriageReturn + 1 < available else { return nil }
+        guard buffer.getInteger(at: position + carriageReturn + 1, as: UInt8.self) == UInt8(ascii: "\n") else {
             throw .malformed("CR not followed by LF")
         }
-        let line = Array(view[view.startIndex..<carriageReturn])
-        guard !line.contains(UInt8(ascii: "\n")) else { throw .malformed("bare LF in a line") }
-        position += lineLength + 2
+        let line = Line(start: position, count: carriageReturn)
+        position += carriageReturn + 2
         return line
     }
 
-    private func text(_ line: [UInt8]) throws(RESPError) -> String {
-        guard let text = String(validating: line, as: UTF8.self) else { throw .malformed("line is not UTF-8") }
+    private func bytes(_ buffer: ByteBuffer, _ line: Line) -> ByteBufferView {
+        buffer.viewBytes(at: line.start, length: line.count)!
+    }
+
+    private func text(_ buffer: ByteBuffer, _ line: Line) throws(RESPError) -> String {
+        guard let text = String(validating: bytes(buffer, line), as: UTF8.self) else { throw .malformed("line is not UTF-8") }
         return text
     }
 
-    private func integer(_ line: [UInt8]) throws(RESPError) -> Int64 {
-        guard line.count <= 20, let text = String(validating: line, as: UTF8.self), let value = Int64(text) else {
-            throw .malformed("not an integer")
+    /// A decimal integer read straight from the buffer: an optional minus sign and 1 to 19 digits.
+    private func integer(_ buffer: ByteBuffer, _ line: Line) throws(RESPError) -> Int64 {
+        let value: Int64? = buffer.withUnsafeReadableBytes { bytes in
+            var index = line.start - buffer.readerIndex
+            let end = index + line.count
+            let negative = index < end && bytes[index] == UInt8(ascii: "-")
+            if negative { index += 1 }
+            guard index < end, end - index <= 19 else { return nil }
+            var magnitude: UInt64 = 0
+            while index < end {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                magnitude = magnitude * 10 + UInt64(digit)
+                index += 1
+            }
+            if negative {
+                return magnitude <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- magnitude) : nil
+            }
+            return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
         }
+        guard let value else { throw .malformed("not an integer") }
         return value
     }
 
-    private func double(_ line: [UInt8]) throws(RESPError) -> Double {
-        let text = try text(line)
+    private func double(_ buffer: ByteBuffer, _ line: Line) throws(RESPError) -> Double {
+        let text = try text(buffer, line)
         switch text {
         case "inf": return .infinity
         case "-inf": return -.infinity

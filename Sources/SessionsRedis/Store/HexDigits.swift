@@ -5,9 +5,12 @@ enum HexDigits {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func write(_ bytes: some Sequence<UInt8>, into buffer: inout ByteBuffer) {
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
-            buffer.writeInteger(digits[Int(byte >> 4)])
-            buffer.writeInteger(digits[Int(byte & 0x0f)])
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
         }
+        buffer.writeBytes(text)
     }
 }

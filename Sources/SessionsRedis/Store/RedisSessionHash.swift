@@ -24,10 +24,15 @@ enum RedisSessionHash {
 
     /// Field/value pairs for `entries`.
     static func pairs(_ entries: [String: JSONValue], into arguments: inout [RESPArgument]) throws {
-        let encoder = JSONEncoder()
+        var encoder: JSONEncoder?
         for (name, value) in entries {
             arguments.append(field(name))
-            arguments.append(RESPArgument(ByteBuffer(bytes: try encoder.encode(value))))
+            if let json = value.simpleScalarJSON {
+                arguments.append(RESPArgument(bytes: json))
+            } else {
+                if encoder == nil { encoder = JSONEncoder() }
+                arguments.append(RESPArgument(ByteBuffer(bytes: try encoder!.encode(value))))
+            }
         }
     }
 
@@ -37,7 +42,7 @@ enum RedisSessionHash {
             throw SessionStoreMessage("the session hash reply is not a list of field/value pairs")
         }
         guard !elements.isEmpty else { return nil }
-        let decoder = JSONDecoder()
+        var decoder: JSONDecoder?
         var entries: [String: JSONValue] = [:]
         entries.reserveCapacity(elements.count / 2 - 1)
         var created: Int64?
@@ -53,8 +58,13 @@ enum RedisSessionHash {
                 else {
                     throw SessionStoreMessage("the session hash holds an entry name that is not UTF-8")
                 }
+                if let simple = value.withUnsafeReadableBytes({ JSONValue.simpleScalar(json: $0) }) {
+                    entries[name] = simple
+                    continue
+                }
                 do {
-                    entries[name] = try decoder.decode(JSONValue.self, from: Data(value.readableBytesView))
+                    if decoder == nil { decoder = JSONDecoder() }
+                    entries[name] = try decoder!.decode(JSONValue.self, from: Data(value.readableBytesView))
                 } catch {
                     throw SessionStoreMessage("the session hash holds an entry that is not JSON")
                 }

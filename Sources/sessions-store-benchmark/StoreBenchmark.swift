@@ -1,0 +1,104 @@
+import ArgumentParser
+import Sessions
+import SessionsRedis
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Raw store throughput: `concurrency` callers each loading a session and updating one of its keys, as a
+/// request that changes its session does, for `duration` seconds. Prints load+update pairs per second.
+/// `scripts/bench-redis-store` runs it beside `redis-benchmark` on the same server.
+@main
+struct StoreBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sessions-store-benchmark",
+        abstract: "Load+update pairs per second against a session store."
+    )
+
+    enum StoreKind: String, ExpressibleByArgument {
+        case redis, memory
+    }
+
+    @Option(help: "The store to drive.")
+    var store: StoreKind = .redis
+
+    @Option(help: "The Redis URL for --store redis.")
+    var redisUrl = "redis://127.0.0.1:6379"
+
+    @Option(help: "Pooled Redis connections.")
+    var connections = 4
+
+    @Option(help: "Concurrent callers.")
+    var concurrency = 32
+
+    @Option(help: "Distinct sessions the callers spread over.")
+    var sessions = 1000
+
+    @Option(help: "Seconds to measure, after one second of warm-up.")
+    var duration = 10
+
+    func run() async throws {
+        switch store {
+        case .memory:
+            try await measure(MemorySessionStore())
+        case .redis:
+            var configuration = try RedisClientConfiguration(url: redisUrl)
+            configuration.maximumConnections = connections
+            let client = try RedisClient(configuration: configuration)
+            let prefix = "bench-" + String(UInt32.random(in: 0 ... .max), radix: 36) + ":"
+            do {
+                try await measure(RedisSessionStore(client: client, configuration: .init(keyPrefix: prefix)))
+            } catch {
+                await client.close()
+                throw error
+            }
+            await client.close()
+        }
+    }
+
+    private func measure<Store: SessionStore>(_ store: Store) async throws {
+        let ttl = Duration.seconds(600)
+        var keys: [SessionKey] = []
+        for index in 0..<sessions {
+            keys.append(try await store.save(SessionState(["user_id": .string("user-\(index)"), "counter": 0], createdAt: Date()), ttl: ttl))
+        }
+        let sessionKeys = keys
+        let changes = SessionChangeSet(setKeys: ["counter"])
+
+        func runCallers(for seconds: Int) async throws -> Int {
+            let deadline = ContinuousClock.now + .seconds(seconds)
+            return try await withThrowingTaskGroup(of: Int.self) { group in
+                for caller in 0..<concurrency {
+                    group.addTask {
+                        var pairs = 0
+                        var index = caller
+                        while ContinuousClock.now < deadline {
+                            let key = sessionKeys[index % sessionKeys.count]
+                            index += concurrency
+                            guard var state = try await store.load(key) else { throw SessionStoreMessage("a benchmark session vanished") }
+                            state["counter"] = .integer((state["counter"].flatMap { if case .integer(let n) = $0 { n } else { nil } } ?? 0) + 1)
+                            guard case .updated = try await store.update(key, to: state, changes: changes, ttl: ttl) else {
+                                throw SessionStoreMessage("a benchmark session vanished")
+                            }
+                            pairs += 1
+                        }
+                        return pairs
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+        }
+
+        _ = try await runCallers(for: 1)
+        let started = ContinuousClock.now
+        let pairs = try await runCallers(for: duration)
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print("store=\(store) concurrency=\(concurrency) sessions=\(sessions) pairs=\(pairs) seconds=\((seconds * 100).rounded() / 100)")
+        print("load+update pairs/s: \(Int((Double(pairs) / seconds).rounded()))")
+        for key in sessionKeys { try await store.delete(key) }
+    }
+}
