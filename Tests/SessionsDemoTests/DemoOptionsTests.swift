@@ -20,6 +20,16 @@ import Glibc
         #expect(try options.sessionConfiguration() == SessionConfiguration())
     }
 
+    @Test func storeURLsAreTakenAsGiven() throws {
+        let redis = try DemoOptions.parse(["--store", "redis", "--redis-url", "rediss://cache.internal:6380/2"])
+        #expect(redis.store == .redis)
+        #expect(redis.redisUrl == "rediss://cache.internal:6380/2")
+        #expect(try DemoOptions.parse([]).redisUrl == "redis://127.0.0.1:6379")
+        let postgres = try DemoOptions.parse(["--store", "postgres", "--postgres-url", "postgres://app@db/app"])
+        #expect(postgres.store == .postgres)
+        #expect(postgres.postgresUrl == "postgres://app@db/app")
+    }
+
     @Test func everyFlagMapsToItsSetting() throws {
         let options = try DemoOptions.parse([
             "--host", "0.0.0.0", "--port", "9000", "--store", "cookie", "--cookie-name", "sid", "--cookie-path", "/app",

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -68,6 +69,23 @@ import FoundationNetworking
         let log = String(decoding: second.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(read.body == "ada", "the session outlives the process: \(log)")
         #expect(stopped == 0)
+    }
+
+    @Test(arguments: ["hummingbird", "vapor"])
+    func aLoggedInSessionSurvivesARestartOnRedis(framework: String) async throws {
+        let arguments = ["--framework", framework, "--store", "redis", "--redis-url", try TestRedis.url(), "--secret", Self.secret]
+        let first = try DemoProcess(arguments)
+        let login = try await first.request("POST", "/login", body: #"{"user_id":"grace"}"#)
+        let cookie = try #require(login.setCookie?.split(separator: ";").first.map(String.init))
+        #expect(first.stop(signal: SIGTERM) == 0)
+
+        let second = try DemoProcess(arguments)
+        let read = try await second.request("GET", "/read", cookie: cookie)
+        #expect(read.body == "grace", "the session lives in Redis, not in the process")
+        let logout = try await second.request("POST", "/logout", cookie: cookie)
+        #expect(logout.status == 200)
+        #expect(try await second.request("GET", "/read", cookie: cookie).body != "grace", "logout deleted it in Redis")
+        #expect(second.stop(signal: SIGTERM) == 0)
     }
 }
 
