@@ -58,34 +58,37 @@ import FoundationNetworking
             "--sqlite-path", directory.appendingPathComponent("sessions.sqlite").path,
             "--secret-file", directory.appendingPathComponent("secret").path,
         ]
+        let (read, log) = try await Self.logInRestartAndRead(arguments, user: "ada")
+        #expect(read == "ada", "the session outlives the process: \(log)")
+    }
+
+    /// Logs `user` in on one demo process, stops it, and reads the session back on a second one started
+    /// with the same arguments; returns what `/read` said and the second process's log.
+    static func logInRestartAndRead(_ arguments: [String], user: String, then: ((DemoProcess, String) async throws -> Void)? = nil)
+        async throws -> (String, String)
+    {
         let first = try DemoProcess(arguments)
-        let login = try await first.request("POST", "/login", body: #"{"user_id":"ada"}"#)
+        let login = try await first.request("POST", "/login", body: #"{"user_id":"\#(user)"}"#)
         let cookie = try #require(login.setCookie?.split(separator: ";").first.map(String.init))
         #expect(first.stop(signal: SIGTERM) == 0)
 
         let second = try DemoProcess(arguments)
         let read = try await second.request("GET", "/read", cookie: cookie)
+        try await then?(second, cookie)
         let stopped = second.stop(signal: SIGTERM)
         let log = String(decoding: second.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(read.body == "ada", "the session outlives the process: \(log)")
         #expect(stopped == 0)
+        return (read.body, log)
     }
 
     @Test(arguments: ["hummingbird", "vapor"])
     func aLoggedInSessionSurvivesARestartOnRedis(framework: String) async throws {
         let arguments = ["--framework", framework, "--store", "redis", "--redis-url", try TestRedis.url(), "--secret", Self.secret]
-        let first = try DemoProcess(arguments)
-        let login = try await first.request("POST", "/login", body: #"{"user_id":"grace"}"#)
-        let cookie = try #require(login.setCookie?.split(separator: ";").first.map(String.init))
-        #expect(first.stop(signal: SIGTERM) == 0)
-
-        let second = try DemoProcess(arguments)
-        let read = try await second.request("GET", "/read", cookie: cookie)
-        #expect(read.body == "grace", "the session lives in Redis, not in the process")
-        let logout = try await second.request("POST", "/logout", cookie: cookie)
-        #expect(logout.status == 200)
-        #expect(try await second.request("GET", "/read", cookie: cookie).body != "grace", "logout deleted it in Redis")
-        #expect(second.stop(signal: SIGTERM) == 0)
+        let (read, log) = try await Self.logInRestartAndRead(arguments, user: "grace") { demo, cookie async throws in
+            #expect(try await demo.request("POST", "/logout", cookie: cookie).status == 200)
+            #expect(try await demo.request("GET", "/read", cookie: cookie).body != "grace", "logout deleted it in Redis")
+        }
+        #expect(read == "grace", "the session lives in Redis, not in the process: \(log)")
     }
 }
 
