@@ -4,8 +4,50 @@ import Testing
 @Suite struct SessionCookieCodecTests {
     let payload = SessionKey.generate().rawValue
 
-    func codec(_ security: CookieSecurity, _ secrets: SessionSecrets, name: String = "id") -> SessionCookieCodec {
-        SessionCookieCodec(security: security, secrets: secrets, cookieName: name)
+    /// Without the opened-value cache unless asked: these tests are about the cryptography.
+    func codec(_ security: CookieSecurity, _ secrets: SessionSecrets, name: String = "id", cacheCapacity: Int = 0) -> SessionCookieCodec {
+        SessionCookieCodec(security: security, secrets: secrets, cookieName: name, cacheCapacity: cacheCapacity)
+    }
+
+    @Test(arguments: CookieSecurity.allCases)
+    func theCacheServesOnlyValuesThatVerified(security: CookieSecurity) throws {
+        let secret = SessionSecret.generate()
+        let codec = codec(security, .init(current: secret), cacheCapacity: 8)
+        let sealed = codec.seal(payload)
+        #expect(codec.open(Substring(sealed))?.payload == payload, "served from the cache")
+        var forged = Array(sealed.utf8)
+        forged[forged.count / 2] = forged[forged.count / 2] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        let forgedValue = Substring(String(decoding: forged, as: UTF8.self))
+        #expect(codec.open(forgedValue) == nil)
+        #expect(codec.open(forgedValue) == nil, "a refused value is never remembered as good")
+
+        // A value sealed elsewhere under the same secret verifies once, then comes from the cache.
+        let other = self.codec(security, .init(current: secret)).seal(payload)
+        #expect(codec.open(Substring(other))?.payload == payload)
+        #expect(codec.open(Substring(other))?.payload == payload)
+    }
+
+    @Test func aValueOpenedWithAPreviousSecretStaysMarkedWhenCached() throws {
+        let old = SessionSecret.generate()
+        let sealed = codec(.private, .init(current: old)).seal(payload)
+        let rotated = codec(.private, .init(current: .generate(), previous: [old]), cacheCapacity: 8)
+        #expect(rotated.open(Substring(sealed))?.usedPreviousSecret == true)
+        #expect(rotated.open(Substring(sealed))?.usedPreviousSecret == true, "the cache keeps the re-issue signal")
+    }
+
+    @Test func theCacheStaysBoundedAndKeepsWhatIsInUse() throws {
+        let cache = OpenedCookieCache(capacity: 4)
+        let hot = "hot-value"
+        cache.remember(hot, .init(payload: "hot", usedPreviousSecret: false))
+        for index in 0..<100 {
+            cache.remember("value-\(index)", .init(payload: "\(index)", usedPreviousSecret: false))
+            #expect(cache.opened(Substring(hot))?.payload == "hot", "an entry in use survives generation turnover (\(index))")
+            #expect(cache.count <= 8)
+        }
+        #expect(cache.opened("value-0") == nil, "old entries are dropped")
+        let large = String(repeating: "k", count: OpenedCookieCache.maximumPayloadLength + 1)
+        cache.remember("large", .init(payload: large, usedPreviousSecret: false))
+        #expect(cache.opened("large") == nil, "large payloads (cookie-store state) are not cached")
     }
 
     @Test(arguments: CookieSecurity.allCases)

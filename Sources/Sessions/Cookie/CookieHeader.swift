@@ -4,25 +4,34 @@ enum CookieHeader {
     static let maximumCandidates = 4
 
     /// The values of every cookie called `name`, in header order, unquoted, at most ``maximumCandidates``.
+    ///
+    /// Scans the header's UTF-8 bytes once, in place: this runs on every request that touches its session.
     static func values(named name: String, in header: String) -> [Substring] {
         var found: [Substring] = []
-        for pair in header.split(separator: ";", omittingEmptySubsequences: true) {
-            guard let equals = pair.firstIndex(of: "=") else { continue }
-            guard trimmed(pair[pair.startIndex..<equals]) == name else { continue }
-            var value = trimmed(pair[pair.index(after: equals)...])
-            if value.count >= 2, value.first == "\"", value.last == "\"" {
-                value = value.dropFirst().dropLast()
+        let utf8 = header.utf8
+        let nameBytes = name.utf8
+        var pairStart = utf8.startIndex
+        while pairStart < utf8.endIndex {
+            let pairEnd = utf8[pairStart...].firstIndex(of: UInt8(ascii: ";")) ?? utf8.endIndex
+            if let equals = utf8[pairStart..<pairEnd].firstIndex(of: UInt8(ascii: "=")),
+                trimmed(utf8[pairStart..<equals]).elementsEqual(nameBytes)
+            {
+                var value = trimmed(utf8[utf8.index(after: equals)..<pairEnd])
+                if value.count >= 2, value.first == UInt8(ascii: "\""), value.last == UInt8(ascii: "\"") {
+                    value = value.dropFirst().dropLast()
+                }
+                found.append(Substring(value))
+                if found.count == maximumCandidates { break }
             }
-            found.append(value)
-            if found.count == maximumCandidates { break }
+            pairStart = pairEnd < utf8.endIndex ? utf8.index(after: pairEnd) : pairEnd
         }
         return found
     }
 
-    private static func trimmed(_ text: Substring) -> Substring {
-        var text = text
-        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
-        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
-        return text
+    private static func trimmed(_ bytes: Substring.UTF8View) -> Substring.UTF8View {
+        var bytes = bytes
+        while let first = bytes.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") { bytes.removeFirst() }
+        while let last = bytes.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { bytes.removeLast() }
+        return bytes
     }
 }

@@ -14,7 +14,7 @@ import Foundation
 /// Either form binds the cookie's name, so a value cannot be replayed under another cookie, and a value
 /// of one form never opens as the other.
 struct SessionCookieCodec: Sendable {
-    struct Opened {
+    struct Opened: Sendable {
         var payload: String
         /// A previous secret opened it: re-issue under the current one.
         var usedPreviousSecret: Bool
@@ -26,26 +26,40 @@ struct SessionCookieCodec: Sendable {
     let security: CookieSecurity
     let secrets: SessionSecrets
     let cookieName: [UInt8]
+    private let cache: OpenedCookieCache
 
-    init(security: CookieSecurity, secrets: SessionSecrets, cookieName: String) {
+    init(security: CookieSecurity, secrets: SessionSecrets, cookieName: String, cacheCapacity: Int = 10_000) {
         self.security = security
         self.secrets = secrets
         self.cookieName = Array(cookieName.utf8)
+        self.cache = OpenedCookieCache(capacity: cacheCapacity)
     }
 
     func seal(_ payload: String) -> String {
+        let value: String
         switch security {
         case .private:
             let sealed = try! AES.GCM.seal(Array(payload.utf8), using: secrets.current.encryptionKey, authenticating: cookieName)
             // `combined` is nil only for nonces of non-standard size; `seal` above uses the standard 12 bytes.
-            return Base64URL.encode(sealed.combined!)
+            value = Base64URL.encode(sealed.combined!)
         case .signed:
             let tag = HMAC<SHA256>.authenticationCode(for: signedMessage(payload.utf8), using: secrets.current.signingKey)
-            return payload + "." + Base64URL.encode(tag.withUnsafeBytes { Array($0) })
+            value = payload + "." + Base64URL.encode(tag.withUnsafeBytes { Array($0) })
         }
+        // The browser sends this value back next: it opens from the cache.
+        cache.remember(value, Opened(payload: payload, usedPreviousSecret: false))
+        return value
     }
 
+    /// The payload of a cookie value this engine sealed, or `nil` when it does not verify.
     func open(_ value: Substring) -> Opened? {
+        if let cached = cache.opened(value) { return cached }
+        guard let opened = verify(value) else { return nil }
+        cache.remember(String(value), opened)
+        return opened
+    }
+
+    private func verify(_ value: Substring) -> Opened? {
         guard !value.isEmpty, value.utf8.count <= Self.maximumValueLength else { return nil }
         switch security {
         case .private:

@@ -1,0 +1,58 @@
+import Synchronization
+
+/// Cookie values this engine has already verified, and what they opened to: a repeat visit skips
+/// base64url, AES-GCM (or HMAC) and UTF-8 validation, which dominate the cost of resolving a session.
+///
+/// Only values that verified are cached, so a forged value is never served from here, and it is keyed by
+/// the exact value, so nothing else can match an entry. The secrets are fixed for an engine's life: a
+/// rotation builds a new engine and with it an empty cache. Small payloads only (session keys), so the
+/// cookie store's multi-kilobyte values never fill memory. Two generations bound the size: when the
+/// current one is full it becomes the previous one and the one before is dropped, so entries in use
+/// stay (a hit in the previous generation moves back into the current one).
+final class OpenedCookieCache: Sendable {
+    /// Payloads longer than this are not cached.
+    static let maximumPayloadLength = 128
+
+    private struct Generations {
+        var current: [String: SessionCookieCodec.Opened] = [:]
+        var previous: [String: SessionCookieCodec.Opened] = [:]
+    }
+
+    private let capacity: Int
+    private let generations = Mutex(Generations())
+
+    /// Keeps at most about `2 × capacity` values; `capacity` 0 disables the cache.
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// How many values are cached now, both generations.
+    var count: Int { generations.withLock { $0.current.count + $0.previous.count } }
+
+    func opened(_ value: Substring) -> SessionCookieCodec.Opened? {
+        guard capacity > 0 else { return nil }
+        let value = String(value)
+        return generations.withLock { generations in
+            if let hit = generations.current[value] { return hit }
+            guard let hit = generations.previous.removeValue(forKey: value) else { return nil }
+            Self.insert(value, hit, into: &generations, capacity: capacity)
+            return hit
+        }
+    }
+
+    func remember(_ value: String, _ opened: SessionCookieCodec.Opened) {
+        guard capacity > 0, opened.payload.utf8.count <= Self.maximumPayloadLength else { return }
+        generations.withLock { generations in
+            Self.insert(value, opened, into: &generations, capacity: capacity)
+        }
+    }
+
+    private static func insert(_ value: String, _ opened: SessionCookieCodec.Opened, into generations: inout Generations, capacity: Int) {
+        if generations.current.count >= capacity {
+            generations.previous = generations.current
+            generations.current = [:]
+            generations.current.reserveCapacity(capacity)
+        }
+        generations.current[value] = opened
+    }
+}
