@@ -27,13 +27,33 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     /// Browsers ignore cookies whose name and value together exceed this many bytes.
     public static var maximumCookieSize: Int { 4096 }
 
+    /// Everything the engine holds, behind one reference: every request's `Session` keeps the engine as
+    /// its resolver, and a reference is copied without allocating or retaining each part.
+    final class Core: Sendable {
+        let store: Store
+        let configuration: SessionConfiguration
+        let codec: SessionCookieCodec
+        let clock: any SessionClock
+        let setCookie: SetCookie
+
+        init(store: Store, configuration: SessionConfiguration, codec: SessionCookieCodec, clock: any SessionClock, setCookie: SetCookie) {
+            self.store = store
+            self.configuration = configuration
+            self.codec = codec
+            self.clock = clock
+            self.setCookie = setCookie
+        }
+    }
+
+    let core: Core
+
     /// The store sessions live in.
-    public let store: Store
+    public var store: Store { core.store }
     /// The validated configuration.
-    public let configuration: SessionConfiguration
-    let codec: SessionCookieCodec
-    let clock: any SessionClock
-    let setCookie: SetCookie
+    public var configuration: SessionConfiguration { core.configuration }
+    var codec: SessionCookieCodec { core.codec }
+    var clock: any SessionClock { core.clock }
+    var setCookie: SetCookie { core.setCookie }
 
     /// Validates `configuration` and builds the engine.
     /// - Throws: ``SessionConfigurationError`` for a configuration browsers would reject.
@@ -44,16 +64,18 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
         clock: any SessionClock = SystemSessionClock()
     ) throws(SessionConfigurationError) {
         try configuration.validate()
-        self.store = store
-        self.configuration = configuration
-        self.codec = SessionCookieCodec(security: configuration.security, secrets: secrets, cookieName: configuration.cookie.name)
-        self.clock = clock
-        self.setCookie = SetCookie(configuration: configuration.cookie)
+        core = Core(
+            store: store,
+            configuration: configuration,
+            codec: SessionCookieCodec(security: configuration.security, secrets: secrets, cookieName: configuration.cookie.name),
+            clock: clock,
+            setCookie: SetCookie(configuration: configuration.cookie)
+        )
     }
 
     /// Starts a request's session. Costs nothing: the cookie is read on the session's first use.
     public func begin(cookieHeader: String?, logger: Logger) -> Session {
-        Session(resolver: self, cookieHeader: cookieHeader, logger: logger)
+        Session(resolver: core, cookieHeader: cookieHeader, logger: logger)
     }
 
     /// Ends a request's session: makes the store call its changes need and returns the headers to add.
@@ -81,12 +103,18 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     }
 
     func hasOutlivedAbsoluteTimeout(_ state: SessionState, now: Date) -> Bool {
+        core.hasOutlivedAbsoluteTimeout(state, now: now)
+    }
+}
+
+extension SessionEngine.Core {
+    func hasOutlivedAbsoluteTimeout(_ state: SessionState, now: Date) -> Bool {
         guard let absoluteTimeout = configuration.absoluteTimeout else { return false }
         return Duration.seconds(now.timeIntervalSince(state.createdAt)) >= absoluteTimeout
     }
 }
 
-extension SessionEngine: SessionResolving {
+extension SessionEngine.Core: SessionResolving {
     func resolve(cookieHeader: String?, logger: Logger) async throws(SessionError) -> SessionResolution {
         let now = clock.now
         let values = cookieHeader.map { CookieHeader.values(named: configuration.cookie.name, in: $0) } ?? []
