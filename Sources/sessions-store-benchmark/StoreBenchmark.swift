@@ -40,7 +40,14 @@ struct StoreBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds to measure, after one second of warm-up.")
     var duration = 10
 
+    @Option(help: "Instead of throughput: fill a memory store with this many small sessions (two keys each) and print the resident memory they take.")
+    var footprint: Int?
+
     func run() async throws {
+        if let footprint {
+            try await measureFootprint(sessions: footprint)
+            return
+        }
         switch store {
         case .memory:
             try await measure(MemorySessionStore())
@@ -57,6 +64,27 @@ struct StoreBenchmark: AsyncParsableCommand {
             }
             await client.close()
         }
+    }
+
+    private func measureFootprint(sessions: Int) async throws {
+        let store = MemorySessionStore()
+        let before = residentBytes()
+        let now = Date()
+        for index in 0..<sessions {
+            _ = try await store.save(SessionState(["user_id": .string("user-\(index)"), "counter": .integer(Int64(index))], createdAt: now), ttl: .seconds(3600))
+        }
+        let after = residentBytes()
+        let perSession = Double(after - before) / Double(sessions)
+        print("sessions=\(store.count) resident_before=\(before / 1_048_576) MiB resident_after=\(after / 1_048_576) MiB")
+        print("bytes per session: \(Int(perSession.rounded()))")
+    }
+
+    /// VmRSS from /proc/self/status, in bytes.
+    private func residentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
+        return (Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0) * 1024
     }
 
     private func measure<Store: SessionStore>(_ store: Store) async throws {

@@ -1,5 +1,5 @@
 -- wrk script, phase one of the many-sessions workload: creates sessions and appends each new session
--- cookie to a file, stopping once it has COUNT of them.
+-- cookie to a file until it has COUNT of them (scripts/bench stops wrk then).
 -- Usage: wrk -t1 ... -s create-sessions.lua URL -- COUNT FILE
 local count, file, seen = 100000, nil, 0
 init = function(args)
@@ -16,7 +16,6 @@ response = function(status, headers, body)
     seen = seen + 1
     if seen == count then
       file:flush()
-      wrk.thread:stop()
     end
   end
 end
