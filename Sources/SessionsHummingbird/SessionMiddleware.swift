@@ -60,7 +60,7 @@ public struct SessionMiddleware<Context: SessionRequestContext, Store: SessionSt
         do {
             headers = try await engine.commit(session, logger: context.logger)
         } catch {
-            return Response(status: .internalServerError)
+            return Response(status: HTTPResponse.Status(code: error.httpStatus))
         }
         guard !headers.isEmpty else { return response }
         for cookie in headers.setCookies {

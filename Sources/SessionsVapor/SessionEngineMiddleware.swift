@@ -44,15 +44,21 @@ public struct SessionEngineMiddleware<Store: SessionStore>: AsyncMiddleware {
             return Response(status: .internalServerError)
         } catch let error as any AbortError {
             // The engine has logged the cause of a failed commit; the client learns nothing of it.
-            guard let headers = try? await engine.commit(session, logger: request.logger) else {
-                return Response(status: .internalServerError)
+            let headers: SessionResponseHeaders
+            do {
+                headers = try await engine.commit(session, logger: request.logger)
+            } catch {
+                return Response(status: HTTPResponseStatus(statusCode: error.httpStatus))
             }
             var merged = error.headers
             apply(headers, to: &merged)
             throw Abort(error.status, headers: merged, reason: error.reason)
         }
-        guard let headers = try? await engine.commit(session, logger: request.logger) else {
-            return Response(status: .internalServerError)
+        let headers: SessionResponseHeaders
+        do {
+            headers = try await engine.commit(session, logger: request.logger)
+        } catch {
+            return Response(status: HTTPResponseStatus(statusCode: error.httpStatus))
         }
         apply(headers, to: &response.headers)
         return response

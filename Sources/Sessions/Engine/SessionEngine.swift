@@ -88,8 +88,13 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
         do {
             try await commit.run()
         } catch {
-            logger.error("session commit failed", metadata: ["error": "\(error)"])
-            throw SessionError(.commitFailed, underlying: error)
+            let failure = SessionError(.commitFailed, underlying: error)
+            if failure.isStateRefused {
+                logger.warning("session state refused by the store", metadata: ["error": "\(error)"])
+            } else {
+                logger.error("session commit failed", metadata: ["error": "\(error)"])
+            }
+            throw failure
         }
         return commit.headers
     }

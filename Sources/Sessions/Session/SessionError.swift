@@ -35,6 +35,25 @@ public struct SessionError: Error, CustomStringConvertible {
     /// Whether a store failed: the engine has already logged these at error level, with their cause.
     public var isStoreFailure: Bool { kind == .loadFailed || kind == .commitFailed }
 
+    /// The store refused to serialize this request's state (too large for a cookie, a character the
+    /// database cannot hold): the request's input is at fault, not the server.
+    public var isStateRefused: Bool {
+        guard kind == .commitFailed else { return false }
+        switch underlying {
+        case let error as SaveError: return error.kind == .serialization
+        case let error as UpdateError: return error.kind == .serialization
+        default: return false
+        }
+    }
+
+    /// The status an adapter answers with, body empty: 422 when the state was refused (input alone
+    /// never causes a 5xx), 500 for everything else.
+    ///
+    /// ```swift
+    /// catch let error as SessionError { return Response(status: .init(code: error.httpStatus)) }
+    /// ```
+    public var httpStatus: Int { isStateRefused ? 422 : 500 }
+
     public var description: String {
         var text = "session \(kind)"
         if let entry { text += " for value '\(entry)'" }
