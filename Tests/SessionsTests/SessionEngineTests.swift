@@ -209,6 +209,29 @@ import FoundationEssentials
         #expect(!outcome.isRemoval)
     }
 
+    @Test func aClientChosenKeyIsNeverAdopted() async throws {
+        // Strict mode: a cookie that verifies but names no live session (planted by an attacker who got a
+        // sealed value from another deployment with the same secret, or kept one past its expiry) never
+        // becomes the key of the new session.
+        let secrets = SessionSecrets(current: .generate())
+        let (elsewhere, _, _) = try makeMemoryHarness(secrets: secrets)
+        let planted = try await elsewhere.login(["attacker": true])
+        let (harness, store, _) = try makeMemoryHarness(secrets: secrets)
+        let outcome = try await harness.request(cookie: planted) { session async throws in
+            #expect(try await session.get("attacker", as: Bool.self) == nil)
+            try await session.insert("user_id", "victim")
+        }
+        let issued = try #require(outcome.cookieValue)
+        #expect(issued != planted)
+        #expect(store.calls == ["load", "save"], "a fresh key is generated and saved, the planted one is not written")
+        try await harness.request(cookie: planted) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == nil, "the planted key leads nowhere")
+        }
+        try await harness.request(cookie: issued) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == "victim")
+        }
+    }
+
     @Test func wrongSecretIsAnInvalidCookie() async throws {
         let (harness, _, _) = try makeMemoryHarness()
         let (other, _, _) = try makeMemoryHarness()
