@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "SessionsSQLite", targets: ["SessionsSQLite"]),
         .library(name: "SessionsPostgres", targets: ["SessionsPostgres"]),
         .library(name: "SessionsRedis", targets: ["SessionsRedis"]),
+        .library(name: "SessionsRESP", targets: ["SessionsRESP"]),
         .executable(name: "sessions-demo", targets: ["sessions-demo"]),
     ],
     dependencies: [
@@ -59,9 +60,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SessionsRESP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SessionsRedis",
             dependencies: [
                 "Sessions",
+                "SessionsRESP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -119,6 +128,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SessionsFuzzTargets",
+            dependencies: [
+                "Sessions",
+                "SessionsRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "sessions-fuzz",
+            dependencies: ["SessionsFuzzTargets"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "sessions-store-benchmark",
             dependencies: [
@@ -135,7 +158,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SessionsTests",
-            dependencies: ["Sessions", "SessionsTesting"],
+            dependencies: ["Sessions", "SessionsTesting", "SessionsFuzzTargets"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,12 +1,12 @@
 /// Reads the values of one cookie out of a request's `Cookie` header (RFC 6265 §5.4 syntax).
-enum CookieHeader {
+package enum CookieHeader {
     /// At most this many same-named cookies are tried: bounds the work a hostile header can cause.
-    static let maximumCandidates = 4
+    package static let maximumCandidates = 4
 
     /// The values of every cookie called `name`, in header order, unquoted, at most ``maximumCandidates``.
     ///
     /// Scans the header's UTF-8 bytes once, in place: this runs on every request that touches its session.
-    static func values(named name: String, in header: String) -> [Substring] {
+    package static func values(named name: String, in header: String) -> [Substring] {
         var found: [Substring] = []
         let utf8 = header.utf8
         let nameBytes = name.utf8

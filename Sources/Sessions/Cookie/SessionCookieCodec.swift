@@ -13,11 +13,11 @@ import Foundation
 ///
 /// Either form binds the cookie's name, so a value cannot be replayed under another cookie, and a value
 /// of one form never opens as the other.
-struct SessionCookieCodec: Sendable {
-    struct Opened: Sendable {
-        var payload: String
+package struct SessionCookieCodec: Sendable {
+    package struct Opened: Sendable {
+        package var payload: String
         /// A previous secret opened it: re-issue under the current one.
-        var usedPreviousSecret: Bool
+        package var usedPreviousSecret: Bool
     }
 
     /// Values longer than this are not even tried: no browser sends them.
@@ -28,14 +28,14 @@ struct SessionCookieCodec: Sendable {
     let cookieName: [UInt8]
     private let cache: OpenedCookieCache
 
-    init(security: CookieSecurity, secrets: SessionSecrets, cookieName: String, cacheCapacity: Int = 10_000) {
+    package init(security: CookieSecurity, secrets: SessionSecrets, cookieName: String, cacheCapacity: Int = 10_000) {
         self.security = security
         self.secrets = secrets
         self.cookieName = Array(cookieName.utf8)
         self.cache = OpenedCookieCache(capacity: cacheCapacity)
     }
 
-    func seal(_ payload: String) -> String {
+    package func seal(_ payload: String) -> String {
         let value: String
         switch security {
         case .private:
@@ -52,7 +52,7 @@ struct SessionCookieCodec: Sendable {
     }
 
     /// The payload of a cookie value this engine sealed, or `nil` when it does not verify.
-    func open(_ value: Substring) -> Opened? {
+    package func open(_ value: Substring) -> Opened? {
         if let cached = cache.opened(value) { return cached }
         guard let opened = verify(value) else { return nil }
         cache.remember(String(value), opened)

@@ -1,5 +1,5 @@
 /// base64url without padding (RFC 4648 §5): the alphabet of session keys and cookie values.
-enum Base64URL {
+package enum Base64URL {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     private static let decodeTable: [UInt8] = {
@@ -8,7 +8,7 @@ enum Base64URL {
         return table
     }()
 
-    static func encode(_ bytes: some Collection<UInt8>) -> String {
+    package static func encode(_ bytes: some Collection<UInt8>) -> String {
         var output = [UInt8]()
         output.reserveCapacity((bytes.count * 4 + 2) / 3)
         var iterator = bytes.makeIterator()
@@ -28,7 +28,7 @@ enum Base64URL {
     }
 
     /// Decodes unpadded base64url; `nil` for any byte outside the alphabet or an impossible length.
-    static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
+    package static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
         guard text.count % 4 != 1 else { return nil }
         var output = [UInt8]()
         output.reserveCapacity(text.count * 3 / 4)
