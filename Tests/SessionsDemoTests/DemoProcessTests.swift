@@ -1,4 +1,7 @@
 import Foundation
+import Synchronization
+import SessionsSQLite
+import SQLiteNIO
 import Testing
 import TestSupport
 
@@ -90,6 +93,56 @@ import FoundationNetworking
         }
         #expect(read == "grace", "the session lives in Redis, not in the process: \(log)")
     }
+}
+
+extension DemoProcessTests {
+    @Test func sigtermDuringLoadFinishesCleanlyAndLeavesAConsistentSQLiteFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sessions-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("sessions.sqlite").path
+        let arguments = ["--store", "sqlite", "--sqlite-path", path, "--secret", Self.secret]
+
+        let demo = try DemoProcess(arguments)
+        let login = try await demo.request("POST", "/login", body: #"{"user_id":"ada"}"#)
+        let cookie = try #require(login.setCookie?.split(separator: ";").first.map(String.init))
+        // 32 writers create sessions as fast as they can; the signal comes once 300 writes are in.
+        let load = LoadProgress()
+        let serverErrors = try await withThrowingTaskGroup(of: Int.self) { group in
+            for writer in 0..<32 {
+                group.addTask {
+                    var errors = 0
+                    while !load.stopped.load(ordering: .relaxed) {
+                        guard let reply = try? await demo.request("PUT", "/session/writer\(writer)", body: "\(writer)") else { break }
+                        if reply.status >= 500 { errors += 1 }
+                        load.completed.add(1, ordering: .relaxed)
+                    }
+                    return errors
+                }
+            }
+            while load.completed.load(ordering: .relaxed) < 300 { await Task.yield() }
+            #expect(demo.stop(signal: SIGTERM) == 0, "the server drains and exits cleanly under load")
+            load.stopped.store(true, ordering: .relaxed)
+            return try await group.reduce(0, +)
+        }
+        #expect(serverErrors == 0, "in-flight requests finish or fail to connect; none gets a 5xx")
+
+        let store = try await SQLiteSessionStore.open(path: path)
+        let check = try await store.connection.query("PRAGMA integrity_check")
+        let verdict = check.first?.column("integrity_check")?.string
+        try await store.close()
+        #expect(verdict == "ok")
+
+        let again = try DemoProcess(arguments)
+        #expect(try await again.request("GET", "/read", cookie: cookie).body == "ada", "the session written before the signal survives")
+        #expect(again.stop(signal: SIGTERM) == 0)
+    }
+}
+
+/// Shared by the load tasks of one test.
+final class LoadProgress: Sendable {
+    let completed = Atomic<Int>(0)
+    let stopped = Atomic<Bool>(false)
 }
 
 /// One running `sessions-demo` on a free port.
