@@ -21,7 +21,7 @@ package struct SessionCookieCodec: Sendable {
     }
 
     /// Values longer than this are not even tried: no browser sends them.
-    static let maximumValueLength = 4096
+    package static let maximumValueLength = 4096
 
     let security: CookieSecurity
     let secrets: SessionSecrets
