@@ -12,29 +12,41 @@ final class FakeRedisServer: Sendable {
 
     private let channel: any Channel
     private let accepted: Counter
+    private let open: Counter
+    private let mostOpen: Counter
 
     var port: Int { channel.localAddress!.port! }
     /// How many connections the server has accepted so far.
     var connections: Int { accepted.value }
+    /// How many connections are open now.
+    var openConnections: Int { open.value }
+    /// The most connections that were open at once.
+    var mostOpenConnections: Int { mostOpen.value }
 
-    private init(channel: any Channel, accepted: Counter) {
+    private init(channel: any Channel, accepted: Counter, open: Counter, mostOpen: Counter) {
         self.channel = channel
         self.accepted = accepted
+        self.open = open
+        self.mostOpen = mostOpen
     }
 
     static func start(_ behaviour: Behaviour) async throws -> FakeRedisServer {
         let accepted = Counter()
+        let open = Counter()
+        let mostOpen = Counter()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 let number = accepted.increment()
+                mostOpen.raise(to: open.increment())
+                channel.closeFuture.whenComplete { _ in _ = open.decrement() }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(Handler(behaviour: behaviour, connectionNumber: number))
                 }
             }
             .bind(host: "127.0.0.1", port: 0)
             .get()
-        return FakeRedisServer(channel: channel, accepted: accepted)
+        return FakeRedisServer(channel: channel, accepted: accepted, open: open, mostOpen: mostOpen)
     }
 
     func stop() async {
@@ -45,6 +57,8 @@ final class FakeRedisServer: Sendable {
         private let count = Atomic<Int>(0)
         var value: Int { count.load(ordering: .relaxed) }
         func increment() -> Int { count.add(1, ordering: .relaxed).newValue }
+        func decrement() -> Int { count.subtract(1, ordering: .relaxed).newValue }
+        func raise(to value: Int) { _ = count.max(value, ordering: .relaxed) }
     }
 
     private final class Handler: ChannelInboundHandler {

@@ -135,6 +135,34 @@ import Testing
         await server.stop()
     }
 
+    @Test func timeoutsOnASilentServerLeakNoConnections() async throws {
+        let server = try await FakeRedisServer.start(.neverAnswer)
+        var configuration = RedisClientConfiguration(port: server.port, maximumConnections: 2)
+        configuration.commandTimeout = .milliseconds(100)
+        let client = try RedisClient(configuration: configuration)
+        let failures = await withTaskGroup(of: RedisClientError.Kind?.self) { group in
+            for _ in 0..<40 {
+                group.addTask {
+                    do throws(RedisClientError) {
+                        _ = try await client.send(["PING"])
+                        return nil
+                    } catch {
+                        return error.kind
+                    }
+                }
+            }
+            return await group.reduce(into: [RedisClientError.Kind?]()) { $0.append($1) }
+        }
+        #expect(failures.allSatisfy { $0 == .timeout || $0 == .connectionClosed }, "every command fails, none hangs: \(failures)")
+        #expect(server.mostOpenConnections <= 2, "the pool never holds more connections than its bound")
+        await client.close()
+        // The server sees every connection close once the client has closed (bounded wait on a condition).
+        let deadline = ContinuousClock.now + .seconds(10)
+        while server.openConnections > 0 && ContinuousClock.now < deadline { await Task.yield() }
+        #expect(server.openConnections == 0, "no connection outlives the client")
+        await server.stop()
+    }
+
     @Test func aRefusedConnectionIsAConnectError() async throws {
         let server = try await FakeRedisServer.start(.neverAnswer)
         let port = server.port
