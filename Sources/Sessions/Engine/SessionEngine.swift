@@ -106,10 +106,6 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
         let remaining = absoluteTimeout - Duration.seconds(now.timeIntervalSince(state.createdAt))
         return min(base, max(remaining, .milliseconds(1)))
     }
-
-    func hasOutlivedAbsoluteTimeout(_ state: SessionState, now: Date) -> Bool {
-        core.hasOutlivedAbsoluteTimeout(state, now: now)
-    }
 }
 
 extension SessionEngine.Core {

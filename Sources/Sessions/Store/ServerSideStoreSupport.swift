@@ -48,6 +48,13 @@ package func isPlainSQLIdentifier(_ name: String, allowUppercase: Bool, maximumL
 }
 
 extension Duration {
+    /// Whole nanoseconds, saturating: what NIO's `TimeAmount` takes.
+    package var wholeNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : product + attoseconds / 1_000_000_000
+    }
+
     /// The duration in whole milliseconds, rounded down.
     package var wholeMilliseconds: Int64 {
         let (seconds, attoseconds) = components

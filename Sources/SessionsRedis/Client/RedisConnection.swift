@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Sessions
 
 /// One connection to Redis: commands are written as they come and pipelined; each waits at most the
 /// command timeout for its reply.
@@ -117,14 +118,6 @@ final class RedisConnection: Sendable {
 
     func close() async {
         try? await channel.close()
-    }
-}
-
-extension Duration {
-    var wholeNanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : product + attoseconds / 1_000_000_000
     }
 }
 
