@@ -264,3 +264,27 @@ let package = Package(
         ),
     ]
 )
+
+// Micro-benchmarks (ordo-one/benchmark) join the package only when asked for, so that neither users nor CI
+// resolve the benchmark tooling; being targets of this package, they can measure its `package` pieces
+// (the cookie codec, the `Cookie` header scan). `scripts/microbench` sets the variable and runs them.
+if Context.environment["SESSIONS_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "SessionsBenchmarks",
+            dependencies: [
+                "Sessions",
+                "SessionsRESP",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/SessionsBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}

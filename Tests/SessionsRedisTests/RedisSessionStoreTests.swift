@@ -107,21 +107,6 @@ import Foundation
         }
     }
 
-    @Test func updatesSurviveAFlushedScriptCache() async throws {
-        try await TestRedis.withClient { client async throws in
-            let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: TestRedis.uniquePrefix()))
-            let key = try await store.save(SessionState(["a": 1], createdAt: .now), ttl: .seconds(60))
-            _ = try await client.send(["SCRIPT", "FLUSH"])
-            var state = SessionState(["a": 1, "b": 2], createdAt: .now)
-            #expect(try await store.update(key, to: state, changes: .init(setKeys: ["b"]), ttl: .seconds(60)) == .updated(key))
-            _ = try await client.send(["SCRIPT", "FLUSH"])
-            state["a"] = nil
-            #expect(try await store.update(key, to: state, changes: .init(removedKeys: ["a"]), ttl: .seconds(60)) == .updated(key))
-            #expect(try await store.load(key)?.entries == ["b": 2])
-            try await store.delete(key)
-        }
-    }
-
     @Test func entryNamesCannotReachTheMetadata() async throws {
         try await TestRedis.withClient { client async throws in
             let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: TestRedis.uniquePrefix()))

@@ -27,6 +27,24 @@ import Testing
         #expect(codec.open(Substring(other))?.payload == payload)
     }
 
+    @Test(arguments: CookieSecurity.allCases)
+    func theCacheMatchesValuesByteForByte(security: CookieSecurity) throws {
+        let codec = codec(security, .init(current: .generate()), cacheCapacity: 8)
+        // A sealed value with a "K" in it (random letters: one in a few tries at most).
+        let (payload, sealed) = try #require(
+            (0..<200).lazy.map { _ in SessionKey.generate().rawValue }.map { ($0, codec.seal($0)) }.first { $0.1.contains("K") }
+        )
+        let header = "theme=dark; id=\(sealed); lang=en"
+        let slice = try #require(CookieHeader.values(named: "id", in: header).first)
+        #expect(codec.open(slice)?.payload == payload, "a slice of a header finds the cached value")
+
+        // U+212A KELVIN SIGN is canonically equivalent to "K": equal as Strings, different bytes.
+        var kelvin = ""
+        for scalar in sealed.unicodeScalars { kelvin.unicodeScalars.append(scalar == "K" ? "\u{212A}" : scalar) }
+        #expect(kelvin == sealed && !kelvin.utf8.elementsEqual(sealed.utf8))
+        #expect(codec.open(Substring(kelvin)) == nil, "only the exact bytes that verified are served from the cache")
+    }
+
     @Test func aValueOpenedWithAPreviousSecretStaysMarkedWhenCached() throws {
         let old = SessionSecret.generate()
         let sealed = codec(.private, .init(current: old)).seal(payload)

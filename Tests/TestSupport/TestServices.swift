@@ -28,7 +28,14 @@ public enum TestServices {
     public static func control(_ variable: String) throws {
         // system() waits on exactly its own child; Foundation's Process can miss the exit of a command
         // whose daemon child (the postmaster, redis-server) lives on.
-        let status = system(try environment(variable) + " >/dev/null")
+        //
+        // The command runs with every descriptor above stderr closed. A server it starts (redis-server, the
+        // postmaster) would otherwise inherit this process's sockets and hold them open after the tests close
+        // them: a peer would never see those connections end.
+        let command = try environment(variable)
+        let quoted = "'" + command.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        let closeInherited = "import os, sys; os.closerange(3, os.sysconf('SC_OPEN_MAX')); os.execvp('sh', ['sh', '-c', sys.argv[1]])"
+        let status = system("exec python3 -c \"\(closeInherited)\" \(quoted) >/dev/null")
         guard status == 0 else { throw ControlFailed(variable: variable, status: status) }
     }
 }

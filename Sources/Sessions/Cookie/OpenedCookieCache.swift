@@ -14,8 +14,8 @@ final class OpenedCookieCache: Sendable {
     static let maximumPayloadLength = 128
 
     private struct Generations {
-        var current: [String: SessionCookieCodec.Opened] = [:]
-        var previous: [String: SessionCookieCodec.Opened] = [:]
+        var current: [CookieValue: SessionCookieCodec.Opened] = [:]
+        var previous: [CookieValue: SessionCookieCodec.Opened] = [:]
     }
 
     private let capacity: Int
@@ -31,7 +31,7 @@ final class OpenedCookieCache: Sendable {
 
     func opened(_ value: Substring) -> SessionCookieCodec.Opened? {
         guard capacity > 0 else { return nil }
-        let value = String(value)
+        let value = CookieValue(value)
         return generations.withLock { generations in
             if let hit = generations.current[value] { return hit }
             guard let hit = generations.previous.removeValue(forKey: value) else { return nil }
@@ -43,16 +43,45 @@ final class OpenedCookieCache: Sendable {
     func remember(_ value: String, _ opened: SessionCookieCodec.Opened) {
         guard capacity > 0, opened.payload.utf8.count <= Self.maximumPayloadLength else { return }
         generations.withLock { generations in
-            Self.insert(value, opened, into: &generations, capacity: capacity)
+            // Its own copy: the request's value is a slice of a whole `Cookie` header.
+            Self.insert(CookieValue(Substring(value)), opened, into: &generations, capacity: capacity)
         }
     }
 
-    private static func insert(_ value: String, _ opened: SessionCookieCodec.Opened, into generations: inout Generations, capacity: Int) {
+    private static func insert(_ value: CookieValue, _ opened: SessionCookieCodec.Opened, into generations: inout Generations, capacity: Int) {
         if generations.current.count >= capacity {
             generations.previous = generations.current
             generations.current = [:]
             generations.current.reserveCapacity(capacity)
         }
         generations.current[value] = opened
+    }
+}
+
+/// A cookie value compared byte for byte. `String` equality is Unicode canonical equivalence, under which
+/// a value spelled with U+212A KELVIN SIGN equals one spelled with "K": such a value must go through the
+/// cryptography (and fail), not match a cached one. Lookups use the request's slice as it is, with no copy.
+private struct CookieValue: Hashable, Sendable {
+    let text: Substring
+
+    init(_ text: Substring) {
+        self.text = text
+    }
+
+    static func == (lhs: CookieValue, rhs: CookieValue) -> Bool {
+        let lhs = lhs.text.utf8
+        let rhs = rhs.text.utf8
+        guard lhs.count == rhs.count else { return false }
+        let equal = lhs.withContiguousStorageIfAvailable { left in
+            rhs.withContiguousStorageIfAvailable { right in left.elementsEqual(right) }
+        }
+        return (equal ?? nil) ?? lhs.elementsEqual(rhs)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        let hashed: Void? = text.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if hashed == nil {
+            for byte in text.utf8 { hasher.combine(byte) }
+        }
     }
 }

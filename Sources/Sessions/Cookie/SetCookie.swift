@@ -5,9 +5,17 @@ struct SetCookie {
     /// The session cookie carrying `value`; `maxAge` in seconds for a persistent cookie, `nil` for a
     /// browser-session cookie.
     func issue(value: String, maxAge: Int64?, nowUnixSeconds: Int64) -> String {
-        var header = configuration.name + "=" + value
+        // One buffer for the whole header, sized for the value and every attribute.
+        var header = ""
+        header.reserveCapacity(configuration.name.utf8.count + value.utf8.count + 160 + (configuration.domain?.utf8.count ?? 0) + configuration.path.utf8.count)
+        header += configuration.name
+        header += "="
+        header += value
         if let maxAge {
-            header += "; Max-Age=\(maxAge); Expires=" + HTTPDate.format(unixSeconds: nowUnixSeconds + maxAge)
+            header += "; Max-Age="
+            header += String(maxAge)
+            header += "; Expires="
+            header += HTTPDate.format(unixSeconds: nowUnixSeconds + maxAge)
         }
         appendAttributes(to: &header)
         return header
@@ -22,11 +30,16 @@ struct SetCookie {
     }
 
     private func appendAttributes(to header: inout String) {
-        if let domain = configuration.domain { header += "; Domain=" + domain }
-        header += "; Path=" + configuration.path
+        if let domain = configuration.domain {
+            header += "; Domain="
+            header += domain
+        }
+        header += "; Path="
+        header += configuration.path
         if configuration.secure { header += "; Secure" }
         if configuration.httpOnly { header += "; HttpOnly" }
-        header += "; SameSite=" + configuration.sameSite.rawValue
+        header += "; SameSite="
+        header += configuration.sameSite.rawValue
         if configuration.partitioned { header += "; Partitioned" }
     }
 }

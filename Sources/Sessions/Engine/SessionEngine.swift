@@ -118,7 +118,7 @@ extension SessionEngine.Core {
 extension SessionEngine.Core: SessionResolving {
     func resolve(cookieHeader: String?, logger: Logger) async throws(SessionError) -> SessionResolution {
         let now = clock.now
-        let values = cookieHeader.map { CookieHeader.values(named: configuration.cookie.name, in: $0) } ?? []
+        let values = CookieHeader.values(named: configuration.cookie.name, in: cookieHeader ?? "")
         var resolution = SessionResolution(key: nil, state: SessionState(createdAt: now), cookie: values.isEmpty ? .absent : .invalid)
         for value in values {
             guard let opened = codec.open(value) else {

@@ -9,22 +9,27 @@ package enum Base64URL {
     }()
 
     package static func encode(_ bytes: some Collection<UInt8>) -> String {
-        var output = [UInt8]()
-        output.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var iterator = bytes.makeIterator()
-        while let first = iterator.next() {
-            let second = iterator.next()
-            let third = iterator.next()
-            output.append(alphabet[Int(first >> 2)])
-            output.append(alphabet[Int((first & 0x03) << 4 | (second ?? 0) >> 4)])
-            if let second {
-                output.append(alphabet[Int((second & 0x0F) << 2 | (third ?? 0) >> 6)])
+        // Written straight into the string's storage: one allocation, no intermediate array.
+        String(unsafeUninitializedCapacity: encodedLength(of: bytes.count)) { output in
+            var written = 0
+            var iterator = bytes.makeIterator()
+            while let first = iterator.next() {
+                let second = iterator.next()
+                let third = iterator.next()
+                output[written] = alphabet[Int(first >> 2)]
+                output[written + 1] = alphabet[Int((first & 0x03) << 4 | (second ?? 0) >> 4)]
+                written += 2
+                if let second {
+                    output[written] = alphabet[Int((second & 0x0F) << 2 | (third ?? 0) >> 6)]
+                    written += 1
+                }
+                if let third {
+                    output[written] = alphabet[Int(third & 0x3F)]
+                    written += 1
+                }
             }
-            if let third {
-                output.append(alphabet[Int(third & 0x3F)])
-            }
+            return written
         }
-        return String(decoding: output, as: UTF8.self)
     }
 
     /// Decodes unpadded base64url; `nil` for any byte outside the alphabet or an impossible length.

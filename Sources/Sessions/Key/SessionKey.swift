@@ -31,7 +31,8 @@ public struct SessionKey: Sendable, Hashable, CustomStringConvertible {
         let utf8 = rawValue.utf8
         guard !utf8.isEmpty else { throw .empty }
         guard utf8.count <= Self.maximumLength else { throw .tooLong(utf8.count) }
-        guard utf8.allSatisfy(Self.isAllowed) else { throw .invalidCharacter }
+        let allowed = utf8.withContiguousStorageIfAvailable { $0.allSatisfy(Self.isAllowed) } ?? utf8.allSatisfy(Self.isAllowed)
+        guard allowed else { throw .invalidCharacter }
         self.rawValue = rawValue
     }
 
@@ -51,13 +52,12 @@ public struct SessionKey: Sendable, Hashable, CustomStringConvertible {
     ///
     /// Only ever pass a cryptographically secure generator outside tests.
     public static func generate(using generator: inout some RandomNumberGenerator) -> SessionKey {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        bytes.withUnsafeMutableBytes { buffer in
+        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { buffer in
             for index in stride(from: 0, to: 32, by: 8) {
                 buffer.storeBytes(of: generator.next() as UInt64, toByteOffset: index, as: UInt64.self)
             }
+            return SessionKey(trusted: Base64URL.encode(UnsafeRawBufferPointer(buffer)))
         }
-        return SessionKey(trusted: Base64URL.encode(bytes))
     }
 
     /// The SHA-256 of the key: what server-side stores file sessions under, so that a dump of the store

@@ -39,10 +39,17 @@ public struct SessionState: Sendable, Hashable {
     /// `base` first. Keys the request never touched keep `base`'s values, so two requests that change
     /// different keys of one session both survive.
     public func merged(into base: SessionState, changes: SessionChangeSet) -> SessionState {
-        var result = changes.cleared ? [:] : base.entries
-        for key in changes.removedKeys { result[key] = nil }
-        for key in changes.setKeys { result[key] = entries[key] }
-        return SessionState(result, createdAt: base.createdAt)
+        var result = base
+        result.apply(changes, from: self)
+        return result
+    }
+
+    /// Applies `changes`, with the values `source` holds for the keys they set, to this state in place:
+    /// ``merged(into:changes:)`` for a store that owns the base and would otherwise copy it.
+    mutating func apply(_ changes: SessionChangeSet, from source: SessionState) {
+        if changes.cleared { entries.removeAll() }
+        for key in changes.removedKeys { entries[key] = nil }
+        for key in changes.setKeys { entries[key] = source.entries[key] }
     }
 }
 

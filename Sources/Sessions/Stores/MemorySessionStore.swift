@@ -100,11 +100,13 @@ public final class MemorySessionStore: ExpiringSessionStore, Service {
         let now = clock.now
         let digest = key.digest
         return storage.withLock { storage in
-            guard let entry = storage.entries[digest], entry.expiresAt > now else {
+            guard let index = storage.entries.index(forKey: digest), storage.entries.values[index].expiresAt > now else {
                 storage.entries[digest] = nil
                 return .gone
             }
-            storage.entries[digest] = Entry(state: state.merged(into: entry.state, changes: changes), expiresAt: now + ttl)
+            // In place: the stored state is merged into without being copied first.
+            storage.entries.values[index].state.apply(changes, from: state)
+            storage.entries.values[index].expiresAt = now + ttl
             return .updated(key)
         }
     }

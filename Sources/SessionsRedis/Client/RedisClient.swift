@@ -22,10 +22,13 @@ public final class RedisClient: Service {
     public let configuration: RedisClientConfiguration
     private let pool: RedisConnectionPool
     private let allocator = ByteBufferAllocator()
-    private let sentCommands = Atomic<Int>(0)
 
     /// How many commands this client has sent, retries included: lets tests count round trips.
-    package var commandsSent: Int { sentCommands.load(ordering: .relaxed) }
+    package var commandsSent: Int { pool.activity.commandsSent }
+    /// Commands awaiting their reply or timeout now: zero once every caller has its answer.
+    package var pendingReplies: Int { pool.activity.pendingReplies }
+    /// Connects under way now.
+    package var connectsInFlight: Int { pool.activity.connectsInFlight }
 
     /// A client for `configuration`; connections open on first use.
     /// - Throws: ``SessionConfigurationError`` for an invalid pool size, timeout or TLS configuration.
@@ -59,11 +62,11 @@ public final class RedisClient: Service {
     }
 
     func send(encoded bytes: ByteBuffer) async throws(RedisClientError) -> RESPValue {
-        sentCommands.add(1, ordering: .relaxed)
+        pool.activity.commandSent()
         do {
             return try await pool.connection().send(bytes)
         } catch where error.kind == .connectionClosed {
-            sentCommands.add(1, ordering: .relaxed)
+            pool.activity.commandSent()
             return try await pool.connection().send(bytes)
         }
     }

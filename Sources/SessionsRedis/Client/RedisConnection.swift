@@ -10,9 +10,11 @@ final class RedisConnection: Sendable {
     let channel: any Channel
     private let commandTimeout: TimeAmount
     private let commandLimit: Duration
+    private let activity: RedisClientActivity
 
-    private init(channel: any Channel, commandTimeout: Duration) {
+    private init(channel: any Channel, commandTimeout: Duration, activity: RedisClientActivity) {
         self.channel = channel
+        self.activity = activity
         self.commandLimit = commandTimeout
         self.commandTimeout = .nanoseconds(commandTimeout.wholeNanoseconds)
     }
@@ -24,8 +26,11 @@ final class RedisConnection: Sendable {
         configuration: RedisClientConfiguration,
         sslContext: NIOSSLContext?,
         group: any EventLoopGroup,
+        activity: RedisClientActivity,
         logger: Logger
     ) async throws(RedisClientError) -> RedisConnection {
+        activity.connectStarted()
+        defer { activity.connectEnded() }
         let limits = configuration.replyLimits
         let serverHostname = configuration.host.isIPAddress ? nil : configuration.host
         let bootstrap = ClientBootstrap(group: group)
@@ -48,7 +53,7 @@ final class RedisConnection: Sendable {
             throw .connectFailed("\(configuration.host):\(configuration.port)", reason(error))
         }
         // The handshake is bounded by the connect timeout, not the command timeout.
-        let connection = RedisConnection(channel: channel, commandTimeout: configuration.connectTimeout)
+        let connection = RedisConnection(channel: channel, commandTimeout: configuration.connectTimeout, activity: activity)
         do {
             if let password = configuration.password {
                 var arguments: [RESPArgument] = ["AUTH"]
@@ -64,7 +69,7 @@ final class RedisConnection: Sendable {
             throw error
         }
         logger.debug("redis connection opened", metadata: ["redis.server": "\(configuration.host):\(configuration.port)"])
-        return RedisConnection(channel: channel, commandTimeout: configuration.commandTimeout)
+        return RedisConnection(channel: channel, commandTimeout: configuration.commandTimeout, activity: activity)
     }
 
     /// The cause of a failed connect in a few words: NIO's own description nests every attempt.
@@ -102,8 +107,16 @@ final class RedisConnection: Sendable {
             // Later replies could no longer be matched to their commands.
             channel.close(promise: nil)
         }
-        reply.futureResult.whenComplete { _ in timer.cancel() }
-        channel.write(RedisCommand(bytes: bytes, reply: reply), promise: nil)
+        activity.replyAwaited()
+        reply.futureResult.whenComplete { [activity] _ in
+            timer.cancel()
+            activity.replyArrived()
+        }
+        // A write to a connection that has just closed never reaches the handler: fail at once, as a
+        // dropped connection (which the client retries), rather than at the timeout.
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { _ in reply.fail(RedisClientError.connectionClosed) }
+        channel.write(RedisCommand(bytes: bytes, reply: reply), promise: written)
         let value: RESPValue
         do {
             value = try await reply.futureResult.get()

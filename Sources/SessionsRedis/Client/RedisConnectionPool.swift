@@ -24,6 +24,7 @@ final class RedisConnectionPool: Sendable {
     private let sslContext: NIOSSLContext?
     private let group: any EventLoopGroup
     private let logger: Logger
+    let activity = RedisClientActivity()
 
     init(configuration: RedisClientConfiguration, sslContext: NIOSSLContext?, group: any EventLoopGroup, logger: Logger) {
         self.configuration = configuration
@@ -72,7 +73,13 @@ final class RedisConnectionPool: Sendable {
         let result: Result<RedisConnection, RedisClientError>
         do {
             result = .success(
-                try await RedisConnection.connect(configuration: configuration, sslContext: sslContext, group: group, logger: logger)
+                try await RedisConnection.connect(
+                    configuration: configuration,
+                    sslContext: sslContext,
+                    group: group,
+                    activity: activity,
+                    logger: logger
+                )
             )
         } catch {
             result = .failure(error)

@@ -53,9 +53,7 @@ enum RedisSessionHash {
             }
             index += 2
             if field.readableBytes > 0, field.getInteger(at: field.readerIndex, as: UInt8.self) == entryMarker {
-                guard let name = field.getString(at: field.readerIndex + 1, length: field.readableBytes - 1),
-                    String(validating: field.readableBytesView.dropFirst(), as: UTF8.self) != nil
-                else {
+                guard let name = String(validating: field.readableBytesView.dropFirst(), as: UTF8.self) else {
                     throw SessionStoreMessage("the session hash holds an entry name that is not UTF-8")
                 }
                 if let simple = value.withUnsafeReadableBytes({ JSONValue.simpleScalar(json: $0) }) {
