@@ -54,6 +54,8 @@ start_postgres() {
     eval "$start" >/dev/null || { cat "$services_dir/$name.log" >&2; return 1; }
     export "${variable}_URL=postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
     export "${variable}_STOP=$prefix$bin/pg_ctl -D $data -m fast -w -t 60 stop"
+    # Immediate mode is a crash as PostgreSQL sees one: no checkpoint, WAL replay on the next start.
+    export "${variable}_KILL=$prefix$bin/pg_ctl -D $data -m immediate -w -t 60 stop"
     export "${variable}_START=$start"
     postgres_stops+=("$prefix$bin/pg_ctl -D $data -m immediate -w stop")
     echo "PostgreSQL '$name' ready on 127.0.0.1:$port" >&2
@@ -73,8 +75,10 @@ make_test_certificates() {
         -extfile "$dir/server.ext" -out "$dir/server.crt" >/dev/null 2>&1
 }
 
-# start_redis NAME VARIABLE [tls]: a redis-server with no persistence in $services_dir/NAME; exports
-# VARIABLE_URL, VARIABLE_STOP and VARIABLE_START, and with "tls" also VARIABLE_TLS_URL and VARIABLE_TLS_CA.
+# start_redis NAME VARIABLE [tls|durable]: a redis-server in $services_dir/NAME; exports VARIABLE_URL,
+# VARIABLE_STOP (saves first), VARIABLE_KILL (SIGKILL) and VARIABLE_START; with "tls" also VARIABLE_TLS_URL and
+# VARIABLE_TLS_CA. Only a "durable" server keeps its data through a kill (an append-only file, fsync on every
+# write); the others keep it only through a STOP.
 start_redis() {
     local name=$1 variable=$2 tls=${3:-} port dir
     command -v redis-server >/dev/null && command -v redis-cli >/dev/null || apt_install redis-server redis-tools
@@ -89,7 +93,12 @@ start_redis() {
         echo "pidfile $dir/redis.pid"
         echo "logfile $dir/redis.log"
         echo "save \"\""
-        echo "appendonly no"
+        if [ "$tls" = durable ]; then
+            echo "appendonly yes"
+            echo "appendfsync always"
+        else
+            echo "appendonly no"
+        fi
     } >"$dir/redis.conf"
     if [ "$tls" = tls ]; then
         local tls_port
@@ -109,6 +118,7 @@ start_redis() {
     eval "$start" || { cat "$dir/redis.log" >&2; return 1; }
     export "${variable}_URL=redis://127.0.0.1:$port"
     export "${variable}_STOP=redis-cli -p $port shutdown save"
+    export "${variable}_KILL=kill -9 \$(cat $dir/redis.pid)"
     export "${variable}_START=$start"
     redis_stops+=("redis-cli -p $port shutdown nosave")
     echo "Redis '$name' ready on 127.0.0.1:$port" >&2
@@ -129,9 +139,12 @@ start_services() {
     chmod 755 "$services_dir"
     [ "$(id -u)" = 0 ] && chown postgres "$services_dir"
     trap stop_services EXIT
-    # One server the tests share, and one that a test stops and restarts mid-run.
+    # One server the tests share, one that a test stops and restarts between requests, and one that a test
+    # kills in the middle of a load run.
     start_postgres postgres SESSIONS_TEST_POSTGRES
     start_postgres postgres-outage SESSIONS_TEST_POSTGRES_OUTAGE
+    start_postgres postgres-crash SESSIONS_TEST_POSTGRES_CRASH
     start_redis redis SESSIONS_TEST_REDIS tls
     start_redis redis-outage SESSIONS_TEST_REDIS_OUTAGE
+    start_redis redis-crash SESSIONS_TEST_REDIS_CRASH durable
 }

@@ -87,6 +87,9 @@ public struct DemoOptions: ParsableArguments, Sendable {
     @Option(help: "Cap on a session's total life, in seconds, however active it stays.")
     public var absoluteTimeout: Int?
 
+    @Option(help: "Seconds between sweeps of expired sessions (memory, SQLite and PostgreSQL stores; Redis expires keys itself). Default: 60 for memory, 300 for SQL.")
+    public var sweepInterval: Int?
+
     @Option(help: "The cookie secret in hex: 64 bytes used as is, or 32+ bytes stretched with HKDF. Also read from SESSIONS_SECRET.")
     public var secret: String?
 
@@ -98,9 +101,17 @@ public struct DemoOptions: ParsableArguments, Sendable {
 
     public init() {}
 
+    /// `--sweep-interval`, validated; `nil` leaves each store's default.
+    public func sweepIntervalDuration() throws -> Duration? {
+        guard let sweepInterval else { return nil }
+        guard sweepInterval > 0 else { throw ValidationError("--sweep-interval must be a positive number of seconds") }
+        return .seconds(sweepInterval)
+    }
+
     /// The session configuration these flags describe, validated.
     public func sessionConfiguration() throws -> SessionConfiguration {
         guard ttl > 0 else { throw ValidationError("--ttl must be a positive number of seconds") }
+        _ = try sweepIntervalDuration()
         if let absoluteTimeout, absoluteTimeout <= 0 {
             throw ValidationError("--absolute-timeout must be a positive number of seconds")
         }

@@ -52,7 +52,7 @@ public enum DemoServer {
             }
             let engine = try SessionEngine(store: store, secrets: secrets, configuration: configuration)
             do {
-                try await serve(options, engine: engine, services: [SessionExpirySweeper(store: store)])
+                try await serve(options, engine: engine, services: [SessionExpirySweeper(store: store, configuration: try sweeperConfiguration(options))])
             } catch {
                 try? await store.close()
                 throw error
@@ -63,12 +63,20 @@ public enum DemoServer {
         case .redis:
             try await serveRedis(options, secrets: secrets, configuration: configuration)
         case .memory:
-            let store = MemorySessionStore()
+            var memoryConfiguration = MemorySessionStore.Configuration()
+            if let interval = try options.sweepIntervalDuration() { memoryConfiguration.sweepInterval = interval }
+            let store = MemorySessionStore(configuration: memoryConfiguration)
             try await serve(options, engine: try SessionEngine(store: store, secrets: secrets, configuration: configuration), services: [store])
         case .cookie:
             let store = CookieSessionStore()
             try await serve(options, engine: try SessionEngine(store: store, secrets: secrets, configuration: configuration), services: [])
         }
+    }
+
+    private static func sweeperConfiguration<Store>(_ options: DemoOptions) throws -> SessionExpirySweeper<Store>.Configuration {
+        var configuration = SessionExpirySweeper<Store>.Configuration()
+        if let interval = try options.sweepIntervalDuration() { configuration.interval = interval }
+        return configuration
     }
 
     /// Runs the PostgreSQL pool beside the app, and refuses to start when the database cannot be reached.
@@ -88,7 +96,7 @@ public enum DemoServer {
                 throw DemoStartupError("cannot reach PostgreSQL at \(redacted(options.postgresUrl)): \(error)")
             }
             let engine = try SessionEngine(store: store, secrets: secrets, configuration: configuration)
-            try await serve(options, engine: engine, services: [SessionExpirySweeper(store: store)])
+            try await serve(options, engine: engine, services: [SessionExpirySweeper(store: store, configuration: try sweeperConfiguration(options))])
         }
     }
 

@@ -50,6 +50,8 @@ import Glibc
             absoluteTimeout: .seconds(600)
         )
         #expect(try options.sessionConfiguration() == expected)
+        #expect(try DemoOptions.parse(["--sweep-interval", "7"]).sweepIntervalDuration() == .seconds(7))
+        #expect(try DemoOptions.parse([]).sweepIntervalDuration() == nil)
         let (secrets, note) = try DemoSecrets.resolve(options: options, environment: [:])
         #expect(secrets.previous.count == 2)
         #expect(note == nil)
@@ -59,6 +61,7 @@ import Glibc
         ["--same-site", "none", "--insecure-cookie"],
         ["--cookie-name", "__Host-id", "--cookie-path", "/app"],
         ["--ttl=0"],
+        ["--sweep-interval", "0"],
         ["--absolute-timeout=-5"],
         ["--cookie-name", "bad name"],
     ])

@@ -157,8 +157,9 @@ final class DemoProcess: @unchecked Sendable {
     let port: Int
     private let watchdog: Task<Void, any Error>
 
-    /// Starts the demo on port 0 and waits until it says where it listens.
-    init(_ arguments: [String]) throws {
+    /// Starts the demo on port 0 and waits until it says where it listens; it is killed after `lifetime`
+    /// whatever happens, so a test never hangs on it.
+    init(_ arguments: [String], lifetime: Duration = .seconds(120)) throws {
         process.executableURL = Self.executable
         process.arguments = ["--port", "0"] + arguments
         process.standardOutput = output
@@ -167,7 +168,7 @@ final class DemoProcess: @unchecked Sendable {
         // A server that never starts fails the test instead of hanging it.
         let pid = process.processIdentifier
         watchdog = Task {
-            try await Task.sleep(for: .seconds(120))
+            try await Task.sleep(for: lifetime)
             kill(pid, SIGKILL)
         }
         var seen = ""

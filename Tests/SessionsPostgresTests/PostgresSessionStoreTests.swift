@@ -156,14 +156,14 @@ import Testing
         try await TestPostgres.withClient(.outage) { client in
             let store = try PostgresSessionStore(client: client, configuration: .init(tableName: TestPostgres.uniqueTable(), queryTimeout: .seconds(3)))
             let key = try await store.save(SessionState(["user_id": "ada"], createdAt: Date()), ttl: .seconds(600))
-            try TestPostgres.control(.outage, "STOP")
+            try await TestPostgres.control(.outage, "STOP")
             do {
                 _ = try await store.load(key)
                 Issue.record("a load from a stopped server must fail")
             } catch let error as LoadError {
                 #expect(error.kind == .other)
             }
-            try TestPostgres.control(.outage, "START")
+            try await TestPostgres.control(.outage, "START")
             // The pool reconnects on its own; wait for that (bounded), with no restart of the store.
             var recovered: SessionState?
             let deadline = ContinuousClock.now + .seconds(60)

@@ -40,13 +40,13 @@ import Foundation
                 #expect(try await browser.send(.get, "/count", client: http).body == "1")
                 #expect(try await browser.send(.get, "/count", client: http).body == "2")
 
-                try TestRedis.control(.outage, "STOP")
+                try await TestRedis.control(.outage, "STOP")
                 let failed = try await browser.send(.get, "/count", client: http)
                 #expect(failed.status == .internalServerError)
                 #expect(failed.body.isEmpty, "the store's failure is not shown to the client")
                 #expect(failed.setCookies.isEmpty, "a failed request leaves the cookie alone")
 
-                try TestRedis.control(.outage, "START")
+                try await TestRedis.control(.outage, "START")
                 let recovered = try await browser.send(.get, "/count", client: http)
                 #expect(recovered.status == .ok, "the pool reconnects by itself")
                 #expect(recovered.body == "3", "the session written before the outage survived it")

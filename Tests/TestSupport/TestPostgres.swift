@@ -5,10 +5,12 @@ import SessionsPostgres
 
 /// The private PostgreSQL servers that `scripts/test` starts for this run.
 public enum TestPostgres {
-    /// The server the tests share, and the one a test stops and starts.
+    /// The server the tests share, the one a test stops and starts, and the one a test kills under load.
     public enum Server: String, Sendable {
         case shared = "SESSIONS_TEST_POSTGRES"
         case outage = "SESSIONS_TEST_POSTGRES_OUTAGE"
+        /// Killed (not stopped) in the middle of a load run; durable through the kill.
+        case crash = "SESSIONS_TEST_POSTGRES_CRASH"
     }
 
     /// Runs `body` with a running client of `server`, then shuts the client down.
@@ -33,7 +35,7 @@ public enum TestPostgres {
     }
 
     /// Stops or starts `server` with the commands `scripts/test` exported, and waits until done.
-    public static func control(_ server: Server, _ action: String) throws {
-        try TestServices.control(server.rawValue + "_" + action)
+    public static func control(_ server: Server, _ action: String) async throws {
+        try await TestServices.control(server.rawValue + "_" + action)
     }
 }

@@ -3,10 +3,12 @@ public import SessionsRedis
 
 /// The private Redis servers that `scripts/test` starts for this run.
 public enum TestRedis {
-    /// The server the tests share, and the one a test stops and starts.
+    /// The server the tests share, the one a test stops and starts, and the one a test kills under load.
     public enum Server: String, Sendable {
         case shared = "SESSIONS_TEST_REDIS"
         case outage = "SESSIONS_TEST_REDIS_OUTAGE"
+        /// Killed (not stopped) in the middle of a load run; durable through the kill.
+        case crash = "SESSIONS_TEST_REDIS_CRASH"
     }
 
     public static func url(_ server: Server = .shared) throws -> String {
@@ -49,7 +51,7 @@ public enum TestRedis {
     }
 
     /// Stops (saving its data) or starts `server` with the commands `scripts/test` exported.
-    public static func control(_ server: Server, _ action: String) throws {
-        try TestServices.control(server.rawValue + "_" + action)
+    public static func control(_ server: Server, _ action: String) async throws {
+        try await TestServices.control(server.rawValue + "_" + action)
     }
 }

@@ -1,0 +1,139 @@
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A bounded soak of the built demo binary on each store: sessions with a 5-second TTL are created
+/// continuously while long-lived ones count, and the sweepers run every second. (The TTL leaves room for
+/// the slowest round seen here, 2.3 s on PostgreSQL: a longer pause would expire a counting session.)
+///
+/// Expected: every reply a 2xx, every counter exactly one more than the last (no lost update), and the
+/// server's resident memory, once the first sessions have expired, growing no more than
+/// ``residentGrowthBound`` (sessions that were not swept would grow it without limit). CI runs 12 seconds
+/// per store; `scripts/soak` runs minutes (`SESSIONS_SOAK_SECONDS`).
+@Suite(.serialized) struct SoakUnderLoadTests {
+    enum Store: String, CaseIterable, Sendable {
+        case memory, sqlite, redis, postgres, cookie
+    }
+
+    /// How much the resident set may grow between the end of the warm-up and the end of the run.
+    static let residentGrowthBound = 24 << 20
+
+    static var seconds: Int {
+        ProcessInfo.processInfo.environment["SESSIONS_SOAK_SECONDS"].flatMap(Int.init) ?? 12
+    }
+
+    @Test(arguments: Store.allCases)
+    func soak(store: Store) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sessions-soak-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var arguments = ["--store", store.rawValue, "--secret", DemoProcessTests.secret, "--ttl", "5", "--sweep-interval", "1"]
+        switch store {
+        case .memory, .cookie: break
+        case .sqlite: arguments += ["--sqlite-path", directory.appendingPathComponent("soak.sqlite").path]
+        case .redis: arguments += ["--redis-url", try TestRedis.url()]
+        case .postgres: arguments += ["--postgres-url", try TestServices.environment("SESSIONS_TEST_POSTGRES_URL")]
+        }
+        let duration = Duration.seconds(Self.seconds)
+        let demo = try DemoProcess(arguments, lifetime: duration + .seconds(120))
+        let pid = demo.process.processIdentifier
+
+        let soak = Soak()
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask { try await soak.work(demo, until: start + duration) }
+            }
+            // Resident memory once a second; the warm-up ends after a third of the run, and not before the
+            // first sessions have expired and been swept (TTL + sweep interval, with a margin).
+            var warm: Int?
+            var last = 0
+            while ContinuousClock.now < start + duration {
+                try await Task.sleep(for: .seconds(1))
+                last = Self.residentBytes(of: pid)
+                if warm == nil, ContinuousClock.now - start >= max(duration / 3, .seconds(8)) { warm = last }
+            }
+            try await group.waitForAll()
+            soak.record(warm: warm ?? last, end: last)
+        }
+        #expect(demo.stop(signal: SIGTERM) == 0)
+
+        let report = soak.report
+        print("soak \(store) for \(Self.seconds) s: \(report)")
+        #expect(report.requests > 0)
+        #expect(report.unexpected.isEmpty, "every reply is a 2xx and every counter counts: \(report.unexpected.prefix(5))")
+        #expect(report.endResident - report.warmResident <= Self.residentGrowthBound, "expired sessions are swept: \(report)")
+    }
+
+    /// The resident set size of `pid`, from /proc.
+    static func residentBytes(of pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { return 0 }
+        return kilobytes * 1024
+    }
+}
+
+/// What the soak's workers saw.
+final class Soak: Sendable {
+    struct Report: Sendable, CustomStringConvertible {
+        var requests = 0
+        var sessionsCreated = 0
+        var unexpected: [String] = []
+        var warmResident = 0
+        var endResident = 0
+        var slowestRound = Duration.zero
+
+        var description: String {
+            "\(requests) requests, \(sessionsCreated) sessions created, resident \(warmResident >> 20) MiB after warm-up → \(endResident >> 20) MiB at the end, slowest round \(slowestRound), \(unexpected.count) unexpected"
+        }
+    }
+
+    private let state = Mutex(Report())
+
+    var report: Report { state.withLock { $0 } }
+
+    func record(warm: Int, end: Int) {
+        state.withLock {
+            $0.warmResident = warm
+            $0.endResident = end
+        }
+    }
+
+    /// One worker: a long-lived session counted up one by one, a new session each round (left to expire),
+    /// and a read, until `deadline`.
+    func work(_ demo: DemoProcess, until deadline: ContinuousClock.Instant) async throws {
+        var cookie: String?
+        var expected = 1
+        while ContinuousClock.now < deadline {
+            let began = ContinuousClock.now
+            let counted = try await demo.request("GET", "/counter", cookie: cookie)
+            check(counted, expecting: String(expected), what: "counter")
+            // The cookie store re-seals its state into a new cookie on every change.
+            if let setCookie = counted.setCookie { cookie = String(setCookie.prefix { $0 != ";" }) }
+            expected += 1
+
+            let fresh = try await demo.request("GET", "/counter")
+            check(fresh, expecting: "1", what: "new session")
+            let read = try await demo.request("GET", "/read", cookie: cookie)
+            check(read, expecting: "anonymous", what: "read")
+            let took = ContinuousClock.now - began
+            state.withLock {
+                $0.requests += 3
+                $0.sessionsCreated += 1
+                $0.slowestRound = max($0.slowestRound, took)
+            }
+        }
+    }
+
+    private func check(_ reply: DemoProcess.Reply, expecting body: String, what: String) {
+        guard reply.status != 200 || reply.body != body else { return }
+        state.withLock { $0.unexpected.append("\(what): \(reply.status) \(reply.body.prefix(60)) (expected \(body))") }
+    }
+}
