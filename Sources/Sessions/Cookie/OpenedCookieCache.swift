@@ -1,5 +1,13 @@
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Cookie values this engine has already verified, and what they opened to: a repeat visit skips
 /// base64url, AES-GCM (or HMAC) and UTF-8 validation, which dominate the cost of resolving a session.
 ///
@@ -72,8 +80,11 @@ private struct CookieValue: Hashable, Sendable {
         let lhs = lhs.text.utf8
         let rhs = rhs.text.utf8
         guard lhs.count == rhs.count else { return false }
+        // memcmp: a generic byte loop here costs more than the lookup it serves.
         let equal = lhs.withContiguousStorageIfAvailable { left in
-            rhs.withContiguousStorageIfAvailable { right in left.elementsEqual(right) }
+            rhs.withContiguousStorageIfAvailable { right in
+                left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0
+            }
         }
         return (equal ?? nil) ?? lhs.elementsEqual(rhs)
     }
