@@ -21,7 +21,7 @@ public import Vapor
 /// A handler that throws an `AbortError` still commits its session: the error is rethrown as an
 /// `Abort` with the same status and reason and the session's headers added. Any other error commits
 /// nothing.
-public struct SessionEngineMiddleware<Store: SessionStore>: AsyncMiddleware {
+public struct SessionEngineMiddleware<Store: SessionStore>: Middleware {
     /// The engine that holds the session semantics.
     public let engine: SessionEngine<Store>
 
@@ -30,32 +30,29 @@ public struct SessionEngineMiddleware<Store: SessionStore>: AsyncMiddleware {
         self.engine = engine
     }
 
-    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    // Future-based rather than `AsyncMiddleware`: Vapor runs an async middleware in a task of its own on
+    // every request, which cost a request that never touches its session 13% of its throughput. A task is
+    // started only when the engine has a commit to make.
+    public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let cookies = request.headers[.cookie]
         let session = engine.begin(cookieHeader: cookies.isEmpty ? nil : cookies.joined(separator: "; "), logger: request.logger)
         request.storage[HTTPSessionStorageKey.self] = session
-        var response: Response
-        do {
-            response = try await next.respond(to: request)
-        } catch let error as SessionError {
-            if !error.isStoreFailure {
-                request.logger.error("session failure", metadata: ["error": "\(error)"])
+        let engine = engine
+        return next.respond(to: request).flatMap { response in
+            guard engine.needsCommit(session) else { return request.eventLoop.makeSucceededFuture(response) }
+            return request.eventLoop.makeFutureWithTask {
+                await Self.commit(session, engine: engine, into: response, request: request)
             }
-            return Response(status: .internalServerError)
-        } catch let error as any AbortError {
-            // The engine has logged the cause of a failed commit; the client learns nothing of it.
-            let headers: SessionResponseHeaders
-            do {
-                headers = try await engine.commit(session, logger: request.logger)
-            } catch {
-                return Response(status: HTTPResponseStatus(statusCode: error.httpStatus))
+        }.flatMapError { error in
+            request.eventLoop.makeFutureWithTask {
+                try await Self.answer(error, session: session, engine: engine, request: request)
             }
-            var merged = error.headers
-            apply(headers, to: &merged)
-            throw Abort(error.status, headers: merged, reason: error.reason)
         }
+    }
+
+    private static func commit(_ session: Sessions.Session, engine: SessionEngine<Store>, into response: Response, request: Request) async -> Response {
         let headers: SessionResponseHeaders
-        do {
+        do throws(SessionError) {
             headers = try await engine.commit(session, logger: request.logger)
         } catch {
             return Response(status: HTTPResponseStatus(statusCode: error.httpStatus))
@@ -64,7 +61,32 @@ public struct SessionEngineMiddleware<Store: SessionStore>: AsyncMiddleware {
         return response
     }
 
-    private func apply(_ headers: SessionResponseHeaders, to fields: inout HTTPHeaders) {
+    /// A handler's error: a session failure is an empty 500; an `AbortError` still commits the session and
+    /// is rethrown with its headers; anything else commits nothing.
+    private static func answer(_ error: any Error, session: Sessions.Session, engine: SessionEngine<Store>, request: Request) async throws -> Response {
+        switch error {
+        case let error as SessionError:
+            if !error.isStoreFailure {
+                request.logger.error("session failure", metadata: ["error": "\(error)"])
+            }
+            return Response(status: .internalServerError)
+        case let error as any AbortError:
+            // The engine has logged the cause of a failed commit; the client learns nothing of it.
+            let headers: SessionResponseHeaders
+            do throws(SessionError) {
+                headers = try await engine.commit(session, logger: request.logger)
+            } catch {
+                return Response(status: HTTPResponseStatus(statusCode: error.httpStatus))
+            }
+            var merged = error.headers
+            apply(headers, to: &merged)
+            throw Abort(error.status, headers: merged, reason: error.reason)
+        default:
+            throw error
+        }
+    }
+
+    private static func apply(_ headers: SessionResponseHeaders, to fields: inout HTTPHeaders) {
         for cookie in headers.setCookies {
             fields.add(name: .setCookie, value: cookie)
         }

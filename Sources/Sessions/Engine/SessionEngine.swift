@@ -78,6 +78,19 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
         Session(resolver: core, cookieHeader: cookieHeader, logger: logger)
     }
 
+    /// Whether ``commit(_:logger:)`` has anything to do: `false` for a session the handler never touched,
+    /// whose commit returns no headers and calls no store.
+    ///
+    /// An adapter on a future-based framework uses it to answer such requests without starting a task:
+    ///
+    /// ```swift
+    /// guard engine.needsCommit(session) else { return response }
+    /// let headers = try await engine.commit(session, logger: logger)
+    /// ```
+    public func needsCommit(_ session: Session) -> Bool {
+        session.contentsForCommit() != nil
+    }
+
     /// Ends a request's session: makes the store call its changes need and returns the headers to add.
     ///
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/commitFailed`` when the store fails;
