@@ -62,9 +62,15 @@ private final class StoreDeadlineOutcome<Result: Sendable>: Sendable {
                 self.finish(.failure(StoreTimeout(limit: limit)))
             } catch {}
         }
-        state.withLock { state in
+        // A fast operation may have finished before its tasks were recorded, when there was no timer yet
+        // to cancel: cancel it now, or it would sleep out the whole deadline holding this outcome.
+        let finished = state.withLock { state in
             state.work = work
             state.timer = timer
+            return state.continuation == nil
+        }
+        if finished {
+            timer.cancel()
         }
     }
 
