@@ -65,9 +65,10 @@ private final class StoreDeadlineOutcome<Result: Sendable>: Sendable {
         // A fast operation may have finished before its tasks were recorded, when there was no timer yet
         // to cancel: cancel it now, or it would sleep out the whole deadline holding this outcome.
         let finished = state.withLock { state in
+            guard state.continuation != nil else { return true }
             state.work = work
             state.timer = timer
-            return state.continuation == nil
+            return false
         }
         if finished {
             timer.cancel()
@@ -80,8 +81,14 @@ private final class StoreDeadlineOutcome<Result: Sendable>: Sendable {
     }
 
     private func finish(_ result: Swift.Result<Result, any Error>) {
+        // The tasks are not needed once the result is delivered: dropping them here means the outcome
+        // never keeps a finished task, nor the closure that refers back to the outcome, alive.
         let (continuation, work, timer) = state.withLock { state in
-            defer { state.continuation = nil }
+            defer {
+                state.continuation = nil
+                state.work = nil
+                state.timer = nil
+            }
             return (state.continuation, state.work, state.timer)
         }
         guard let continuation else { return }
