@@ -16,7 +16,10 @@ public enum TestPostgres {
     /// Runs `body` with a running client of `server`, then shuts the client down.
     public static func withClient(_ server: Server = .shared, _ body: (PostgresClient) async throws -> Void) async throws {
         let configuration = try PostgresClient.Configuration(url: try TestServices.environment(server.rawValue + "_URL"))
-        let client = PostgresClient(configuration: configuration, backgroundLogger: Logger(label: "test-postgres"))
+        // Warnings and up: the outage tests make the pool log every refused reconnect at info.
+        var logger = Logger(label: "test-postgres")
+        logger.logLevel = .warning
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             do {
