@@ -62,8 +62,9 @@ private final class StoreDeadlineOutcome<Result: Sendable>: Sendable {
                 self.finish(.failure(StoreTimeout(limit: limit)))
             } catch {}
         }
-        // A fast operation may have finished before its tasks were recorded, when there was no timer yet
-        // to cancel: cancel it now, or it would sleep out the whole deadline holding this outcome.
+        // The result may have been delivered before the tasks were recorded (a fast operation, or the
+        // caller's cancellation), when there was nothing yet to cancel: cancel them now, or the timer would
+        // sleep out the whole deadline holding this outcome and a cancelled caller's operation run on.
         let finished = state.withLock { state in
             guard state.continuation != nil else { return true }
             state.work = work
@@ -71,6 +72,7 @@ private final class StoreDeadlineOutcome<Result: Sendable>: Sendable {
             return false
         }
         if finished {
+            work.cancel()
             timer.cancel()
         }
     }

@@ -2,7 +2,6 @@ public import Logging
 public import NIOCore
 import NIOPosix
 import NIOSSL
-import Synchronization
 public import ServiceLifecycle
 public import Sessions
 
