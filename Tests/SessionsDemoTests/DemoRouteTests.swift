@@ -74,15 +74,17 @@ import Glibc
         _ framework: Framework,
         store: Store,
         configuration: SessionConfiguration = .init(),
+        logger: Logger? = nil,
         _ test: @Sendable (DemoClient) async throws -> Void
     ) async throws {
         let engine = try SessionEngine(store: store, secrets: .init(current: .generate()), configuration: configuration)
         switch framework {
         case .hummingbird:
-            let app = Hummingbird.Application(router: HummingbirdDemo.router(engine: engine), logger: Logger(label: "demo-test"))
+            let app = Hummingbird.Application(router: HummingbirdDemo.router(engine: engine), logger: logger ?? Logger(label: "demo-test"))
             try await app.test(.router) { client in try await test(DemoClient(hummingbird: client)) }
         case .vapor:
             try await withApp { app in
+                if let logger { app.logger = logger }
                 VaporDemo.configure(app, engine: engine)
                 try await test(DemoClient(vapor: try app.testing()))
             }

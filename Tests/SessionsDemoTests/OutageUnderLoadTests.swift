@@ -1,11 +1,7 @@
 import FoundationEssentials
 import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
 import Logging
 import Sessions
-import SessionsDemo
-import SessionsHummingbird
 import SessionsPostgres
 import SessionsRedis
 import Synchronization
@@ -77,12 +73,10 @@ import Testing
         }
     }
 
+    /// The demo in process; quiet, since the outage logs an error per failed request by design.
     static func withDemo<Store: SessionStore>(store: Store, _ test: @Sendable (DemoClient) async throws -> Void) async throws {
-        let engine = try SessionEngine(store: store, secrets: .init(current: .generate()))
-        // Quiet: the outage logs an error per failed request by design.
-        let logger = Logger(label: "outage-under-load") { _ in SwiftLogNoOpLogHandler() }
-        let app = Hummingbird.Application(router: HummingbirdDemo.router(engine: engine), logger: logger)
-        try await app.test(.router) { client in try await test(DemoClient(hummingbird: client)) }
+        let quiet = Logger(label: "outage-under-load") { _ in SwiftLogNoOpLogHandler() }
+        try await DemoRouteTests.withDemo(.hummingbird, store: store, logger: quiet, test)
     }
 }
 
