@@ -85,6 +85,11 @@ public enum DemoServer {
         logger.logLevel = .warning
         var clientConfiguration = try PostgresClient.Configuration(url: options.postgresUrl)
         clientConfiguration.options.connectTimeout = .seconds(5)
+        // A fixed pool: PostgresNIO gives a connection above the minimum an idle timer each time it goes
+        // back to the pool, and a cancelled timer holds its memory until its deadline (60 s), which under
+        // load grew the demo by hundreds of MiB. See "Pool configuration" on PostgresSessionStore.
+        clientConfiguration.options.minimumConnections = 8
+        clientConfiguration.options.maximumConnections = 8
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         let store = try PostgresSessionStore(client: client, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -113,7 +113,7 @@ import Testing
     }
 
     @Test func aServerThatNeverAnswersFailsWithinTheCommandTimeout() async throws {
-        let server = try await FakeRedisServer.start(.neverAnswer)
+        let server = try await MisbehavingServer.start(.neverAnswer)
         var configuration = RedisClientConfiguration(port: server.port, maximumConnections: 2)
         configuration.commandTimeout = .milliseconds(300)
         try await TestRedis.withClient(configuration) { client async throws in
@@ -136,7 +136,7 @@ import Testing
     }
 
     @Test func timeoutsOnASilentServerLeakNoConnectionsAndNoTasks() async throws {
-        let server = try await FakeRedisServer.start(.neverAnswer)
+        let server = try await MisbehavingServer.start(.neverAnswer)
         var configuration = RedisClientConfiguration(port: server.port, maximumConnections: 2)
         configuration.commandTimeout = .milliseconds(100)
         let client = try RedisClient(configuration: configuration)
@@ -170,7 +170,7 @@ import Testing
     }
 
     @Test func aRefusedConnectionIsAConnectError() async throws {
-        let server = try await FakeRedisServer.start(.neverAnswer)
+        let server = try await MisbehavingServer.start(.neverAnswer)
         let port = server.port
         await server.stop()
         try await TestRedis.withClient(RedisClientConfiguration(port: port)) { client async throws in
@@ -184,7 +184,7 @@ import Testing
     }
 
     @Test func aCommandWhoseConnectionDroppedIsRetriedOnceOnAFreshConnection() async throws {
-        let server = try await FakeRedisServer.start(.dropFirstConnection)
+        let server = try await MisbehavingServer.start(.dropFirstConnection(thenAnswer: "+PONG\r\n"))
         try await TestRedis.withClient(RedisClientConfiguration(port: server.port, maximumConnections: 1)) { client async throws in
             #expect(try await client.send(["PING"]) == .simpleString("PONG"))
             #expect(server.connections == 2, "the dropped connection was replaced")

@@ -9,6 +9,31 @@ public struct StoreTimeout: Error, Hashable, CustomStringConvertible {
     public var description: String { "the store did not answer within \(limit)" }
 }
 
+/// The clock behind ``withStoreDeadline(_:timer:_:)``: starts a timer that calls `expire` once the limit
+/// has passed, and returns what cancels it.
+package struct StoreDeadlineTimer: Sendable {
+    package typealias Cancel = @Sendable () -> Void
+    package let start: @Sendable (_ limit: Duration, _ expire: @escaping @Sendable () -> Void) -> Cancel
+
+    package init(start: @escaping @Sendable (_ limit: Duration, _ expire: @escaping @Sendable () -> Void) -> Cancel) {
+        self.start = start
+    }
+
+    /// A sleeping task per deadline. A cancelled `Task.sleep` keeps its task's memory until the deadline
+    /// would have passed (swiftlang/swift#60441): at thousands of calls a second that is thousands of
+    /// tasks per second of limit. Stores on SwiftNIO pass an event loop's scheduled task instead, which
+    /// cancelling frees.
+    package static let task = StoreDeadlineTimer { limit, expire in
+        let task = Task {
+            do {
+                try await Task.sleep(for: limit)
+                expire()
+            } catch {}
+        }
+        return { task.cancel() }
+    }
+}
+
 /// Runs `operation`, abandoning it with ``StoreTimeout`` after `limit`: no request waits forever on a
 /// store that accepts connections and never answers.
 ///
@@ -17,12 +42,13 @@ public struct StoreTimeout: Error, Hashable, CustomStringConvertible {
 /// finish on its own when the deadline passes.
 package func withStoreDeadline<Result: Sendable>(
     _ limit: Duration,
+    timer: StoreDeadlineTimer = .task,
     _ operation: @escaping @Sendable () async throws -> Result
 ) async throws -> Result {
     let outcome = StoreDeadlineOutcome<Result>()
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { continuation in
-            outcome.start(continuation, limit: limit, operation)
+            outcome.start(continuation, limit: limit, timer: timer, operation)
         }
     } onCancel: {
         outcome.cancel()
@@ -34,13 +60,18 @@ private final class StoreDeadlineOutcome<Result: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<Result, any Error>?
         var work: Task<Void, Never>?
-        var timer: Task<Void, Never>?
+        var cancelTimer: StoreDeadlineTimer.Cancel?
         var cancelled = false
     }
 
     private let state = Mutex(State())
 
-    func start(_ continuation: CheckedContinuation<Result, any Error>, limit: Duration, _ operation: @escaping @Sendable () async throws -> Result) {
+    func start(
+        _ continuation: CheckedContinuation<Result, any Error>,
+        limit: Duration,
+        timer: StoreDeadlineTimer,
+        _ operation: @escaping @Sendable () async throws -> Result
+    ) {
         let alreadyCancelled = state.withLock { state in
             state.continuation = continuation
             return state.cancelled
@@ -56,24 +87,21 @@ private final class StoreDeadlineOutcome<Result: Sendable>: Sendable {
                 self.finish(.failure(error))
             }
         }
-        let timer = Task {
-            do {
-                try await Task.sleep(for: limit)
-                self.finish(.failure(StoreTimeout(limit: limit)))
-            } catch {}
+        let cancelTimer = timer.start(limit) {
+            self.finish(.failure(StoreTimeout(limit: limit)))
         }
-        // The result may have been delivered before the tasks were recorded (a fast operation, or the
-        // caller's cancellation), when there was nothing yet to cancel: cancel them now, or the timer would
-        // sleep out the whole deadline holding this outcome and a cancelled caller's operation run on.
+        // The result may have been delivered before the work and timer were recorded (a fast operation, or
+        // the caller's cancellation), when there was nothing yet to cancel: cancel them now, or the timer
+        // would run out the whole deadline holding this outcome and a cancelled caller's operation run on.
         let finished = state.withLock { state in
             guard state.continuation != nil else { return true }
             state.work = work
-            state.timer = timer
+            state.cancelTimer = cancelTimer
             return false
         }
         if finished {
             work.cancel()
-            timer.cancel()
+            cancelTimer()
         }
     }
 
@@ -85,17 +113,17 @@ private final class StoreDeadlineOutcome<Result: Sendable>: Sendable {
     private func finish(_ result: Swift.Result<Result, any Error>) {
         // The tasks are not needed once the result is delivered: dropping them here means the outcome
         // never keeps a finished task, nor the closure that refers back to the outcome, alive.
-        let (continuation, work, timer) = state.withLock { state in
+        let (continuation, work, cancelTimer) = state.withLock { state in
             defer {
                 state.continuation = nil
                 state.work = nil
-                state.timer = nil
+                state.cancelTimer = nil
             }
-            return (state.continuation, state.work, state.timer)
+            return (state.continuation, state.work, state.cancelTimer)
         }
         guard let continuation else { return }
         work?.cancel()
-        timer?.cancel()
+        cancelTimer?()
         continuation.resume(with: result)
     }
 }

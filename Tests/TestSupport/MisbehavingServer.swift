@@ -3,11 +3,11 @@ import NIOPosix
 import Synchronization
 
 /// A loopback server that misbehaves on purpose: one that accepts connections and never answers, or
-/// one that drops the first connection on its first command and answers `+PONG` on later ones.
-final class FakeRedisServer: Sendable {
-    enum Behaviour: Sendable {
+/// one that drops the first connection on its first message and sends a fixed answer on later ones.
+public final class MisbehavingServer: Sendable {
+    public enum Behaviour: Sendable {
         case neverAnswer
-        case dropFirstConnection
+        case dropFirstConnection(thenAnswer: String)
     }
 
     private let channel: any Channel
@@ -15,13 +15,13 @@ final class FakeRedisServer: Sendable {
     private let open: Counter
     private let mostOpen: Counter
 
-    var port: Int { channel.localAddress!.port! }
+    public var port: Int { channel.localAddress!.port! }
     /// How many connections the server has accepted so far.
-    var connections: Int { accepted.value }
+    public var connections: Int { accepted.value }
     /// How many connections are open now.
-    var openConnections: Int { open.value }
+    public var openConnections: Int { open.value }
     /// The most connections that were open at once.
-    var mostOpenConnections: Int { mostOpen.value }
+    public var mostOpenConnections: Int { mostOpen.value }
 
     private init(channel: any Channel, accepted: Counter, open: Counter, mostOpen: Counter) {
         self.channel = channel
@@ -30,7 +30,7 @@ final class FakeRedisServer: Sendable {
         self.mostOpen = mostOpen
     }
 
-    static func start(_ behaviour: Behaviour) async throws -> FakeRedisServer {
+    public static func start(_ behaviour: Behaviour) async throws -> MisbehavingServer {
         let accepted = Counter()
         let open = Counter()
         let mostOpen = Counter()
@@ -46,10 +46,10 @@ final class FakeRedisServer: Sendable {
             }
             .bind(host: "127.0.0.1", port: 0)
             .get()
-        return FakeRedisServer(channel: channel, accepted: accepted, open: open, mostOpen: mostOpen)
+        return MisbehavingServer(channel: channel, accepted: accepted, open: open, mostOpen: mostOpen)
     }
 
-    func stop() async {
+    public func stop() async {
         try? await channel.close()
     }
 
@@ -78,8 +78,8 @@ final class FakeRedisServer: Sendable {
                 break
             case .dropFirstConnection where connectionNumber == 1:
                 context.close(promise: nil)
-            case .dropFirstConnection:
-                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "+PONG\r\n")), promise: nil)
+            case .dropFirstConnection(let answer):
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: answer)), promise: nil)
             }
         }
     }
