@@ -59,7 +59,7 @@ import Glibc
             try await store.close()
         case .postgres:
             try await TestPostgres.withClient { client async throws in
-                let store = try PostgresSessionStore(client: client, configuration: .init(tableName: TestPostgres.uniqueTable()))
+                let store = try PostgresSessionStore(client: client, configuration: .init(tableName: TestPostgres.uniqueTable(), queryTimeout: TestPostgres.patientTimeout))
                 try await withDemo(framework, store: store, configuration: configuration, test)
             }
         case .redis:

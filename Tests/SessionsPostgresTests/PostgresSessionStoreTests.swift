@@ -10,7 +10,7 @@ import Testing
 /// Against the real PostgreSQL servers that `scripts/test` starts.
 @Suite struct PostgresSessionStoreTests {
     static func store(_ client: PostgresClient, table: String, clock: (any SessionClock)? = nil) throws -> PostgresSessionStore {
-        try PostgresSessionStore(client: client, configuration: .init(tableName: table, clock: clock))
+        try PostgresSessionStore(client: client, configuration: .init(tableName: table, queryTimeout: TestPostgres.patientTimeout, clock: clock))
     }
 
     @Test(arguments: SessionStoreConformance.Check.allCases)
@@ -19,7 +19,11 @@ import Testing
             let clock = ManualSessionClock()
             let table = TestPostgres.uniqueTable()
             let conformance = SessionStoreConformance(capabilities: [.serverSide, .mergesConcurrentUpdates], time: .manual(clock)) { generateKey in
-                try PostgresSessionStore(client: client, configuration: .init(tableName: table, clock: clock), generateKey: generateKey)
+                try PostgresSessionStore(
+                    client: client,
+                    configuration: .init(tableName: table, queryTimeout: TestPostgres.patientTimeout, clock: clock),
+                    generateKey: generateKey
+                )
             }
             try await conformance.run(check)
         }
@@ -154,8 +158,11 @@ import Testing
 
     @Test func aStoppedServerFailsWithinTheTimeoutAndTheStoreRecovers() async throws {
         try await TestPostgres.withClient(.outage) { client in
-            let store = try PostgresSessionStore(client: client, configuration: .init(tableName: TestPostgres.uniqueTable(), queryTimeout: .seconds(3)))
-            let key = try await store.save(SessionState(["user_id": "ada"], createdAt: Date()), ttl: .seconds(600))
+            let table = TestPostgres.uniqueTable()
+            // Writes and the final read wait patiently; the read during the outage has the short timeout.
+            let patient = try PostgresSessionStore(client: client, configuration: .init(tableName: table, queryTimeout: TestPostgres.patientTimeout))
+            let store = try PostgresSessionStore(client: client, configuration: .init(tableName: table, queryTimeout: .seconds(3)))
+            let key = try await patient.save(SessionState(["user_id": "ada"], createdAt: Date()), ttl: .seconds(600))
             try await TestPostgres.control(.outage, "STOP")
             do {
                 _ = try await store.load(key)

@@ -32,6 +32,11 @@ public enum TestPostgres {
         }
     }
 
+    /// The query timeout for stores in tests that are not about timeouts. A store's deadline is wall-clock
+    /// time, and on two cores the suite's CPU-heavy tests can keep the concurrency pool busy for seconds,
+    /// so such tests give it a wide margin rather than the 5-second default.
+    public static let patientTimeout: Duration = .seconds(60)
+
     /// A table name no other test uses.
     public static func uniqueTable() -> String {
         "sessions_" + String(UInt64.random(in: 0 ... .max), radix: 36)
