@@ -1,3 +1,4 @@
+import Crypto
 @testable import Sessions
 import Testing
 
@@ -43,6 +44,17 @@ import Testing
         for scalar in sealed.unicodeScalars { kelvin.unicodeScalars.append(scalar == "K" ? "\u{212A}" : scalar) }
         #expect(kelvin == sealed && !kelvin.utf8.elementsEqual(sealed.utf8))
         #expect(codec.open(Substring(kelvin)) == nil, "only the exact bytes that verified are served from the cache")
+    }
+
+    @Test(arguments: CookieSecurity.allCases)
+    func aCachedKeyCarriesItsDigestAndIsTheSameKey(security: CookieSecurity) throws {
+        let codec = codec(security, .init(current: .generate()), cacheCapacity: 8)
+        let key = SessionKey.generate()
+        let sealed = codec.seal(key.rawValue)
+        let cached = try #require(codec.open(Substring(sealed))?.key, "a key payload is cached as a key")
+        #expect(cached == key && cached.hashValue == key.hashValue, "the digest does not change the key's identity")
+        #expect(cached.storageDigest == Array(SHA256.hash(data: Array(key.rawValue.utf8))), "the digest computed ahead is the key's")
+        #expect(codec.open(Substring(codec.seal("{\"not\": \"a key\"}")))?.key == nil, "a payload that is no key is cached as none")
     }
 
     @Test func aValueOpenedWithAPreviousSecretStaysMarkedWhenCached() throws {

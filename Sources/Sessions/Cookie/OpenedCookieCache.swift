@@ -50,6 +50,8 @@ final class OpenedCookieCache: Sendable {
 
     func remember(_ value: String, _ opened: SessionCookieCodec.Opened) {
         guard capacity > 0, opened.payload.utf8.count <= Self.maximumPayloadLength else { return }
+        var opened = opened
+        opened.key = (try? SessionKey(validating: opened.payload))?.withPrecomputedDigest()
         generations.withLock { generations in
             // Its own copy: the request's value is a slice of a whole `Cookie` header.
             Self.insert(CookieValue(Substring(value)), opened, into: &generations, capacity: capacity)

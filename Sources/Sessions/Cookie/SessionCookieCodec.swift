@@ -18,6 +18,14 @@ package struct SessionCookieCodec: Sendable {
         package var payload: String
         /// A previous secret opened it: re-issue under the current one.
         package var usedPreviousSecret: Bool
+        /// The payload as a session key with its digest, when the cache holds it and it is one: a repeat
+        /// visit neither validates nor hashes the key again.
+        package var key: SessionKey?
+
+        package init(payload: String, usedPreviousSecret: Bool) {
+            self.payload = payload
+            self.usedPreviousSecret = usedPreviousSecret
+        }
     }
 
     /// Values longer than this are not even tried: no browser sends them.

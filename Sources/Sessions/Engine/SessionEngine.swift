@@ -138,7 +138,7 @@ extension SessionEngine.Core: SessionResolving {
                 logger.warning("session cookie failed verification: tampered, or sealed with an unknown secret")
                 continue
             }
-            guard let key = try? SessionKey(validating: opened.payload) else {
+            guard let key = opened.key ?? (try? SessionKey(validating: opened.payload)) else {
                 logger.warning("session cookie verified but holds no valid session key")
                 continue
             }

@@ -25,6 +25,10 @@ public struct SessionKey: Sendable, Hashable, CustomStringConvertible {
     /// The key's text. Treat it as a secret: never log it.
     public let rawValue: String
 
+    /// The digest computed ahead, for a key that names a session on many requests (the opened-cookie
+    /// cache holds such keys): each lookup then skips hashing it again.
+    private let precomputedDigest: SHA256Digest?
+
     /// Validates `rawValue` and wraps it.
     /// - Throws: ``SessionKeyError`` when it is empty, too long, or outside the alphabet.
     public init(validating rawValue: String) throws(SessionKeyError) {
@@ -34,11 +38,31 @@ public struct SessionKey: Sendable, Hashable, CustomStringConvertible {
         let allowed = utf8.withContiguousStorageIfAvailable { $0.allSatisfy(Self.isAllowed) } ?? utf8.allSatisfy(Self.isAllowed)
         guard allowed else { throw .invalidCharacter }
         self.rawValue = rawValue
+        self.precomputedDigest = nil
     }
 
     /// For keys this module built itself, already in the alphabet.
     init(trusted rawValue: String) {
         self.rawValue = rawValue
+        self.precomputedDigest = nil
+    }
+
+    private init(rawValue: String, precomputedDigest: SHA256Digest) {
+        self.rawValue = rawValue
+        self.precomputedDigest = precomputedDigest
+    }
+
+    /// The same key, carrying its digest: for keys looked up again and again.
+    func withPrecomputedDigest() -> SessionKey {
+        SessionKey(rawValue: rawValue, precomputedDigest: digest)
+    }
+
+    public static func == (left: SessionKey, right: SessionKey) -> Bool {
+        left.rawValue == right.rawValue
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(rawValue)
     }
 
     /// A new key of 32 bytes (256 bits) from the system's cryptographically secure generator,
@@ -71,6 +95,7 @@ public struct SessionKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     var digest: SHA256Digest {
+        if let precomputedDigest { return precomputedDigest }
         var text = rawValue
         return text.withUTF8 { SHA256.hash(data: $0) }
     }
