@@ -42,8 +42,11 @@ final class OpenedCookieCache: Sendable {
         let value = CookieValue(value)
         return generations.withLock { generations in
             if let hit = generations.current[value] { return hit }
-            guard let hit = generations.previous.removeValue(forKey: value) else { return nil }
-            Self.insert(value, hit, into: &generations, capacity: capacity)
+            guard let index = generations.previous.index(forKey: value) else { return nil }
+            // Moved with the cache's own copy of the value: the request's is a slice of its whole `Cookie`
+            // header, which the cache must not keep.
+            let (cachedValue, hit) = generations.previous.remove(at: index)
+            Self.insert(cachedValue, hit, into: &generations, capacity: capacity)
             return hit
         }
     }
