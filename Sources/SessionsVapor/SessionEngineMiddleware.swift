@@ -46,17 +46,9 @@ public struct SessionEngineMiddleware<Store: SessionStore>: Middleware {
             switch result {
             case .success(let response):
                 guard engine.needsCommit(session) else { return promise.succeed(response) }
-                Task {
-                    promise.succeed(await Self.commit(session, engine: engine, into: response, request: request))
-                }
+                promise.completeWithTask { await Self.commit(session, engine: engine, into: response, request: request) }
             case .failure(let error):
-                Task {
-                    do {
-                        promise.succeed(try await Self.answer(error, session: session, engine: engine, request: request))
-                    } catch {
-                        promise.fail(error)
-                    }
-                }
+                promise.completeWithTask { try await Self.answer(error, session: session, engine: engine, request: request) }
             }
         }
         return promise.futureResult

@@ -21,8 +21,8 @@ package struct StoreDeadlineTimer: Sendable {
 
     /// A sleeping task per deadline. A cancelled `Task.sleep` keeps its task's memory until the deadline
     /// would have passed (swiftlang/swift#60441): at thousands of calls a second that is thousands of
-    /// tasks per second of limit. Stores on SwiftNIO pass an event loop's scheduled task instead, which
-    /// cancelling frees.
+    /// tasks per second of limit, which is why callers name their timer and stores on SwiftNIO pass an
+    /// event loop's scheduled task, which cancelling frees.
     package static let task = StoreDeadlineTimer { limit, expire in
         let task = Task {
             do {
@@ -42,7 +42,7 @@ package struct StoreDeadlineTimer: Sendable {
 /// finish on its own when the deadline passes.
 package func withStoreDeadline<Result: Sendable>(
     _ limit: Duration,
-    timer: StoreDeadlineTimer = .task,
+    timer: StoreDeadlineTimer,
     _ operation: @escaping @Sendable () async throws -> Result
 ) async throws -> Result {
     let outcome = StoreDeadlineOutcome<Result>()
