@@ -30,10 +30,7 @@ public enum DemoRoutes {
 
     public static func index(_ session: Session, acceptsHTML: Bool) async throws -> DemoReply {
         if acceptsHTML {
-            let visits = try await session.update(counterKey, as: Int.self) { counter in
-                counter = (counter ?? 0) + 1
-                return counter!
-            }
+            let visits = try await increment(session)
             let user = try await session.get(userKey, as: String.self)
             return DemoReply(status: 200, contentType: .html, body: DemoPage.render(user: user, visits: visits))
         }
@@ -101,20 +98,24 @@ public enum DemoRoutes {
 
     public static func plain() -> DemoReply { .text("ok") }
 
-    public static func counter(_ session: Session) async throws -> DemoReply {
-        .text(String(try await increment(session)))
+    // /counter and /read take the loaded session: every request uses it, so Vapor serves them as
+    // synchronous routes behind `SessionLoadingMiddleware`, which starts no task.
+    public static func counter(_ session: LoadedSession) throws -> DemoReply {
+        .text(String(try session.update(counterKey, as: Int.self, incrementCounter)))
     }
 
-    public static func read(_ session: Session) async throws -> DemoReply {
-        .text(try await session.get(userKey, as: String.self) ?? "anonymous")
+    public static func read(_ session: LoadedSession) throws -> DemoReply {
+        .text(try session.get(userKey, as: String.self) ?? "anonymous")
     }
 
     @discardableResult
     private static func increment(_ session: Session) async throws -> Int {
-        try await session.update(counterKey, as: Int.self) { counter in
-            counter = (counter ?? 0) + 1
-            return counter!
-        }
+        try await session.update(counterKey, as: Int.self, incrementCounter)
+    }
+
+    private static func incrementCounter(_ counter: inout Int?) -> Int {
+        counter = (counter ?? 0) + 1
+        return counter!
     }
 
     private static func state(_ session: Session) async throws -> DemoReply {

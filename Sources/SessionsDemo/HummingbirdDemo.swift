@@ -39,8 +39,8 @@ public enum HummingbirdDemo {
             try await DemoRoutes.deleteEntry(context.session, key: try context.parameters.require("key")).response
         }
         router.get("/plain") { _, _ in DemoRoutes.plain().response }
-        router.get("/counter") { _, context in try await DemoRoutes.counter(context.session).response }
-        router.get("/read") { _, context in try await DemoRoutes.read(context.session).response }
+        router.get("/counter") { _, context in try DemoRoutes.counter(await context.session.load()).response }
+        router.get("/read") { _, context in try DemoRoutes.read(await context.session.load()).response }
         return router
     }
 }

@@ -37,8 +37,10 @@ public enum VaporDemo {
             try await DemoRoutes.deleteEntry(request.httpSession, key: request.parameters.get("key") ?? "").vaporResponse
         }
         app.get("plain") { _ in DemoRoutes.plain().vaporResponse }
-        app.get("counter") { request async throws in try await DemoRoutes.counter(request.httpSession).vaporResponse }
-        app.get("read") { request async throws in try await DemoRoutes.read(request.httpSession).vaporResponse }
+        // Synchronous routes behind the loading middleware: Vapor starts no task for them.
+        let loaded = app.grouped(SessionLoadingMiddleware())
+        loaded.get("counter") { request throws in try DemoRoutes.counter(request.loadedSession).vaporResponse }
+        loaded.get("read") { request throws in try DemoRoutes.read(request.loadedSession).vaporResponse }
     }
 }
 

@@ -6,8 +6,8 @@ import FoundationEssentials
 
 /// Every row of the engine's response table, plus lazy load, stale cookies and no resurrection.
 @Suite struct SessionEngineTests {
-    @Test func untouchedSessionCostsNoStoreCallAndNoCookie() async throws {
-        let (harness, store, _) = try makeMemoryHarness()
+    @Test(arguments: EngineDriver.allCases) func untouchedSessionCostsNoStoreCallAndNoCookie(driver: EngineDriver) async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
         store.resetCalls()
         let outcome = try await harness.request(cookie: cookie)
@@ -18,8 +18,8 @@ import FoundationEssentials
         #expect(tampered.headers.isEmpty, "an untouched session never even verifies its cookie")
     }
 
-    @Test func freshSessionWithStateIsSavedAndSetsACookie() async throws {
-        let (harness, store, _) = try makeMemoryHarness()
+    @Test(arguments: EngineDriver.allCases) func freshSessionWithStateIsSavedAndSetsACookie(driver: EngineDriver) async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let outcome = try await harness.request { try await $0.insert("user_id", "ada") }
         #expect(store.calls == ["save"])
         #expect(outcome.headers.setCookies.count == 1)
@@ -30,8 +30,8 @@ import FoundationEssentials
         }
     }
 
-    @Test func freshSessionWithoutStateStoresNothing() async throws {
-        let (harness, store, _) = try makeMemoryHarness()
+    @Test(arguments: EngineDriver.allCases) func freshSessionWithoutStateStoresNothing(driver: EngineDriver) async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let readOnly = try await harness.request { session async throws in
             #expect(try await session.get("user_id", as: String.self) == nil)
         }
@@ -45,8 +45,8 @@ import FoundationEssentials
         #expect(store.calls.isEmpty)
     }
 
-    @Test func changedSessionIsUpdatedWithoutANewCookieForBrowserSessions() async throws {
-        let (harness, store, _) = try makeMemoryHarness()
+    @Test(arguments: EngineDriver.allCases) func changedSessionIsUpdatedWithoutANewCookieForBrowserSessions(driver: EngineDriver) async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
         store.resetCalls()
         let outcome = try await harness.request(cookie: cookie) { try await $0.insert("counter", 1) }
@@ -58,9 +58,9 @@ import FoundationEssentials
         }
     }
 
-    @Test func changedPersistentSessionResendsTheCookieWithMaxAgeAndExpires() async throws {
+    @Test(arguments: EngineDriver.allCases) func changedPersistentSessionResendsTheCookieWithMaxAgeAndExpires(driver: EngineDriver) async throws {
         let configuration = SessionConfiguration(lifecycle: .persistent(ttl: .seconds(3600)))
-        let (harness, _, clock) = try makeMemoryHarness(configuration: configuration)
+        let (harness, _, clock) = try makeMemoryHarness(driver: driver, configuration: configuration)
         let cookie = try await harness.login()
         let outcome = try await harness.request(cookie: cookie) { try await $0.insert("counter", 1) }
         let header = try #require(outcome.headers.setCookies.first)
@@ -69,8 +69,8 @@ import FoundationEssentials
         #expect(header.contains("Expires=" + HTTPDateForTests.format(expires)))
     }
 
-    @Test func renewDeletesTheOldKeyAndSavesUnderANewOne() async throws {
-        let (harness, store, _) = try makeMemoryHarness()
+    @Test(arguments: EngineDriver.allCases) func renewDeletesTheOldKeyAndSavesUnderANewOne(driver: EngineDriver) async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let old = try await harness.login(["counter": 5])
         store.resetCalls()
         let outcome = try await harness.request(cookie: old) { session async throws in
@@ -106,9 +106,9 @@ import FoundationEssentials
         }
     }
 
-    @Test func renewRestartsTheAbsoluteTimeoutWindow() async throws {
+    @Test(arguments: EngineDriver.allCases) func renewRestartsTheAbsoluteTimeoutWindow(driver: EngineDriver) async throws {
         let configuration = SessionConfiguration(absoluteTimeout: .seconds(7200))
-        let (harness, _, clock) = try makeMemoryHarness(configuration: configuration)
+        let (harness, _, clock) = try makeMemoryHarness(driver: driver, configuration: configuration)
         let old = try await harness.login()
         clock.advance(by: .seconds(3600))
         let renewed = try await harness.request(cookie: old) { try await $0.renew() }
@@ -119,8 +119,8 @@ import FoundationEssentials
         }
     }
 
-    @Test func purgeDeletesAndSendsARemovalCookie() async throws {
-        let (harness, store, _) = try makeMemoryHarness()
+    @Test(arguments: EngineDriver.allCases) func purgeDeletesAndSendsARemovalCookie(driver: EngineDriver) async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
         store.resetCalls()
         let outcome = try await harness.request(cookie: cookie) { session async throws in
@@ -137,8 +137,8 @@ import FoundationEssentials
         #expect(store.base.count == 0, "the purged session is gone from the store")
     }
 
-    @Test func purgeWithAnInvalidCookieStillRemovesIt() async throws {
-        let (harness, store, _) = try makeMemoryHarness()
+    @Test(arguments: EngineDriver.allCases) func purgeWithAnInvalidCookieStillRemovesIt(driver: EngineDriver) async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let outcome = try await harness.request(cookie: "tampered") { try await $0.purge() }
         #expect(outcome.isRemoval)
         #expect(store.calls.isEmpty)
@@ -146,8 +146,8 @@ import FoundationEssentials
         #expect(noCookie.headers.isEmpty)
     }
 
-    @Test func unchangedSessionUnderOnStateChangesCostsOneLoad() async throws {
-        let (harness, store, _) = try makeMemoryHarness()
+    @Test(arguments: EngineDriver.allCases) func unchangedSessionUnderOnStateChangesCostsOneLoad(driver: EngineDriver) async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
         store.resetCalls()
         let outcome = try await harness.request(cookie: cookie) { _ = try await $0.get("user_id", as: String.self) }
@@ -155,9 +155,9 @@ import FoundationEssentials
         #expect(outcome.headers.isEmpty)
     }
 
-    @Test func unchangedSessionUnderOnEveryRequestRefreshesTheTTL() async throws {
+    @Test(arguments: EngineDriver.allCases) func unchangedSessionUnderOnEveryRequestRefreshesTheTTL(driver: EngineDriver) async throws {
         let configuration = SessionConfiguration(lifecycle: .browserSession(stateTTL: .seconds(100)), ttlExtension: .onEveryRequest)
-        let (harness, store, clock) = try makeMemoryHarness(configuration: configuration)
+        let (harness, store, clock) = try makeMemoryHarness(driver: driver, configuration: configuration)
         let cookie = try await harness.login()
         for _ in 0..<5 {
             clock.advance(by: .seconds(60))
@@ -173,17 +173,17 @@ import FoundationEssentials
         #expect(expired.isRemoval, "an idle session still expires")
     }
 
-    @Test func unchangedPersistentSessionUnderOnEveryRequestResendsTheCookie() async throws {
+    @Test(arguments: EngineDriver.allCases) func unchangedPersistentSessionUnderOnEveryRequestResendsTheCookie(driver: EngineDriver) async throws {
         let configuration = SessionConfiguration(lifecycle: .persistent(ttl: .seconds(100)), ttlExtension: .onEveryRequest)
-        let (harness, _, _) = try makeMemoryHarness(configuration: configuration)
+        let (harness, _, _) = try makeMemoryHarness(driver: driver, configuration: configuration)
         let cookie = try await harness.login()
         let outcome = try await harness.request(cookie: cookie) { _ = try await $0.entries() }
         #expect(outcome.headers.setCookies.count == 1)
         #expect(outcome.headers.setCookies[0].contains("Max-Age=100"))
     }
 
-    @Test func touchedSessionWithAnInvalidCookieClearsIt() async throws {
-        let (harness, store, clock) = try makeMemoryHarness()
+    @Test(arguments: EngineDriver.allCases) func touchedSessionWithAnInvalidCookieClearsIt(driver: EngineDriver) async throws {
+        let (harness, store, clock) = try makeMemoryHarness(driver: driver)
         let tampered = try await harness.request(cookie: "not-a-sealed-value") { _ = try await $0.entries() }
         #expect(tampered.isRemoval)
         #expect(store.calls.isEmpty, "a cookie that fails verification never reaches the store")
@@ -201,22 +201,22 @@ import FoundationEssentials
         #expect(expired.isRemoval, "an expired key's cookie is cleared")
     }
 
-    @Test func invalidCookieWithNewStateIsReplacedByAFreshSession() async throws {
-        let (harness, store, _) = try makeMemoryHarness()
+    @Test(arguments: EngineDriver.allCases) func invalidCookieWithNewStateIsReplacedByAFreshSession(driver: EngineDriver) async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let outcome = try await harness.request(cookie: "tampered") { try await $0.insert("counter", 1) }
         #expect(store.calls == ["save"])
         #expect(outcome.headers.setCookies.count == 1)
         #expect(!outcome.isRemoval)
     }
 
-    @Test func aClientChosenKeyIsNeverAdopted() async throws {
+    @Test(arguments: EngineDriver.allCases) func aClientChosenKeyIsNeverAdopted(driver: EngineDriver) async throws {
         // Strict mode: a cookie that verifies but names no live session (planted by an attacker who got a
         // sealed value from another deployment with the same secret, or kept one past its expiry) never
         // becomes the key of the new session.
         let secrets = SessionSecrets(current: .generate())
-        let (elsewhere, _, _) = try makeMemoryHarness(secrets: secrets)
+        let (elsewhere, _, _) = try makeMemoryHarness(driver: driver, secrets: secrets)
         let planted = try await elsewhere.login(["attacker": true])
-        let (harness, store, _) = try makeMemoryHarness(secrets: secrets)
+        let (harness, store, _) = try makeMemoryHarness(driver: driver, secrets: secrets)
         let outcome = try await harness.request(cookie: planted) { session async throws in
             #expect(try await session.get("attacker", as: Bool.self) == nil)
             try await session.insert("user_id", "victim")
@@ -232,9 +232,9 @@ import FoundationEssentials
         }
     }
 
-    @Test func wrongSecretIsAnInvalidCookie() async throws {
-        let (harness, _, _) = try makeMemoryHarness()
-        let (other, _, _) = try makeMemoryHarness()
+    @Test(arguments: EngineDriver.allCases) func wrongSecretIsAnInvalidCookie(driver: EngineDriver) async throws {
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
+        let (other, _, _) = try makeMemoryHarness(driver: driver)
         let foreign = try await other.login()
         let outcome = try await harness.request(cookie: foreign) { session async throws in
             #expect(try await session.get("user_id", as: String.self) == nil)
@@ -242,8 +242,8 @@ import FoundationEssentials
         #expect(outcome.isRemoval)
     }
 
-    @Test func updateOfASessionPurgedMeanwhileDropsTheChangesAndClearsTheCookie() async throws {
-        let (harness, _, _) = try makeMemoryHarness()
+    @Test(arguments: EngineDriver.allCases) func updateOfASessionPurgedMeanwhileDropsTheChangesAndClearsTheCookie(driver: EngineDriver) async throws {
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
         let slow = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
         _ = try await slow.get("user_id", as: String.self)
@@ -257,8 +257,8 @@ import FoundationEssentials
         #expect(after.isRemoval)
     }
 
-    @Test func concurrentRequestsChangingDifferentKeysBothPersist() async throws {
-        let (harness, _, _) = try makeMemoryHarness()
+    @Test(arguments: EngineDriver.allCases) func concurrentRequestsChangingDifferentKeysBothPersist(driver: EngineDriver) async throws {
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
         let first = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
         let second = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
@@ -273,8 +273,8 @@ import FoundationEssentials
         }
     }
 
-    @Test func clearingEverythingDeletesTheSession() async throws {
-        let (harness, store, _) = try makeMemoryHarness()
+    @Test(arguments: EngineDriver.allCases) func clearingEverythingDeletesTheSession(driver: EngineDriver) async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
         store.resetCalls()
         let outcome = try await harness.request(cookie: cookie) { try await $0.clear() }
@@ -305,13 +305,13 @@ import FoundationEssentials
         #expect(stale.isRemoval, "once the old secret is dropped, its cookies are invalid")
     }
 
-    @Test func absoluteTimeoutEndsAnActiveSession() async throws {
+    @Test(arguments: EngineDriver.allCases) func absoluteTimeoutEndsAnActiveSession(driver: EngineDriver) async throws {
         let configuration = SessionConfiguration(
             lifecycle: .persistent(ttl: .seconds(600)),
             ttlExtension: .onEveryRequest,
             absoluteTimeout: .seconds(1000)
         )
-        let (harness, store, clock) = try makeMemoryHarness(configuration: configuration)
+        let (harness, store, clock) = try makeMemoryHarness(driver: driver, configuration: configuration)
         let cookie = try await harness.login()
         clock.advance(by: .seconds(500))
         let capped = try await harness.request(cookie: cookie) { _ = try await $0.entries() }
@@ -342,15 +342,15 @@ import FoundationEssentials
         #expect(store.calls == ["load", "delete"], "the timed-out key is deleted from the store")
     }
 
-    @Test func maxAgeIsClampedTo400Days() async throws {
+    @Test(arguments: EngineDriver.allCases) func maxAgeIsClampedTo400Days(driver: EngineDriver) async throws {
         let configuration = SessionConfiguration(lifecycle: .persistent(ttl: .seconds(1000 * 86_400)))
-        let (harness, _, _) = try makeMemoryHarness(configuration: configuration)
+        let (harness, _, _) = try makeMemoryHarness(driver: driver, configuration: configuration)
         let outcome = try await harness.request { try await $0.insert("a", 1) }
         #expect(outcome.headers.setCookies[0].contains("Max-Age=34560000;"))
     }
 
-    @Test func duplicateCookiesUseTheFirstValidOne() async throws {
-        let (harness, _, _) = try makeMemoryHarness()
+    @Test(arguments: EngineDriver.allCases) func duplicateCookiesUseTheFirstValidOne(driver: EngineDriver) async throws {
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
         let session = harness.engine.begin(cookieHeader: "id=stale; other=1; id=\(cookie)", logger: harness.logger)
         #expect(try await session.get("user_id", as: String.self) == "ada")
@@ -406,6 +406,37 @@ import FoundationEssentials
             #expect(saveError.kind == .serialization)
             #expect("\(saveError)".contains("4096"))
         }
+    }
+
+    @Test func aStoreThatAnswersImmediatelyIsLoadedAndCommittedWithoutAwaiting() throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: .immediate)
+        let engine = harness.engine
+        let first = engine.begin(cookieHeader: nil, logger: harness.logger)
+        try #require(try first.loadImmediately()).insert("user_id", "ada")
+        let set = EngineHarness<RecordingSessionStore<MemorySessionStore>>.Outcome(
+            headers: try #require(try engine.commitImmediately(first, logger: harness.logger))
+        )
+        let cookie = try #require(set.cookieValue)
+        let second = engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        let loaded = try #require(try second.loadImmediately())
+        #expect(try loaded.get("user_id", as: String.self) == "ada")
+        try loaded.insert("counter", 1)
+        #expect(try engine.commitImmediately(second, logger: harness.logger)?.isEmpty == true)
+        #expect(store.calls == ["save", "load", "update"])
+    }
+
+    @Test func aStoreThatWaitsIsNeverCalledImmediately() async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: .awaiting)
+        let engine = harness.engine
+        let session = engine.begin(cookieHeader: nil, logger: harness.logger)
+        #expect(try engine.commitImmediately(session, logger: harness.logger)?.isEmpty == true, "an untouched session needs no store")
+        #expect(try session.loadImmediately() == nil)
+        try await session.insert("user_id", "ada")
+        #expect(try engine.commitImmediately(session, logger: harness.logger) == nil, "nothing done: the caller awaits commit")
+        #expect(store.calls.isEmpty)
+        let headers = try await engine.commit(session, logger: harness.logger)
+        #expect(store.calls == ["save"])
+        #expect(headers.setCookies.count == 1)
     }
 
     @Test func sessionErrorsNeverPrintKeysOrStoreInternalsAsKeys() throws {

@@ -110,6 +110,59 @@ import Testing
         #expect(session.status == .unchanged)
     }
 
+    @Test func theSynchronousViewIsRefusedUntilTheSessionIsLoaded() async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: .awaiting)
+        let cookie = try await harness.login()
+        store.resetCalls()
+        let session = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        #expect(!session.isLoaded)
+        #expect(throws: SessionError.self) { try session.loaded }
+        do {
+            _ = try session.loaded
+        } catch {
+            #expect(error.kind == .notLoaded)
+            #expect("\(error)".contains("load the session"))
+        }
+        #expect(try session.loadImmediately() == nil, "a store that waits is never called on the calling thread")
+        #expect(store.calls.isEmpty)
+        let loaded = try await session.load()
+        #expect(session.isLoaded)
+        #expect(try loaded.get("user_id", as: String.self) == "ada")
+        #expect(try session.loaded.get("user_id", as: String.self) == "ada")
+        #expect(store.calls == ["load"])
+        do {
+            _ = try Session.unattached.loaded
+            Issue.record("an unattached session has no loaded view")
+        } catch {
+            #expect(error.kind == .notAttached)
+        }
+        #expect(try Session(["a": 1]).loaded.get("a", as: Int.self) == 1, "a detached session is loaded from the start")
+    }
+
+    @Test func theSynchronousViewChangesTheSameSession() async throws {
+        let session = Session(["a": 1, "b": "two", "c": true])
+        let loaded = try session.loaded
+        try loaded.insert("d", [1, 2])
+        #expect(try loaded.update("a", as: Int.self) { a in
+            a = (a ?? 0) + 1
+            return a!
+        } == 2)
+        #expect(try loaded.remove("b", as: String.self) == "two")
+        #expect(loaded.remove("c") == true)
+        #expect(throws: SessionError.self) { try loaded.remove("a", as: String.self) }
+        #expect(try await session.get("a", as: Int.self) == 2, "a value of the wrong type stays in place")
+        #expect(loaded.contains("d") && !loaded.contains("b"))
+        #expect(session.contentsForCommit()?.changes == SessionChangeSet(setKeys: ["a", "d"], removedKeys: ["b", "c"]))
+        loaded.renew()
+        #expect(loaded.status == .renewed)
+        loaded.clear()
+        #expect(loaded.entries().isEmpty)
+        loaded.purge()
+        try loaded.insert("after", 1)
+        #expect(session.status == .purged)
+        #expect(try await session.entries().isEmpty, "nothing is written after a purge")
+    }
+
     @Test func concurrentTasksShareOneSession() async throws {
         let session = Session()
         await withTaskGroup(of: Void.self) { group in

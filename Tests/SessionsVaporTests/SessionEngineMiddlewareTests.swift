@@ -1,4 +1,5 @@
 import Sessions
+import Synchronization
 import SessionsVapor
 import Testing
 import Vapor
@@ -14,12 +15,7 @@ import VaporTesting
         routes: (Application) -> Void,
         _ test: (Application) async throws -> Void
     ) async throws {
-        try await VaporTesting.withApp { app in
-            let engine = try SessionEngine(store: store, secrets: .init(current: .generate()))
-            app.middleware.use(SessionEngineMiddleware(engine: engine))
-            routes(app)
-            try await test(app)
-        }
+        try await withApp(engineStore: store, routes: routes, test)
     }
 
     static func cookie(from response: TestingHTTPResponse) -> String? {
@@ -122,4 +118,132 @@ import VaporTesting
             #expect(read.body.string == "ada")
         }
     }
+
+    // MARK: Synchronous routes behind SessionLoadingMiddleware
+
+    static func withApp<Store: SessionStore>(
+        engineStore store: Store,
+        routes: (Application) -> Void,
+        _ test: (Application) async throws -> Void
+    ) async throws {
+        try await VaporTesting.withApp { app in
+            let engine = try SessionEngine(store: store, secrets: .init(current: .generate()))
+            app.middleware.use(SessionEngineMiddleware(engine: engine))
+            routes(app)
+            try await test(app)
+        }
+    }
+
+    static func synchronousCounter(_ app: Application) {
+        app.grouped(SessionLoadingMiddleware()).get("counter") { request throws -> String in
+            let count = try request.loadedSession.update("n", as: Int.self) { n in
+                n = (n ?? 0) + 1
+                return n!
+            }
+            return "\(count)"
+        }
+    }
+
+    @Test func aSynchronousRouteUsesTheLoadedSession() async throws {
+        try await Self.withApp(routes: Self.synchronousCounter) { app in
+            let first = try await app.testing().sendRequest(.GET, "counter")
+            #expect(first.body.string == "1")
+            let cookie = try #require(Self.cookie(from: first))
+            let second = try await app.testing().sendRequest(.GET, "counter", headers: ["Cookie": cookie])
+            #expect(second.body.string == "2")
+        }
+    }
+
+    @Test func aStoreThatWaitsIsLoadedInATaskForSynchronousRoutes() async throws {
+        let store = AwaitingStore(MemorySessionStore())
+        try await Self.withApp(engineStore: store, routes: Self.synchronousCounter) { app in
+            let first = try await app.testing().sendRequest(.GET, "counter")
+            let cookie = try #require(Self.cookie(from: first))
+            let second = try await app.testing().sendRequest(.GET, "counter", headers: ["Cookie": cookie])
+            #expect(second.body.string == "2")
+        }
+        #expect(store.loads.load(ordering: .relaxed) == 1, "the second request's cookie was loaded through the awaited call")
+    }
+
+    @Test(arguments: [true, false]) func aLoadFailureBeforeASynchronousRouteIsAnEmpty500(storeAnswersImmediately: Bool) async throws {
+        let routes: (Application) -> Void = { app in
+            app.get("login") { request async throws -> String in
+                try await request.httpSession.insert("user_id", "ada")
+                return "ok"
+            }
+            Self.synchronousCounter(app)
+        }
+        let test: (Application) async throws -> Void = { app in
+            let login = try await app.testing().sendRequest(.GET, "login")
+            let cookie = try #require(Self.cookie(from: login))
+            let reply = try await app.testing().sendRequest(.GET, "counter", headers: ["Cookie": cookie])
+            #expect(reply.status == .internalServerError)
+            #expect(reply.body.readableBytes == 0)
+            #expect(reply.headers[.setCookie].isEmpty)
+        }
+        if storeAnswersImmediately {
+            try await Self.withApp(engineStore: LoadFailingStore(base: MemorySessionStore()), routes: routes, test)
+        } else {
+            try await Self.withApp(engineStore: AwaitingStore(LoadFailingStore(base: MemorySessionStore())), routes: routes, test)
+        }
+    }
+
+    @Test func theLoadedSessionWithoutTheLoadingMiddlewareIsAnEmpty500() async throws {
+        try await Self.withApp(routes: { app in
+            app.get("unloaded") { request throws -> String in
+                try request.loadedSession.get("user_id", as: String.self) ?? "anonymous"
+            }
+        }) { app in
+            let reply = try await app.testing().sendRequest(.GET, "unloaded")
+            #expect(reply.status == .internalServerError)
+            #expect(reply.body.readableBytes == 0)
+        }
+    }
+}
+
+/// Forwards to `base` through the `async` calls only: the engine must await it.
+final class AwaitingStore<Base: SessionStore>: SessionStore {
+    let base: Base
+    let loads = Atomic<Int>(0)
+
+    init(_ base: Base) { self.base = base }
+
+    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
+        loads.add(1, ordering: .relaxed)
+        return try await base.load(key)
+    }
+
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
+
+    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        try await base.update(key, to: state, changes: changes, ttl: ttl)
+    }
+
+    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
+
+    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
+}
+
+/// A memory store whose loads fail as an unreachable server's would; everything else works.
+struct LoadFailingStore: ImmediateSessionStore {
+    struct Unreachable: Error {}
+    let base: MemorySessionStore
+
+    func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState? { throw .other(Unreachable()) }
+
+    func saveImmediately(_ state: SessionState, ttl: Duration) throws(SaveError) -> SessionKey { try base.saveImmediately(state, ttl: ttl) }
+
+    func updateImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        try base.updateImmediately(key, to: state, changes: changes, ttl: ttl)
+    }
+
+    func updateTTLImmediately(_ key: SessionKey, ttl: Duration) throws(UpdateError) -> SessionUpdateResult {
+        try base.updateTTLImmediately(key, ttl: ttl)
+    }
+
+    func deleteImmediately(_ key: SessionKey) throws(DeleteError) { try base.deleteImmediately(key) }
 }

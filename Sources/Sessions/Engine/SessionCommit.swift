@@ -18,12 +18,30 @@ import Foundation
 /// | changed | no | save non-empty state under a new key and set it |
 /// | unchanged | yes | updateTTL under on-every-request; cookie again if persistent or rotated |
 /// | any | no, with state empty | removal cookie if an invalid cookie came |
+///
+/// The commit makes no store call itself: ``next(after:)`` names the next call and takes the answer to
+/// the previous one, so the engine drives it with `await` or, for an ``ImmediateSessionStore``, on the
+/// calling thread, and the table above is written once.
 struct SessionCommit<Store: SessionStore> {
     let engine: SessionEngine<Store>
     let contents: Session.Contents
     let now: Date
     let logger: Logger
     private(set) var headers = SessionResponseHeaders()
+    private var stage = Stage.start
+
+    /// Where the commit is: what it does with the answer to the call it last asked for.
+    private enum Stage {
+        case start
+        case staleKeyDeleted
+        /// A save answered: set the new key's cookie, then delete `thenDelete` if there is one.
+        case awaitingSave(ttl: Duration, thenDelete: SessionKey?)
+        /// An update or TTL update answered for the session under `key`.
+        case awaitingUpdate(key: SessionKey, ttl: Duration)
+        /// A delete answered: remove the cookie or not.
+        case awaitingDelete(removeCookie: Bool)
+        case finished
+    }
 
     init(engine: SessionEngine<Store>, contents: Session.Contents, now: Date, logger: Logger) {
         self.engine = engine
@@ -32,66 +50,100 @@ struct SessionCommit<Store: SessionStore> {
         self.logger = logger
     }
 
-    private var store: Store { engine.store }
     private var resolution: SessionResolution { contents.resolution }
     private var state: SessionState { resolution.state }
     private var isPersistent: Bool { engine.configuration.lifecycle.isPersistent }
     private var wasRotated: Bool { resolution.cookie == .valid(rotated: true) }
 
-    mutating func run() async throws {
-        if let staleKey = resolution.staleKey {
-            try await store.delete(staleKey)
-        }
-        guard let key = resolution.key else {
-            try await commitWithoutKey()
-            return
-        }
-        switch contents.status {
-        case .purged:
-            try await store.delete(key)
-            removeCookie()
-        case .renewed:
-            // Save before deleting: if the save fails, the old session is still there, and nothing is lost.
-            try await saveOrRemove(state.isEmpty ? nil : SessionState(state.entries, createdAt: now))
-            try await store.delete(key)
-        case .changed:
-            if contents.changes.cleared && state.isEmpty {
-                try await store.delete(key)
-                removeCookie()
-            } else {
-                let ttl = engine.ttl(for: state, now: now)
-                let result = try await store.update(key, to: state, changes: contents.changes, ttl: ttl)
-                try handle(result, previousKey: key, ttl: ttl)
+    /// The next store call, given the answer to the previous one (`nil` at first); `nil` when the commit
+    /// is done and ``headers`` are final.
+    /// - Throws: a store error for a cookie the browser would refuse (over 4096 bytes).
+    mutating func next(after answer: SessionStoreAnswer?) throws -> SessionStoreCall? {
+        switch stage {
+        case .start:
+            if let staleKey = resolution.staleKey {
+                return awaitDelete(staleKey, then: .staleKeyDeleted)
             }
-        case .unchanged:
-            let ttl = engine.ttl(for: state, now: now)
-            if engine.configuration.ttlExtension == .onEveryRequest {
-                let result = try await store.updateTTL(key, ttl: ttl)
-                try handle(result, previousKey: key, ttl: ttl)
-            } else if wasRotated {
-                try issueCookie(for: key, ttl: ttl, onOversize: UpdateError.serialization)
-            }
+            return try decide()
+        case .staleKeyDeleted:
+            return try decide()
+        case .awaitingSave(let ttl, let thenDelete):
+            guard case .saved(let key) = answer else { preconditionFailure("a save is answered with its key") }
+            try issueCookie(for: key, ttl: ttl, onOversize: SaveError.serialization)
+            return finish(thenDelete: thenDelete)
+        case .awaitingUpdate(let key, let ttl):
+            guard case .updated(let result) = answer else { preconditionFailure("an update is answered with its result") }
+            try handle(result, previousKey: key, ttl: ttl)
+            return finish(thenDelete: nil)
+        case .awaitingDelete(let remove):
+            if remove { removeCookie() }
+            return finish(thenDelete: nil)
+        case .finished:
+            return nil
         }
     }
 
-    private mutating func commitWithoutKey() async throws {
+    /// The table above, from the status and the key: the request's main store call.
+    private mutating func decide() throws -> SessionStoreCall? {
+        guard let key = resolution.key else {
+            switch contents.status {
+            case .purged:
+                if resolution.cookie != .absent { removeCookie() }
+                return finish(thenDelete: nil)
+            case .renewed, .changed, .unchanged:
+                return saveOrRemove(state.isEmpty ? nil : state, thenDelete: nil)
+            }
+        }
         switch contents.status {
         case .purged:
-            if resolution.cookie != .absent { removeCookie() }
-        case .renewed, .changed, .unchanged:
-            try await saveOrRemove(state.isEmpty ? nil : state)
+            return awaitDelete(key, then: .awaitingDelete(removeCookie: true))
+        case .renewed:
+            // Save before deleting: if the save fails, the old session is still there, and nothing is lost.
+            return saveOrRemove(state.isEmpty ? nil : SessionState(state.entries, createdAt: now), thenDelete: key)
+        case .changed:
+            if contents.changes.cleared && state.isEmpty {
+                return awaitDelete(key, then: .awaitingDelete(removeCookie: true))
+            }
+            let ttl = engine.ttl(for: state, now: now)
+            stage = .awaitingUpdate(key: key, ttl: ttl)
+            return .update(key, to: state, changes: contents.changes, ttl: ttl)
+        case .unchanged:
+            let ttl = engine.ttl(for: state, now: now)
+            if engine.configuration.ttlExtension == .onEveryRequest {
+                stage = .awaitingUpdate(key: key, ttl: ttl)
+                return .updateTTL(key, ttl: ttl)
+            }
+            if wasRotated {
+                try issueCookie(for: key, ttl: ttl, onOversize: UpdateError.serialization)
+            }
+            return finish(thenDelete: nil)
         }
     }
 
     /// Saves `state` under a new key and sets its cookie; with no state, clears any cookie that came.
-    private mutating func saveOrRemove(_ state: SessionState?) async throws {
+    /// Then deletes `thenDelete`, if any.
+    private mutating func saveOrRemove(_ state: SessionState?, thenDelete: SessionKey?) -> SessionStoreCall? {
         guard let state else {
             if resolution.cookie != .absent { removeCookie() }
-            return
+            return finish(thenDelete: thenDelete)
         }
         let ttl = engine.ttl(for: state, now: now)
-        let key = try await store.save(state, ttl: ttl)
-        try issueCookie(for: key, ttl: ttl, onOversize: SaveError.serialization)
+        stage = .awaitingSave(ttl: ttl, thenDelete: thenDelete)
+        return .save(state, ttl: ttl)
+    }
+
+    private mutating func awaitDelete(_ key: SessionKey, then stage: Stage) -> SessionStoreCall {
+        self.stage = stage
+        return .delete(key)
+    }
+
+    /// Deletes `key` last, or ends the commit.
+    private mutating func finish(thenDelete key: SessionKey?) -> SessionStoreCall? {
+        guard let key else {
+            stage = .finished
+            return nil
+        }
+        return awaitDelete(key, then: .awaitingDelete(removeCookie: false))
     }
 
     private mutating func handle(_ result: SessionUpdateResult, previousKey: SessionKey, ttl: Duration) throws {

@@ -35,6 +35,8 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
         let codec: SessionCookieCodec
         let clock: any SessionClock
         let setCookie: SetCookie
+        /// The store again when it answers on the calling thread: looked up once, not per request.
+        let immediateStore: (any ImmediateSessionStore)?
 
         init(store: Store, configuration: SessionConfiguration, codec: SessionCookieCodec, clock: any SessionClock, setCookie: SetCookie) {
             self.store = store
@@ -42,6 +44,7 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
             self.codec = codec
             self.clock = clock
             self.setCookie = setCookie
+            self.immediateStore = store as? any ImmediateSessionStore
         }
     }
 
@@ -92,24 +95,59 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     }
 
     /// Ends a request's session: makes the store call its changes need and returns the headers to add.
+    /// A store that never waits (``ImmediateSessionStore``) is called on the calling thread.
     ///
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/commitFailed`` when the store fails;
     ///   the cause is logged at error level. Answer with an empty HTTP 500.
     public func commit(_ session: Session, logger: Logger) async throws(SessionError) -> SessionResponseHeaders {
+        if let headers = try commitImmediately(session, logger: logger) { return headers }
         guard let contents = session.contentsForCommit() else { return SessionResponseHeaders() }
         var commit = SessionCommit(engine: self, contents: contents, now: clock.now, logger: logger)
         do {
-            try await commit.run()
-        } catch {
-            let failure = SessionError(.commitFailed, underlying: error)
-            if failure.isStateRefused {
-                logger.warning("session state refused by the store", metadata: ["error": "\(error)"])
-            } else {
-                logger.error("session commit failed", metadata: ["error": "\(error)"])
+            var answer: SessionStoreAnswer?
+            while let call = try commit.next(after: answer) {
+                answer = try await store.answer(call)
             }
-            throw failure
+        } catch {
+            throw Self.commitFailure(error, logger: logger)
         }
         return commit.headers
+    }
+
+    /// ``commit(_:logger:)`` on the calling thread, when the store never waits (``ImmediateSessionStore``:
+    /// memory, cookie); `nil` when it would have to, and nothing was done: call ``commit(_:logger:)``.
+    ///
+    /// A future-based adapter (Vapor) uses it to answer without starting a task:
+    ///
+    /// ```swift
+    /// if let headers = try engine.commitImmediately(session, logger: logger) { return respond(adding: headers) }
+    /// let headers = try await engine.commit(session, logger: logger)
+    /// ```
+    /// - Throws: as ``commit(_:logger:)``.
+    public func commitImmediately(_ session: Session, logger: Logger) throws(SessionError) -> SessionResponseHeaders? {
+        guard let contents = session.contentsForCommit() else { return SessionResponseHeaders() }
+        guard let immediateStore = core.immediateStore else { return nil }
+        var commit = SessionCommit(engine: self, contents: contents, now: clock.now, logger: logger)
+        do {
+            var answer: SessionStoreAnswer?
+            while let call = try commit.next(after: answer) {
+                answer = try immediateStore.answerImmediately(call)
+            }
+        } catch {
+            throw Self.commitFailure(error, logger: logger)
+        }
+        return commit.headers
+    }
+
+    /// A failed commit as handlers see it, its cause logged: a refused state is the request's fault.
+    private static func commitFailure(_ error: any Error, logger: Logger) -> SessionError {
+        let failure = SessionError(.commitFailed, underlying: error)
+        if failure.isStateRefused {
+            logger.warning("session state refused by the store", metadata: ["error": "\(error)"])
+        } else {
+            logger.error("session commit failed", metadata: ["error": "\(error)"])
+        }
+        return failure
     }
 
     /// The TTL for `state` at `now`: the lifecycle's, cut short by the absolute timeout when one is set.
@@ -125,48 +163,5 @@ extension SessionEngine.Core {
     func hasOutlivedAbsoluteTimeout(_ state: SessionState, now: Date) -> Bool {
         guard let absoluteTimeout = configuration.absoluteTimeout else { return false }
         return Duration.seconds(now.timeIntervalSince(state.createdAt)) >= absoluteTimeout
-    }
-}
-
-extension SessionEngine.Core: SessionResolving {
-    func resolve(cookieHeader: String?, logger: Logger) async throws(SessionError) -> SessionResolution {
-        let now = clock.now
-        let values = CookieHeader.values(named: configuration.cookie.name, in: cookieHeader ?? "")
-        var resolution = SessionResolution(key: nil, state: SessionState(createdAt: now), cookie: values.isEmpty ? .absent : .invalid)
-        for value in values {
-            guard let opened = codec.open(value) else {
-                logger.warning("session cookie failed verification: tampered, or sealed with an unknown secret")
-                continue
-            }
-            guard let key = opened.key ?? (try? SessionKey(validating: opened.payload)) else {
-                logger.warning("session cookie verified but holds no valid session key")
-                continue
-            }
-            let loaded: SessionState?
-            do {
-                loaded = try await store.load(key)
-            } catch where error.kind == .deserialization {
-                logger.warning("session state unreadable; starting afresh", metadata: ["session": "\(key.fingerprint)", "error": "\(error)"])
-                resolution.staleKey = key
-                continue
-            } catch {
-                logger.error("session load failed", metadata: ["session": "\(key.fingerprint)", "error": "\(error)"])
-                throw SessionError(.loadFailed, underlying: error)
-            }
-            guard let state = loaded else {
-                logger.debug("session cookie names no live session", metadata: ["session": "\(key.fingerprint)"])
-                continue
-            }
-            if hasOutlivedAbsoluteTimeout(state, now: now) {
-                logger.debug("session reached its absolute timeout", metadata: ["session": "\(key.fingerprint)"])
-                resolution.staleKey = key
-                continue
-            }
-            resolution.key = key
-            resolution.state = state
-            resolution.cookie = .valid(rotated: opened.usedPreviousSecret)
-            return resolution
-        }
-        return resolution
     }
 }

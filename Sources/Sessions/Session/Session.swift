@@ -70,24 +70,86 @@ public final class Session: Sendable {
     /// One shared instance: it holds no state, so any number of contexts may carry it.
     public static let unattached = Session(unattached: ())
 
+    // MARK: Loading
+
+    /// Loads the session now, if nothing has yet, and returns its synchronous view.
+    ///
+    /// Every other call loads the session on first use; call this to load it at a chosen point, for
+    /// example in a middleware that readies the session before a synchronous handler runs. A store that
+    /// never waits (memory, cookie) loads on the caller's thread.
+    ///
+    /// ```swift
+    /// let session = try await request.session.load()
+    /// let visits = try session.update("visits", as: Int.self) { visits in
+    ///     visits = (visits ?? 0) + 1
+    ///     return visits!
+    /// }
+    /// ```
+    /// - Throws: ``SessionError`` with kind ``SessionError/Kind/loadFailed`` when the store fails.
+    @discardableResult
+    public func load() async throws(SessionError) -> LoadedSession {
+        try await ensureResolved()
+        return LoadedSession(session: self)
+    }
+
+    /// Loads the session on the calling thread when its store never waits (``ImmediateSessionStore``:
+    /// memory, cookie), and returns its synchronous view; `nil` when the store would have to wait (call
+    /// ``load()``). An adapter on a future-based framework uses it to skip starting a task.
+    ///
+    /// ```swift
+    /// guard let session = try session.loadImmediately() else { return try await session.load() }
+    /// ```
+    /// - Throws: ``SessionError`` with kind ``SessionError/Kind/loadFailed`` when the store fails.
+    public func loadImmediately() throws(SessionError) -> LoadedSession? {
+        if isResolved { return LoadedSession(session: self) }
+        switch origin {
+        case .detached:
+            return LoadedSession(session: self)
+        case .unattached:
+            throw SessionError(.notAttached)
+        case .engine(let resolver, let cookieHeader, let logger):
+            guard let resolution = try resolver.resolveImmediately(cookieHeader: cookieHeader, logger: logger) else { return nil }
+            keep(resolution)
+            return LoadedSession(session: self)
+        }
+    }
+
+    /// The session's synchronous view, once something has loaded it (``load()`` or any other call).
+    ///
+    /// ```swift
+    /// let user = try session.loaded.get("user_id", as: String.self)
+    /// ```
+    /// - Throws: ``SessionError`` with kind ``SessionError/Kind/notLoaded`` when nothing has loaded it yet.
+    public var loaded: LoadedSession {
+        get throws(SessionError) {
+            if case .unattached = origin { throw SessionError(.notAttached) }
+            guard isResolved else { throw SessionError(.notLoaded) }
+            return LoadedSession(session: self)
+        }
+    }
+
+    /// Whether the session has been loaded: its next call needs no store.
+    public var isLoaded: Bool {
+        if case .unattached = origin { return false }
+        return isResolved
+    }
+
     // MARK: Reading
 
     /// The value under `key` decoded as `type`, or `nil` when absent.
     /// - Throws: ``SessionError`` when the session cannot be loaded or the value is not a `type`.
     public func get<Value: Decodable>(_ key: String, as type: Value.Type = Value.self) async throws(SessionError) -> Value? {
-        let value = try await withContents { $0.resolution.state[key] }
-        guard let value else { return nil }
-        return try Self.decode(value, as: type, entry: key)
+        try await load().get(key, as: type)
     }
 
     /// Whether a value is stored under `key`.
     public func contains(_ key: String) async throws(SessionError) -> Bool {
-        try await withContents { $0.resolution.state[key] != nil }
+        try await load().contains(key)
     }
 
     /// All entries of the session.
     public func entries() async throws(SessionError) -> [String: JSONValue] {
-        try await withContents { $0.resolution.state.entries }
+        try await load().entries()
     }
 
     /// What this request has done to the session so far. Does not load the session.
@@ -102,10 +164,7 @@ public final class Session: Sendable {
 
     /// Stores `value` under `key`, replacing any value there. A no-op after ``purge()``.
     public func insert<Value: Encodable>(_ key: String, _ value: Value) async throws(SessionError) {
-        let json = try Self.encode(value, entry: key)
-        try await withContents { contents in
-            contents.set(key, json)
-        }
+        try await load().insert(key, value)
     }
 
     /// Reads the value under `key`, lets `body` change it, and stores the result in one step:
@@ -122,26 +181,13 @@ public final class Session: Sendable {
         as type: Value.Type = Value.self,
         _ body: (inout Value?) throws -> Result
     ) async throws -> Result {
-        try await ensureResolved()
-        return try phase.withLock { phase -> Result in
-            guard case .resolved(var contents) = phase else { preconditionFailure("session resolved above") }
-            let current = contents.resolution.state[key]
-            var value = try current.map { json throws(SessionError) in try Self.decode(json, as: type, entry: key) }
-            let result = try body(&value)
-            if let value {
-                contents.set(key, try Self.encode(value, entry: key))
-            } else if current != nil {
-                contents.remove(key)
-            }
-            phase = .resolved(contents)
-            return result
-        }
+        try await load().update(key, as: type, body)
     }
 
     /// Removes the value under `key` and returns it, or `nil` when there was none.
     @discardableResult
     public func remove(_ key: String) async throws(SessionError) -> JSONValue? {
-        try await withContents { contents in contents.remove(key) }
+        try await load().remove(key)
     }
 
     /// Removes the value under `key` and returns it decoded as `type`.
@@ -149,41 +195,26 @@ public final class Session: Sendable {
     /// A value that is not a `type` stays in place and the call throws.
     @discardableResult
     public func remove<Value: Decodable>(_ key: String, as type: Value.Type) async throws(SessionError) -> Value? {
-        guard let json = try await withContents({ $0.resolution.state[key] }) else { return nil }
-        let value = try Self.decode(json, as: type, entry: key)
-        try await withContents { contents in _ = contents.remove(key) }
-        return value
+        try await load().remove(key, as: type)
     }
 
     /// Removes every value; the session keeps its key.
     public func clear() async throws(SessionError) {
-        try await withContents { contents in
-            guard contents.status != .purged else { return }
-            contents.resolution.state.entries.removeAll()
-            contents.changes.recordClear()
-            contents.markChanged()
-        }
+        try await load().clear()
     }
 
     /// Moves the session to a new key at the end of the request and deletes the old one.
     ///
     /// Call it whenever privileges change, above all at login, to defeat session fixation.
     public func renew() async throws(SessionError) {
-        try await withContents { contents in
-            guard contents.status != .purged else { return }
-            contents.status = .renewed
-        }
+        try await load().renew()
     }
 
     /// Deletes the session from its store and removes its cookie at the end of the request.
     ///
     /// Wins over every other change; later changes in the same request are ignored.
     public func purge() async throws(SessionError) {
-        try await withContents { contents in
-            contents.resolution.state.entries.removeAll()
-            contents.changes = SessionChangeSet()
-            contents.status = .purged
-        }
+        try await load().purge()
     }
 
     // MARK: Engine interface
@@ -198,21 +229,24 @@ public final class Session: Sendable {
 
     // MARK: Internals
 
-    private func withContents<Result: Sendable>(_ body: (inout Contents) throws(SessionError) -> Result) async throws(SessionError) -> Result {
-        try await ensureResolved()
-        return try phase.withLock { phase throws(SessionError) -> Result in
-            guard case .resolved(var contents) = phase else { preconditionFailure("session resolved above") }
+    /// Runs `body` on the loaded contents; the caller has loaded the session.
+    func withLoadedContents<Result: Sendable, Failure: Error>(_ body: (inout Contents) throws(Failure) -> Result) throws(Failure) -> Result {
+        try phase.withLock { phase throws(Failure) -> Result in
+            guard case .resolved(var contents) = phase else { preconditionFailure("a LoadedSession exists only for a loaded session") }
             let result = try body(&contents)
             phase = .resolved(contents)
             return result
         }
     }
 
-    private func ensureResolved() async throws(SessionError) {
-        let isResolved = phase.withLock { phase in
+    private var isResolved: Bool {
+        phase.withLock { phase in
             if case .resolved = phase { return true }
             return false
         }
+    }
+
+    private func ensureResolved() async throws(SessionError) {
         if isResolved { return }
         switch origin {
         case .detached:
@@ -222,14 +256,21 @@ public final class Session: Sendable {
         case .engine(let resolver, let cookieHeader, let logger):
             // Two tasks touching a fresh session at once may both resolve; the first result is kept,
             // which is safe because resolving only reads.
-            let resolution = try await resolver.resolve(cookieHeader: cookieHeader, logger: logger)
-            phase.withLock { phase in
-                if case .pending = phase { phase = .resolved(Contents(resolution: resolution)) }
+            if let resolution = try resolver.resolveImmediately(cookieHeader: cookieHeader, logger: logger) {
+                keep(resolution)
+            } else {
+                keep(try await resolver.resolve(cookieHeader: cookieHeader, logger: logger))
             }
         }
     }
 
-    private static func encode<Value: Encodable>(_ value: Value, entry: String) throws(SessionError) -> JSONValue {
+    private func keep(_ resolution: SessionResolution) {
+        phase.withLock { phase in
+            if case .pending = phase { phase = .resolved(Contents(resolution: resolution)) }
+        }
+    }
+
+    static func encode<Value: Encodable>(_ value: Value, entry: String) throws(SessionError) -> JSONValue {
         do {
             return try JSONValueConversion.encode(value)
         } catch {
@@ -237,7 +278,7 @@ public final class Session: Sendable {
         }
     }
 
-    private static func decode<Value: Decodable>(_ json: JSONValue, as type: Value.Type, entry: String) throws(SessionError) -> Value {
+    static func decode<Value: Decodable>(_ json: JSONValue, as type: Value.Type, entry: String) throws(SessionError) -> Value {
         do {
             return try JSONValueConversion.decode(json, as: type)
         } catch {

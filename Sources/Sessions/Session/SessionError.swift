@@ -16,6 +16,8 @@ public struct SessionError: Error, CustomStringConvertible {
         public static var valueDecoding: Kind { .init(name: "value decoding") }
         /// The session was used on a request that no session middleware handled.
         public static var notAttached: Kind { .init(name: "not attached") }
+        /// The session was read synchronously (``Session/loaded``) before anything loaded it.
+        public static var notLoaded: Kind { .init(name: "not loaded") }
         public var description: String { name }
     }
 
@@ -58,6 +60,7 @@ public struct SessionError: Error, CustomStringConvertible {
         var text = "session \(kind)"
         if let entry { text += " for value '\(entry)'" }
         if kind == .notAttached { text += ": no session middleware handled this request" }
+        if kind == .notLoaded { text += ": load the session (Session.load() or a loading middleware) before using it synchronously" }
         if let underlying { text += ": \(underlying)" }
         return text
     }

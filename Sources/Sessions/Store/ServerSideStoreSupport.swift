@@ -21,7 +21,23 @@ package func saveUnderFreshKey(
         let key = generateKey()
         if try await insert(key) { return key }
     }
-    throw .other(SessionStoreMessage("no unused session key after \(maximumKeyAttempts) attempts"))
+    throw keyAttemptsExhausted
+}
+
+/// ``saveUnderFreshKey(generateKey:_:)`` for a store that answers on the calling thread.
+package func saveUnderFreshKeyImmediately(
+    generateKey: () -> SessionKey,
+    _ insert: (SessionKey) throws(SaveError) -> Bool
+) throws(SaveError) -> SessionKey {
+    for _ in 0..<maximumKeyAttempts {
+        let key = generateKey()
+        if try insert(key) { return key }
+    }
+    throw keyAttemptsExhausted
+}
+
+private var keyAttemptsExhausted: SaveError {
+    .other(SessionStoreMessage("no unused session key after \(maximumKeyAttempts) attempts"))
 }
 
 /// The JSON object of a session's entries, as SQL stores keep it in their `state` column.

@@ -15,7 +15,7 @@ import Foundation
 /// ```swift
 /// let engine = try SessionEngine(store: CookieSessionStore(), secrets: secrets)
 /// ```
-public struct CookieSessionStore: SessionStore {
+public struct CookieSessionStore: ImmediateSessionStore {
     private let clock: any SessionClock
 
     /// Creates the store; `clock` decides when embedded expiries have passed.
@@ -23,11 +23,11 @@ public struct CookieSessionStore: SessionStore {
         self.clock = clock
     }
 
-    public func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
+    public func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState? {
         try liveState(key, now: clock.now)
     }
 
-    public func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {
+    public func saveImmediately(_ state: SessionState, ttl: Duration) throws(SaveError) -> SessionKey {
         do {
             return try key(for: state, expiresAt: clock.now + ttl)
         } catch {
@@ -35,7 +35,7 @@ public struct CookieSessionStore: SessionStore {
         }
     }
 
-    public func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+    public func updateImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) throws(UpdateError)
         -> SessionUpdateResult
     {
         let now = clock.now
@@ -47,7 +47,7 @@ public struct CookieSessionStore: SessionStore {
         }
     }
 
-    public func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult {
+    public func updateTTLImmediately(_ key: SessionKey, ttl: Duration) throws(UpdateError) -> SessionUpdateResult {
         let now = clock.now
         do {
             guard let state = try liveState(key, now: now) else { return .gone }
@@ -57,7 +57,7 @@ public struct CookieSessionStore: SessionStore {
         }
     }
 
-    public func delete(_ key: SessionKey) async throws(DeleteError) {}
+    public func deleteImmediately(_ key: SessionKey) throws(DeleteError) {}
 
     private func liveState(_ key: SessionKey, now: Date) throws(LoadError) -> SessionState? {
         guard let bytes = Base64URL.decode(key.rawValue.utf8) else {

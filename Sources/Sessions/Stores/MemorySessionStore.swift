@@ -19,7 +19,7 @@ import Foundation
 /// let store = MemorySessionStore(configuration: .init(capacity: 100_000))
 /// let app = Application(router: router, services: [store])   // runs the sweeper
 /// ```
-public final class MemorySessionStore: ExpiringSessionStore, Service {
+public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionStore, Service {
     /// How the store sweeps and how many sessions it holds.
     public struct Configuration: Sendable {
         /// The most sessions held at once; `nil` for no bound.
@@ -67,7 +67,7 @@ public final class MemorySessionStore: ExpiringSessionStore, Service {
     /// The number of sessions held, expired ones not yet swept included.
     public var count: Int { storage.withLock { $0.entries.count } }
 
-    public func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
+    public func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState? {
         let now = clock.now
         let digest = key.digest
         return storage.withLock { storage in
@@ -80,10 +80,10 @@ public final class MemorySessionStore: ExpiringSessionStore, Service {
         }
     }
 
-    public func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {
+    public func saveImmediately(_ state: SessionState, ttl: Duration) throws(SaveError) -> SessionKey {
         let now = clock.now
         let entry = Entry(state: state, expiresAt: now + ttl)
-        return try await saveUnderFreshKey(generateKey: generateKey) { key throws(SaveError) in
+        return try saveUnderFreshKeyImmediately(generateKey: generateKey) { key throws(SaveError) in
             let digest = key.digest
             return try storage.withLock { storage throws(SaveError) in
                 if let existing = storage.entries[digest], existing.expiresAt > now { return false }
@@ -94,7 +94,7 @@ public final class MemorySessionStore: ExpiringSessionStore, Service {
         }
     }
 
-    public func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+    public func updateImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) throws(UpdateError)
         -> SessionUpdateResult
     {
         let now = clock.now
@@ -111,7 +111,7 @@ public final class MemorySessionStore: ExpiringSessionStore, Service {
         }
     }
 
-    public func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult {
+    public func updateTTLImmediately(_ key: SessionKey, ttl: Duration) throws(UpdateError) -> SessionUpdateResult {
         let now = clock.now
         let digest = key.digest
         return storage.withLock { storage in
@@ -124,7 +124,7 @@ public final class MemorySessionStore: ExpiringSessionStore, Service {
         }
     }
 
-    public func delete(_ key: SessionKey) async throws(DeleteError) {
+    public func deleteImmediately(_ key: SessionKey) throws(DeleteError) {
         let digest = key.digest
         _ = storage.withLock { $0.entries.removeValue(forKey: digest) }
     }

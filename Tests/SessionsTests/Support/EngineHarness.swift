@@ -39,12 +39,25 @@ struct EngineHarness<Store: SessionStore> {
 
 import Testing
 
+/// How the engine reaches the store: every rule of the response table holds for both.
+enum EngineDriver: CaseIterable, Sendable {
+    /// The store answers on the calling thread (``ImmediateSessionStore``): no call is awaited.
+    case immediate
+    /// Every store call is awaited, as for a store across the network.
+    case awaiting
+}
+
 func makeMemoryHarness(
+    driver: EngineDriver,
     configuration: SessionConfiguration = .init(),
     secrets: SessionSecrets = SessionSecrets(current: .generate())
 ) throws -> (EngineHarness<RecordingSessionStore<MemorySessionStore>>, RecordingSessionStore<MemorySessionStore>, ManualSessionClock) {
     let clock = ManualSessionClock()
-    let store = RecordingSessionStore(MemorySessionStore(clock: clock))
+    let memory = MemorySessionStore(clock: clock)
+    let store = switch driver {
+    case .immediate: ImmediateRecordingSessionStore(memory)
+    case .awaiting: RecordingSessionStore(memory)
+    }
     let engine = try SessionEngine(store: store, secrets: secrets, configuration: configuration, clock: clock)
     return (EngineHarness(engine: engine), store, clock)
 }

@@ -2,7 +2,10 @@ import Sessions
 import Synchronization
 
 /// Wraps a store and records each call by name, so tests can assert which store call a request made.
-final class RecordingSessionStore<Base: SessionStore>: SessionStore {
+///
+/// It never answers immediately, so the engine awaits every call; ``ImmediateRecordingSessionStore``
+/// is the same recorder for the engine's calling-thread path.
+class RecordingSessionStore<Base: SessionStore>: SessionStore, @unchecked Sendable {
     let base: Base
     private let log = Mutex<[String]>([])
 
@@ -10,7 +13,7 @@ final class RecordingSessionStore<Base: SessionStore>: SessionStore {
 
     var calls: [String] { log.withLock { $0 } }
     func resetCalls() { log.withLock { $0.removeAll() } }
-    private func record(_ call: String) { log.withLock { $0.append(call) } }
+    fileprivate func record(_ call: String) { log.withLock { $0.append(call) } }
 
     func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
         record("load")
@@ -37,6 +40,37 @@ final class RecordingSessionStore<Base: SessionStore>: SessionStore {
     func delete(_ key: SessionKey) async throws(DeleteError) {
         record("delete")
         try await base.delete(key)
+    }
+}
+
+/// ``RecordingSessionStore`` over a store that answers on the calling thread, and answering so itself:
+/// the engine then loads and commits without awaiting, and the same call names are recorded.
+final class ImmediateRecordingSessionStore<Base: ImmediateSessionStore>: RecordingSessionStore<Base>, ImmediateSessionStore, @unchecked Sendable {
+    func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState? {
+        record("load")
+        return try base.loadImmediately(key)
+    }
+
+    func saveImmediately(_ state: SessionState, ttl: Duration) throws(SaveError) -> SessionKey {
+        record("save")
+        return try base.saveImmediately(state, ttl: ttl)
+    }
+
+    func updateImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        record("update")
+        return try base.updateImmediately(key, to: state, changes: changes, ttl: ttl)
+    }
+
+    func updateTTLImmediately(_ key: SessionKey, ttl: Duration) throws(UpdateError) -> SessionUpdateResult {
+        record("updateTTL")
+        return try base.updateTTLImmediately(key, ttl: ttl)
+    }
+
+    func deleteImmediately(_ key: SessionKey) throws(DeleteError) {
+        record("delete")
+        try base.deleteImmediately(key)
     }
 }
 

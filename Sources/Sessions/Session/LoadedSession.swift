@@ -1,0 +1,125 @@
+/// A loaded ``Session``, read and written without `await`: actix-session's synchronous API.
+///
+/// Once the session is loaded nothing waits, so a handler that cannot or need not be `async` (a
+/// synchronous Vapor route, which Vapor runs without starting a task) works on this view. It is the same
+/// session: changes made here are committed with the request like any other.
+///
+/// ```swift
+/// let session = try await request.session.load()      // or `try session.loaded` once a middleware loaded it
+/// let count = try session.get("counter", as: Int.self) ?? 0
+/// try session.insert("counter", count + 1)
+/// ```
+public struct LoadedSession: Sendable {
+    /// The session this view reads and writes.
+    public let session: Session
+
+    init(session: Session) {
+        self.session = session
+    }
+
+    // MARK: Reading
+
+    /// The value under `key` decoded as `type`, or `nil` when absent.
+    /// - Throws: ``SessionError`` with kind ``SessionError/Kind/valueDecoding`` when the value is not a `type`.
+    public func get<Value: Decodable>(_ key: String, as type: Value.Type = Value.self) throws(SessionError) -> Value? {
+        guard let value = session.withLoadedContents({ $0.resolution.state[key] }) else { return nil }
+        return try Session.decode(value, as: type, entry: key)
+    }
+
+    /// Whether a value is stored under `key`.
+    public func contains(_ key: String) -> Bool {
+        session.withLoadedContents { $0.resolution.state[key] != nil }
+    }
+
+    /// All entries of the session.
+    public func entries() -> [String: JSONValue] {
+        session.withLoadedContents { $0.resolution.state.entries }
+    }
+
+    /// What this request has done to the session so far.
+    public var status: SessionStatus { session.status }
+
+    // MARK: Writing
+
+    /// Stores `value` under `key`, replacing any value there. A no-op after ``purge()``.
+    /// - Throws: ``SessionError`` with kind ``SessionError/Kind/valueEncoding`` when `value` cannot be encoded.
+    public func insert<Value: Encodable>(_ key: String, _ value: Value) throws(SessionError) {
+        let json = try Session.encode(value, entry: key)
+        session.withLoadedContents { $0.set(key, json) }
+    }
+
+    /// Reads the value under `key`, lets `body` change it, and stores the result in one step:
+    /// setting it to `nil` removes it. Marks the session changed whenever a value is written back.
+    ///
+    /// ```swift
+    /// let visits = try session.update("visits", as: Int.self) { visits in
+    ///     visits = (visits ?? 0) + 1
+    ///     return visits!
+    /// }
+    /// ```
+    public func update<Value: Codable, Result: Sendable>(
+        _ key: String,
+        as type: Value.Type = Value.self,
+        _ body: (inout Value?) throws -> Result
+    ) throws -> Result {
+        try session.withLoadedContents { contents in
+            let current = contents.resolution.state[key]
+            var value = try current.map { json throws(SessionError) in try Session.decode(json, as: type, entry: key) }
+            let result = try body(&value)
+            if let value {
+                contents.set(key, try Session.encode(value, entry: key))
+            } else if current != nil {
+                contents.remove(key)
+            }
+            return result
+        }
+    }
+
+    /// Removes the value under `key` and returns it, or `nil` when there was none.
+    @discardableResult
+    public func remove(_ key: String) -> JSONValue? {
+        session.withLoadedContents { $0.remove(key) }
+    }
+
+    /// Removes the value under `key` and returns it decoded as `type`.
+    ///
+    /// A value that is not a `type` stays in place and the call throws.
+    @discardableResult
+    public func remove<Value: Decodable>(_ key: String, as type: Value.Type) throws(SessionError) -> Value? {
+        guard let json = session.withLoadedContents({ $0.resolution.state[key] }) else { return nil }
+        let value = try Session.decode(json, as: type, entry: key)
+        session.withLoadedContents { _ = $0.remove(key) }
+        return value
+    }
+
+    /// Removes every value; the session keeps its key.
+    public func clear() {
+        session.withLoadedContents { contents in
+            guard contents.status != .purged else { return }
+            contents.resolution.state.entries.removeAll()
+            contents.changes.recordClear()
+            contents.markChanged()
+        }
+    }
+
+    /// Moves the session to a new key at the end of the request and deletes the old one.
+    ///
+    /// Call it whenever privileges change, above all at login, to defeat session fixation.
+    public func renew() {
+        session.withLoadedContents { contents in
+            guard contents.status != .purged else { return }
+            contents.status = .renewed
+        }
+    }
+
+    /// Deletes the session from its store and removes its cookie at the end of the request.
+    ///
+    /// Wins over every other change; later changes in the same request are ignored.
+    public func purge() {
+        session.withLoadedContents { contents in
+            contents.resolution.state.entries.removeAll()
+            contents.changes = SessionChangeSet()
+            contents.status = .purged
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/// A store that answers on the calling thread, never waiting for I/O: the session lives in this
+/// process (``MemorySessionStore``) or in the cookie itself (``CookieSessionStore``).
+///
+/// The engine loads and commits sessions in such a store without suspending, so an adapter on a
+/// future-based framework (Vapor) serves the request without starting a task, and a synchronous route
+/// can use the session through ``LoadedSession``. Implement the five calls below; the `async`
+/// ``SessionStore`` requirements come with them.
+///
+/// ```swift
+/// let store = MemorySessionStore()
+/// let key = try store.saveImmediately(SessionState(["user_id": "ada"], createdAt: .now), ttl: .seconds(3600))
+/// let state = try store.loadImmediately(key)
+/// ```
+public protocol ImmediateSessionStore: SessionStore {
+    /// ``SessionStore/load(_:)``, answered on the calling thread.
+    func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState?
+    /// ``SessionStore/save(_:ttl:)``, answered on the calling thread.
+    func saveImmediately(_ state: SessionState, ttl: Duration) throws(SaveError) -> SessionKey
+    /// ``SessionStore/update(_:to:changes:ttl:)``, answered on the calling thread.
+    func updateImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) throws(UpdateError)
+        -> SessionUpdateResult
+    /// ``SessionStore/updateTTL(_:ttl:)``, answered on the calling thread.
+    func updateTTLImmediately(_ key: SessionKey, ttl: Duration) throws(UpdateError) -> SessionUpdateResult
+    /// ``SessionStore/delete(_:)``, answered on the calling thread.
+    func deleteImmediately(_ key: SessionKey) throws(DeleteError)
+}
+
+extension ImmediateSessionStore {
+    public func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
+        try loadImmediately(key)
+    }
+
+    public func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {
+        try saveImmediately(state, ttl: ttl)
+    }
+
+    public func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        try updateImmediately(key, to: state, changes: changes, ttl: ttl)
+    }
+
+    public func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult {
+        try updateTTLImmediately(key, ttl: ttl)
+    }
+
+    public func delete(_ key: SessionKey) async throws(DeleteError) {
+        try deleteImmediately(key)
+    }
+}
