@@ -13,7 +13,9 @@ let benchmarks: @Sendable () -> Void = {
         timeUnits: .nanoseconds,
         warmupIterations: 100,
         maxDuration: .seconds(2),
-        maxIterations: 200_000
+        maxIterations: 200_000,
+        // What `scripts/malloc-guard` holds CI to: not one allocation more than recorded, at the p90.
+        thresholds: [.mallocCountTotal: .init(absolute: [.p90: 0])]
     )
     keyBenchmarks()
     cookieBenchmarks()
