@@ -100,8 +100,10 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/commitFailed`` when the store fails;
     ///   the cause is logged at error level. Answer with an empty HTTP 500.
     public func commit(_ session: Session, logger: Logger) async throws(SessionError) -> SessionResponseHeaders {
-        if let headers = try commitImmediately(session, logger: logger) { return headers }
         guard let contents = session.contentsForCommit() else { return SessionResponseHeaders() }
+        if let immediateStore = core.immediateStore {
+            return try commit(contents, on: immediateStore, logger: logger)
+        }
         var commit = SessionCommit(engine: self, contents: contents, now: clock.now, logger: logger)
         do {
             var answer: SessionStoreAnswer?
@@ -127,6 +129,12 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     public func commitImmediately(_ session: Session, logger: Logger) throws(SessionError) -> SessionResponseHeaders? {
         guard let contents = session.contentsForCommit() else { return SessionResponseHeaders() }
         guard let immediateStore = core.immediateStore else { return nil }
+        return try commit(contents, on: immediateStore, logger: logger)
+    }
+
+    private func commit(_ contents: Session.Contents, on immediateStore: any ImmediateSessionStore, logger: Logger) throws(SessionError)
+        -> SessionResponseHeaders
+    {
         var commit = SessionCommit(engine: self, contents: contents, now: clock.now, logger: logger)
         do {
             var answer: SessionStoreAnswer?

@@ -247,21 +247,12 @@ public final class Session: Sendable {
     }
 
     private func ensureResolved() async throws(SessionError) {
-        if isResolved { return }
-        switch origin {
-        case .detached:
-            return
-        case .unattached:
-            throw SessionError(.notAttached)
-        case .engine(let resolver, let cookieHeader, let logger):
-            // Two tasks touching a fresh session at once may both resolve; the first result is kept,
-            // which is safe because resolving only reads.
-            if let resolution = try resolver.resolveImmediately(cookieHeader: cookieHeader, logger: logger) {
-                keep(resolution)
-            } else {
-                keep(try await resolver.resolve(cookieHeader: cookieHeader, logger: logger))
-            }
-        }
+        // Loaded already, detached, unattached (which throws) or a store that answers immediately: done here.
+        if try loadImmediately() != nil { return }
+        guard case .engine(let resolver, let cookieHeader, let logger) = origin else { return }
+        // Two tasks touching a fresh session at once may both resolve; the first result is kept, which is
+        // safe because resolving only reads.
+        keep(try await resolver.resolve(cookieHeader: cookieHeader, logger: logger))
     }
 
     private func keep(_ resolution: SessionResolution) {
