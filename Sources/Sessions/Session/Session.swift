@@ -246,13 +246,25 @@ public final class Session: Sendable {
         }
     }
 
+    // The same steps as `loadImmediately()`, written out rather than called: calling it here made every
+    // awaited load one malloc dearer (a bigger async frame outgrows the task allocator's first slab;
+    // scripts/malloc-guard caught it).
     private func ensureResolved() async throws(SessionError) {
-        // Loaded already, detached, unattached (which throws) or a store that answers immediately: done here.
-        if try loadImmediately() != nil { return }
-        guard case .engine(let resolver, let cookieHeader, let logger) = origin else { return }
-        // Two tasks touching a fresh session at once may both resolve; the first result is kept, which is
-        // safe because resolving only reads.
-        keep(try await resolver.resolve(cookieHeader: cookieHeader, logger: logger))
+        if isResolved { return }
+        switch origin {
+        case .detached:
+            return
+        case .unattached:
+            throw SessionError(.notAttached)
+        case .engine(let resolver, let cookieHeader, let logger):
+            // Two tasks touching a fresh session at once may both resolve; the first result is kept,
+            // which is safe because resolving only reads.
+            if let resolution = try resolver.resolveImmediately(cookieHeader: cookieHeader, logger: logger) {
+                keep(resolution)
+            } else {
+                keep(try await resolver.resolve(cookieHeader: cookieHeader, logger: logger))
+            }
+        }
     }
 
     private func keep(_ resolution: SessionResolution) {
