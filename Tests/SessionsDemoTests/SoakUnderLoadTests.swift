@@ -7,17 +7,21 @@ import Testing
 import Glibc
 #endif
 
-/// A bounded soak of the built demo binary on each store: sessions with a 5-second TTL are created
+/// A bounded soak of the built demo binary on each store, through each framework: sessions with a 5-second TTL are created
 /// continuously while long-lived ones count, and the sweepers run every second. (The TTL leaves room for
 /// the slowest round seen here, 2.3 s on PostgreSQL: a longer pause would expire a counting session.)
 ///
 /// Expected: every reply a 2xx, every counter exactly one more than the last (no lost update), and the
 /// server's resident memory, once the first sessions have expired, growing no more than
 /// ``residentGrowthBound`` (sessions that were not swept would grow it without limit). CI runs 12 seconds
-/// per store; `scripts/soak` runs minutes (`SESSIONS_SOAK_SECONDS`).
+/// per store and framework; `scripts/soak` runs minutes (`SESSIONS_SOAK_SECONDS`).
 @Suite(.serialized) struct SoakUnderLoadTests {
     enum Store: String, CaseIterable, Sendable {
         case memory, sqlite, redis, postgres, cookie
+    }
+
+    enum Framework: String, CaseIterable, Sendable {
+        case hummingbird, vapor
     }
 
     /// How much the resident set may grow between the end of the warm-up and the end of the run.
@@ -27,12 +31,14 @@ import Glibc
         ProcessInfo.processInfo.environment["SESSIONS_SOAK_SECONDS"].flatMap(Int.init) ?? 12
     }
 
-    @Test(arguments: Store.allCases)
-    func soak(store: Store) async throws {
+    @Test(arguments: Store.allCases, Framework.allCases)
+    func soak(store: Store, framework: Framework) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sessions-soak-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        var arguments = ["--store", store.rawValue, "--secret", DemoProcessTests.secret, "--ttl", "5", "--sweep-interval", "1"]
+        var arguments = [
+            "--store", store.rawValue, "--framework", framework.rawValue, "--secret", DemoProcessTests.secret, "--ttl", "5", "--sweep-interval", "1",
+        ]
         switch store {
         case .memory, .cookie: break
         case .sqlite: arguments += ["--sqlite-path", directory.appendingPathComponent("soak.sqlite").path]
@@ -64,7 +70,7 @@ import Glibc
         #expect(demo.stop(signal: SIGTERM) == 0)
 
         let report = soak.report
-        print("soak \(store) for \(Self.seconds) s: \(report)")
+        print("soak \(store) through \(framework) for \(Self.seconds) s: \(report)")
         #expect(report.requests > 0)
         #expect(report.unexpected.isEmpty, "every reply is a 2xx and every counter counts: \(report.unexpected.prefix(5))")
         #expect(report.endResident - report.warmResident <= Self.residentGrowthBound, "expired sessions are swept: \(report)")
