@@ -24,6 +24,10 @@ import Foundation
 /// ```
 ///
 /// A failed check throws ``SessionStoreConformanceFailure`` describing what the store did.
+///
+/// A store that is also an `ImmediateSessionStore` passes every check twice: through its `async` calls and
+/// through their `...Immediately` twins, since the engine uses whichever suits the caller and the two must
+/// not disagree.
 public struct SessionStoreConformance: Sendable {
     /// What a store claims beyond the common contract.
     public struct Capabilities: OptionSet, Sendable {
@@ -87,8 +91,31 @@ public struct SessionStoreConformance: Sendable {
     }
 
     /// Runs `check`; checks a store does not claim pass at once.
+    ///
+    /// An `ImmediateSessionStore` runs it a second time through its `...Immediately` calls.
     /// - Throws: ``SessionStoreConformanceFailure`` when the store misbehaves, or the store's own error.
     public func run(_ check: Check) async throws {
+        let madeAnImmediateStore = Atomic(false)
+        let throughAsyncCalls = SessionStoreConformance(capabilities: capabilities, time: time) { [makeStore] generateKey in
+            let store = try await makeStore(generateKey)
+            if store is any ImmediateSessionStore { madeAnImmediateStore.store(true, ordering: .relaxed) }
+            return store
+        }
+        try await throughAsyncCalls.runOnce(check)
+        guard madeAnImmediateStore.load(ordering: .relaxed) else { return }
+        let throughImmediateCalls = SessionStoreConformance(capabilities: capabilities, time: time) { [makeStore] generateKey in
+            let store = try await makeStore(generateKey)
+            guard let immediate = store as? any ImmediateSessionStore else { return store }
+            return ImmediateCallsSessionStore(base: immediate)
+        }
+        do {
+            try await throughImmediateCalls.runOnce(check)
+        } catch let failure as SessionStoreConformanceFailure {
+            throw SessionStoreConformanceFailure(path: "through the store's ...Immediately calls", failure)
+        }
+    }
+
+    private func runOnce(_ check: Check) async throws {
         switch check {
         case .saveThenLoad: try await saveThenLoad()
         case .loadUnknownKey: try await loadUnknownKey()
@@ -367,6 +394,24 @@ public struct SessionStoreConformance: Sendable {
 public struct SessionStoreConformanceFailure: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = "store conformance failed: \(description)" }
+    init(path: String, _ failure: SessionStoreConformanceFailure) { self.description = "\(failure.description) (\(path))" }
+}
+
+/// Answers every `async` call with the store's `...Immediately` twin, so that the checks exercise those.
+private struct ImmediateCallsSessionStore: SessionStore {
+    let base: any ImmediateSessionStore
+
+    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try base.loadImmediately(key) }
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try base.saveImmediately(state, ttl: ttl) }
+    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        try base.updateImmediately(key, to: state, changes: changes, ttl: ttl)
+    }
+    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult {
+        try base.updateTTLImmediately(key, ttl: ttl)
+    }
+    func delete(_ key: SessionKey) async throws(DeleteError) { try base.deleteImmediately(key) }
 }
 
 /// Hands out a fixed sequence of keys, then fresh random ones.

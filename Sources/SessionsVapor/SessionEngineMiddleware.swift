@@ -57,7 +57,7 @@ public struct SessionEngineMiddleware<Store: SessionStore>: Middleware {
                 }
                 promise.completeWithTask { await Self.commit(session, engine: engine, into: response, request: request) }
             case .failure(let error):
-                promise.completeWithTask { try await Self.answer(error, session: session, engine: engine, request: request) }
+                Self.answer(error, session: session, engine: engine, request: request, promise: promise)
             }
         }
         return promise.futureResult
@@ -75,28 +75,49 @@ public struct SessionEngineMiddleware<Store: SessionStore>: Middleware {
     }
 
     /// A handler's error: a session failure is an empty 500; an `AbortError` still commits the session and
-    /// is rethrown with its headers; anything else commits nothing.
-    private static func answer(_ error: any Error, session: Sessions.Session, engine: SessionEngine<Store>, request: Request) async throws -> Response {
+    /// is rethrown with its headers (in a task only for a store that waits); anything else commits nothing.
+    private static func answer(
+        _ error: any Error,
+        session: Sessions.Session,
+        engine: SessionEngine<Store>,
+        request: Request,
+        promise: EventLoopPromise<Response>
+    ) {
         switch error {
         case let error as SessionError:
             if !error.isStoreFailure {
                 request.logger.error("session failure", metadata: ["error": "\(error)"])
             }
-            return Response(status: .internalServerError)
-        case let error as any AbortError:
+            promise.succeed(Response(status: .internalServerError))
+        case let abort as any AbortError:
             // The engine has logged the cause of a failed commit; the client learns nothing of it.
-            let headers: SessionResponseHeaders
+            let headers: SessionResponseHeaders?
             do throws(SessionError) {
-                headers = try await engine.commit(session, logger: request.logger)
+                headers = try engine.commitImmediately(session, logger: request.logger)
             } catch {
-                return Response(status: HTTPResponseStatus(statusCode: error.httpStatus))
+                return promise.succeed(Response(status: HTTPResponseStatus(statusCode: error.httpStatus)))
             }
-            var merged = error.headers
-            apply(headers, to: &merged)
-            throw Abort(error.status, headers: merged, reason: error.reason)
+            if let headers {
+                return promise.fail(Self.abort(abort, adding: headers))
+            }
+            promise.completeWithTask {
+                let headers: SessionResponseHeaders
+                do throws(SessionError) {
+                    headers = try await engine.commit(session, logger: request.logger)
+                } catch {
+                    return Response(status: HTTPResponseStatus(statusCode: error.httpStatus))
+                }
+                throw Self.abort(abort, adding: headers)
+            }
         default:
-            throw error
+            promise.fail(error)
         }
+    }
+
+    private static func abort(_ error: any AbortError, adding headers: SessionResponseHeaders) -> Abort {
+        var merged = error.headers
+        apply(headers, to: &merged)
+        return Abort(error.status, headers: merged, reason: error.reason)
     }
 
     private static func apply(_ headers: SessionResponseHeaders, to fields: inout HTTPHeaders) {

@@ -42,21 +42,32 @@ import VaporTesting
         }
     }
 
-    @Test func anAbortErrorStillCommitsTheSession() async throws {
-        try await Self.withApp(routes: { app in
+    /// On the event loop's thread for the memory store, in a task for a store that waits: the same answer.
+    @Test(arguments: [false, true])
+    func anAbortErrorStillCommitsTheSession(storeWaits: Bool) async throws {
+        let routes: (Application) -> Void = { app in
             app.get("deny") { request async throws -> String in
                 try await request.httpSession.insert("denied", true)
-                throw Abort(.forbidden, reason: "no")
+                throw Abort(.forbidden, headers: ["X-Reason": "policy"], reason: "no")
             }
             app.get("check") { request async throws -> String in
                 String(try await request.httpSession.get("denied", as: Bool.self) ?? false)
             }
-        }) { app in
+        }
+        let test: (Application) async throws -> Void = { app in
             let denied = try await app.testing().sendRequest(.GET, "deny")
             #expect(denied.status == .forbidden)
+            #expect(denied.headers.first(name: "X-Reason") == "policy", "the error's own headers survive")
             let cookie = try #require(Self.cookie(from: denied))
             let check = try await app.testing().sendRequest(.GET, "check", headers: ["Cookie": cookie])
             #expect(check.body.string == "true")
+        }
+        if storeWaits {
+            let store = AwaitingStore(MemorySessionStore())
+            try await Self.withApp(engineStore: store, routes: routes, test)
+            #expect(store.loads.load(ordering: .relaxed) == 1, "the check's load was awaited")
+        } else {
+            try await Self.withApp(routes: routes, test)
         }
     }
 

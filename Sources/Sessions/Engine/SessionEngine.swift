@@ -84,7 +84,9 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     /// Whether ``commit(_:logger:)`` has anything to do: `false` for a session the handler never touched,
     /// whose commit returns no headers and calls no store.
     ///
-    /// An adapter on a future-based framework uses it to answer such requests without starting a task:
+    /// A future-based adapter wants ``commitImmediately(_:logger:)`` instead, which answers this question
+    /// too and, for a store that never waits, also does the work. This one serves an adapter that only
+    /// needs to know, say to decide whether to hop to another executor:
     ///
     /// ```swift
     /// guard engine.needsCommit(session) else { return response }
