@@ -44,6 +44,28 @@ import TestSupport
         }
     }
 
+    /// HTTP/2 sends each cookie as a field of its own; the session cookie may be any of them.
+    @Test func cookieFieldsAreReadTogether() async throws {
+        try await Self.withRouter(routes: { router in
+            router.get("/set") { _, context -> String in
+                try await context.session.insert("user_id", "ada")
+                return "ok"
+            }
+            router.get("/read") { _, context -> String in
+                try await context.session.get("user_id", as: String.self) ?? "anonymous"
+            }
+        }) { client async throws in
+            let set = try await client.execute(uri: "/set", method: .get)
+            let cookie = try #require(set.headers[.setCookie].map { String($0.prefix { $0 != ";" }) })
+            var fields = HTTPFields()
+            fields.append(HTTPField(name: .cookie, value: "theme=dark"))
+            fields.append(HTTPField(name: .cookie, value: cookie))
+            fields.append(HTTPField(name: .cookie, value: "lang=en"))
+            let read = try await client.execute(uri: "/read", method: .get, headers: fields)
+            #expect(String(buffer: read.body) == "ada")
+        }
+    }
+
     @Test func anyOtherErrorCommitsNothing() async throws {
         let store = MemorySessionStore()
         try await Self.withRouter(store: store, routes: { router in

@@ -22,8 +22,8 @@ import Foundation
 /// The commit makes no store call itself: ``next(after:)`` names the next call and takes the answer to
 /// the previous one, so the engine drives it with `await` or, for an ``ImmediateSessionStore``, on the
 /// calling thread, and the table above is written once.
-struct SessionCommit<Store: SessionStore> {
-    let engine: SessionEngine<Store>
+struct SessionCommit {
+    let core: SessionEngineCore
     let contents: Session.Contents
     let now: Date
     let logger: Logger
@@ -43,8 +43,8 @@ struct SessionCommit<Store: SessionStore> {
         case finished
     }
 
-    init(engine: SessionEngine<Store>, contents: Session.Contents, now: Date, logger: Logger) {
-        self.engine = engine
+    init(core: SessionEngineCore, contents: Session.Contents, now: Date, logger: Logger) {
+        self.core = core
         self.contents = contents
         self.now = now
         self.logger = logger
@@ -52,7 +52,7 @@ struct SessionCommit<Store: SessionStore> {
 
     private var resolution: SessionResolution { contents.resolution }
     private var state: SessionState { resolution.state }
-    private var isPersistent: Bool { engine.configuration.lifecycle.isPersistent }
+    private var isPersistent: Bool { core.configuration.lifecycle.isPersistent }
     private var wasRotated: Bool { resolution.cookie == .valid(rotated: true) }
 
     /// The next store call, given the answer to the previous one (`nil` at first); `nil` when the commit
@@ -104,12 +104,12 @@ struct SessionCommit<Store: SessionStore> {
             if contents.changes.cleared && state.isEmpty {
                 return awaitDelete(key, then: .awaitingDelete(removeCookie: true))
             }
-            let ttl = engine.ttl(for: state, now: now)
+            let ttl = core.ttl(for: state, now: now)
             stage = .awaitingUpdate(key: key, ttl: ttl)
             return .update(key, to: state, changes: contents.changes, ttl: ttl)
         case .unchanged:
-            let ttl = engine.ttl(for: state, now: now)
-            if engine.configuration.ttlExtension == .onEveryRequest {
+            let ttl = core.ttl(for: state, now: now)
+            if core.configuration.ttlExtension == .onEveryRequest {
                 stage = .awaitingUpdate(key: key, ttl: ttl)
                 return .updateTTL(key, ttl: ttl)
             }
@@ -127,7 +127,7 @@ struct SessionCommit<Store: SessionStore> {
             if resolution.cookie != .absent { removeCookie() }
             return finish(thenDelete: thenDelete)
         }
-        let ttl = engine.ttl(for: state, now: now)
+        let ttl = core.ttl(for: state, now: now)
         stage = .awaitingSave(ttl: ttl, thenDelete: thenDelete)
         return .save(state, ttl: ttl)
     }
@@ -162,22 +162,22 @@ struct SessionCommit<Store: SessionStore> {
     }
 
     private mutating func issueCookie<Failure: Error>(for key: SessionKey, ttl: Duration, onOversize: (any Error) -> Failure) throws {
-        let value = engine.codec.seal(key.rawValue)
-        let size = engine.configuration.cookie.name.utf8.count + value.utf8.count
-        guard size <= SessionEngine<Store>.maximumCookieSize else {
+        let value = core.codec.seal(key.rawValue)
+        let size = core.configuration.cookie.name.utf8.count + value.utf8.count
+        guard size <= SessionEngineCore.maximumCookieSize else {
             throw onOversize(
                 SessionStoreMessage(
-                    "the session cookie would be \(size) bytes (name + value), over the \(SessionEngine<Store>.maximumCookieSize)-byte limit"
+                    "the session cookie would be \(size) bytes (name + value), over the \(SessionEngineCore.maximumCookieSize)-byte limit"
                 )
             )
         }
         let maxAge: Int64? = isPersistent ? min(ttl, SessionConfiguration.maximumCookieAge).components.seconds : nil
         headers.setCookies.append(
-            engine.setCookie.issue(value: value, maxAge: maxAge, nowUnixSeconds: Int64(now.timeIntervalSince1970.rounded(.down)))
+            core.setCookie.issue(value: value, maxAge: maxAge, nowUnixSeconds: Int64(now.timeIntervalSince1970.rounded(.down)))
         )
     }
 
     private mutating func removeCookie() {
-        headers.setCookies.append(engine.setCookie.removal())
+        headers.setCookies.append(core.setCookie.removal())
     }
 }

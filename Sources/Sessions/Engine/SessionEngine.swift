@@ -25,38 +25,19 @@ import Foundation
 /// ```
 public struct SessionEngine<Store: SessionStore>: Sendable {
     /// Browsers ignore cookies whose name and value together exceed this many bytes.
-    public static var maximumCookieSize: Int { 4096 }
+    public static var maximumCookieSize: Int { SessionEngineCore.maximumCookieSize }
 
-    /// Everything the engine holds, behind one reference: every request's `Session` keeps the engine as
-    /// its resolver, and a reference is copied without allocating or retaining each part.
-    final class Core: Sendable {
-        let store: Store
-        let configuration: SessionConfiguration
-        let codec: SessionCookieCodec
-        let clock: any SessionClock
-        let setCookie: SetCookie
-        /// The store again when it answers on the calling thread: looked up once, not per request.
-        let immediateStore: (any ImmediateSessionStore)?
-
-        init(store: Store, configuration: SessionConfiguration, codec: SessionCookieCodec, clock: any SessionClock, setCookie: SetCookie) {
-            self.store = store
-            self.configuration = configuration
-            self.codec = codec
-            self.clock = clock
-            self.setCookie = setCookie
-            self.immediateStore = store as? any ImmediateSessionStore
-        }
-    }
-
-    let core: Core
+    let core: SessionEngineCore
 
     /// The store sessions live in.
-    public var store: Store { core.store }
+    public var store: Store {
+        // The core holds it as an existential (see `SessionEngineCore`); it was made from a `Store`.
+        core.store as! Store
+    }
     /// The validated configuration.
     public var configuration: SessionConfiguration { core.configuration }
     var codec: SessionCookieCodec { core.codec }
     var clock: any SessionClock { core.clock }
-    var setCookie: SetCookie { core.setCookie }
 
     /// Validates `configuration` and builds the engine.
     /// - Throws: ``SessionConfigurationError`` for a configuration browsers would reject.
@@ -67,7 +48,7 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
         clock: any SessionClock = SystemSessionClock()
     ) throws(SessionConfigurationError) {
         try configuration.validate()
-        core = Core(
+        core = SessionEngineCore(
             store: store,
             configuration: configuration,
             codec: SessionCookieCodec(security: configuration.security, secrets: secrets, cookieName: configuration.cookie.name),
@@ -78,7 +59,7 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
 
     /// Starts a request's session. Costs nothing: the cookie is read on the session's first use.
     public func begin(cookieHeader: String?, logger: Logger) -> Session {
-        Session(resolver: core, cookieHeader: cookieHeader, logger: logger)
+        Session(core: core, cookieHeader: cookieHeader, logger: logger)
     }
 
     /// Whether ``commit(_:logger:)`` has anything to do: `false` for a session the handler never touched,
@@ -106,11 +87,11 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
         if let immediateStore = core.immediateStore {
             return try commit(contents, on: immediateStore, logger: logger)
         }
-        var commit = SessionCommit(engine: self, contents: contents, now: clock.now, logger: logger)
+        var commit = SessionCommit(core: core, contents: contents, now: clock.now, logger: logger)
         do {
             var answer: SessionStoreAnswer?
             while let call = try commit.next(after: answer) {
-                answer = try await store.answer(call)
+                answer = try await core.store.answer(call)
             }
         } catch {
             throw Self.commitFailure(error, logger: logger)
@@ -137,7 +118,7 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     private func commit(_ contents: Session.Contents, on immediateStore: any ImmediateSessionStore, logger: Logger) throws(SessionError)
         -> SessionResponseHeaders
     {
-        var commit = SessionCommit(engine: self, contents: contents, now: clock.now, logger: logger)
+        var commit = SessionCommit(core: core, contents: contents, now: clock.now, logger: logger)
         do {
             var answer: SessionStoreAnswer?
             while let call = try commit.next(after: answer) {
@@ -158,20 +139,5 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
             logger.error("session commit failed", metadata: ["error": "\(error)"])
         }
         return failure
-    }
-
-    /// The TTL for `state` at `now`: the lifecycle's, cut short by the absolute timeout when one is set.
-    func ttl(for state: SessionState, now: Date) -> Duration {
-        let base = configuration.lifecycle.ttl
-        guard let absoluteTimeout = configuration.absoluteTimeout else { return base }
-        let remaining = absoluteTimeout - Duration.seconds(now.timeIntervalSince(state.createdAt))
-        return min(base, max(remaining, .milliseconds(1)))
-    }
-}
-
-extension SessionEngine.Core {
-    func hasOutlivedAbsoluteTimeout(_ state: SessionState, now: Date) -> Bool {
-        guard let absoluteTimeout = configuration.absoluteTimeout else { return false }
-        return Duration.seconds(now.timeIntervalSince(state.createdAt)) >= absoluteTimeout
     }
 }

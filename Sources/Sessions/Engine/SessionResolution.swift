@@ -19,10 +19,3 @@ struct SessionResolution: Sendable {
     /// A key that named a session past its absolute timeout or with unreadable state: delete it at commit.
     var staleKey: SessionKey? = nil
 }
-
-/// The engine side of a ``Session``'s lazy load, without the store's type.
-protocol SessionResolving: Sendable {
-    func resolve(cookieHeader: String?, logger: Logger) async throws(SessionError) -> SessionResolution
-    /// The resolution made on the calling thread, or `nil` when the store would have to wait.
-    func resolveImmediately(cookieHeader: String?, logger: Logger) throws(SessionError) -> SessionResolution?
-}

@@ -13,8 +13,8 @@ import Foundation
 /// Every cookie value under the session's name is tried in header order (a browser may send a stale
 /// one first): the first that opens, holds a valid key and names a live session within its absolute
 /// timeout wins.
-struct SessionResolver<Store: SessionStore> {
-    private let core: SessionEngine<Store>.Core
+struct SessionResolver {
+    private let core: SessionEngineCore
     private let logger: Logger
     private let now: Date
     private let candidates: CookieCandidates
@@ -23,7 +23,7 @@ struct SessionResolver<Store: SessionStore> {
     private var openedWithPreviousSecret = false
     private(set) var resolution: SessionResolution
 
-    init(core: SessionEngine<Store>.Core, cookieHeader: String?, logger: Logger) {
+    init(core: SessionEngineCore, cookieHeader: String?, logger: Logger) {
         self.core = core
         self.logger = logger
         self.now = core.clock.now
@@ -82,7 +82,8 @@ struct SessionResolver<Store: SessionStore> {
     }
 }
 
-extension SessionEngine.Core: SessionResolving {
+extension SessionEngineCore {
+    /// Loads the session a request's cookie names (or a fresh one), `await`ing the store.
     func resolve(cookieHeader: String?, logger: Logger) async throws(SessionError) -> SessionResolution {
         var resolver = SessionResolver(core: self, cookieHeader: cookieHeader, logger: logger)
         while let key = resolver.nextKey() {
@@ -97,6 +98,7 @@ extension SessionEngine.Core: SessionResolving {
         return resolver.resolution
     }
 
+    /// The resolution made on the calling thread, or `nil` when the store would have to wait.
     func resolveImmediately(cookieHeader: String?, logger: Logger) throws(SessionError) -> SessionResolution? {
         guard let immediateStore else { return nil }
         var resolver = SessionResolver(core: self, cookieHeader: cookieHeader, logger: logger)

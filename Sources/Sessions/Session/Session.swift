@@ -34,7 +34,7 @@ public final class Session: Sendable {
     }
 
     private enum Origin: Sendable {
-        case engine(any SessionResolving, cookieHeader: String?, logger: Logger)
+        case engine(SessionEngineCore, cookieHeader: String?, logger: Logger)
         case detached
         case unattached
     }
@@ -54,8 +54,8 @@ public final class Session: Sendable {
         self.phase = Mutex(.resolved(Contents(resolution: SessionResolution(key: nil, state: state, cookie: .absent))))
     }
 
-    init(resolver: any SessionResolving, cookieHeader: String?, logger: Logger) {
-        self.origin = .engine(resolver, cookieHeader: cookieHeader, logger: logger)
+    init(core: SessionEngineCore, cookieHeader: String?, logger: Logger) {
+        self.origin = .engine(core, cookieHeader: cookieHeader, logger: logger)
         self.phase = Mutex(.pending)
     }
 
@@ -107,8 +107,8 @@ public final class Session: Sendable {
             return LoadedSession(session: self)
         case .unattached:
             throw SessionError(.notAttached)
-        case .engine(let resolver, let cookieHeader, let logger):
-            guard let resolution = try resolver.resolveImmediately(cookieHeader: cookieHeader, logger: logger) else { return nil }
+        case .engine(let core, let cookieHeader, let logger):
+            guard let resolution = try core.resolveImmediately(cookieHeader: cookieHeader, logger: logger) else { return nil }
             keep(resolution)
             return LoadedSession(session: self)
         }
@@ -256,13 +256,13 @@ public final class Session: Sendable {
             return
         case .unattached:
             throw SessionError(.notAttached)
-        case .engine(let resolver, let cookieHeader, let logger):
+        case .engine(let core, let cookieHeader, let logger):
             // Two tasks touching a fresh session at once may both resolve; the first result is kept,
             // which is safe because resolving only reads.
-            if let resolution = try resolver.resolveImmediately(cookieHeader: cookieHeader, logger: logger) {
+            if let resolution = try core.resolveImmediately(cookieHeader: cookieHeader, logger: logger) {
                 keep(resolution)
             } else {
-                keep(try await resolver.resolve(cookieHeader: cookieHeader, logger: logger))
+                keep(try await core.resolve(cookieHeader: cookieHeader, logger: logger))
             }
         }
     }
