@@ -70,6 +70,12 @@ func fail(_ message: String, status: Int32) -> Never {
 struct StandardError: TextOutputStream {
     mutating func write(_ string: String) {
         var string = string
-        string.withUTF8 { bytes in _ = Glibc.write(2, bytes.baseAddress, bytes.count) }
+        string.withUTF8 { bytes in
+            #if canImport(Glibc)
+            _ = Glibc.write(2, bytes.baseAddress, bytes.count)
+            #else
+            _ = Darwin.write(2, bytes.baseAddress, bytes.count)
+            #endif
+        }
     }
 }

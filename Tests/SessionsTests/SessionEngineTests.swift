@@ -425,6 +425,13 @@ import FoundationEssentials
         #expect(store.calls == ["save", "load", "update"])
     }
 
+    /// The engine keeps its store as an existential; `store` hands back the very instance it was given.
+    @Test func theEngineHandsBackItsStore() throws {
+        let store = MemorySessionStore()
+        let engine = try SessionEngine(store: store, secrets: SessionSecrets(current: .generate()))
+        #expect(engine.store === store)
+    }
+
     @Test func aStoreThatWaitsIsNeverCalledImmediately() async throws {
         let (harness, store, _) = try makeMemoryHarness(driver: .awaiting)
         let engine = harness.engine
