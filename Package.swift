@@ -183,6 +183,7 @@ let package = Package(
                 "SessionsTesting",
                 "SessionsSQLite",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

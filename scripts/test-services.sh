@@ -93,6 +93,8 @@ start_redis() {
         echo "pidfile $dir/redis.pid"
         echo "logfile $dir/redis.log"
         echo "save \"\""
+        # DEBUG SLEEP stalls the server for the tests of commands pipelined behind one that times out.
+        echo "enable-debug-command local"
         if [ "$tls" = durable ]; then
             echo "appendonly yes"
             echo "appendfsync always"

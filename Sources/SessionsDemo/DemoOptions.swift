@@ -87,6 +87,12 @@ public struct DemoOptions: ParsableArguments, Sendable {
     @Option(help: "Cap on a session's total life, in seconds, however active it stays.")
     public var absoluteTimeout: Int?
 
+    @Option(help: "Seconds after a login or logout during which a request still carrying the old cookie neither removes nor replaces it (its writes are dropped); 0 turns it off.")
+    public var staleCookieGrace = 60
+
+    @Option(help: "The most bytes of JSON one session may hold; a write past it is answered 422.")
+    public var maxStateBytes = 64 * 1024
+
     @Option(help: "Seconds between sweeps of expired sessions (memory, SQLite and PostgreSQL stores; Redis expires keys itself). Default: 60 for memory, 300 for SQL.")
     public var sweepInterval: Int?
 
@@ -104,17 +110,23 @@ public struct DemoOptions: ParsableArguments, Sendable {
     /// `--sweep-interval`, validated; `nil` leaves each store's default.
     public func sweepIntervalDuration() throws -> Duration? {
         guard let sweepInterval else { return nil }
-        guard sweepInterval > 0 else { throw ValidationError("--sweep-interval must be a positive number of seconds") }
+        guard sweepInterval > 0, sweepInterval <= 86_400 else { throw ValidationError("--sweep-interval must be from 1 to 86400 seconds") }
         return .seconds(sweepInterval)
     }
 
     /// The session configuration these flags describe, validated.
     public func sessionConfiguration() throws -> SessionConfiguration {
-        guard ttl > 0 else { throw ValidationError("--ttl must be a positive number of seconds") }
+        let longest = SessionConfiguration.maximumLifetime.components.seconds
+        guard ttl > 0, ttl <= longest else { throw ValidationError("--ttl must be from 1 to \(longest) seconds (ten years)") }
         _ = try sweepIntervalDuration()
-        if let absoluteTimeout, absoluteTimeout <= 0 {
-            throw ValidationError("--absolute-timeout must be a positive number of seconds")
+        if let absoluteTimeout, absoluteTimeout <= 0 || absoluteTimeout > longest {
+            throw ValidationError("--absolute-timeout must be from 1 to \(longest) seconds (ten years)")
         }
+        let longestGrace = SessionConfiguration.maximumStaleCookieGracePeriod.components.seconds
+        guard staleCookieGrace >= 0, staleCookieGrace <= longestGrace else {
+            throw ValidationError("--stale-cookie-grace must be from 0 to \(longestGrace) seconds")
+        }
+        guard maxStateBytes > 0 else { throw ValidationError("--max-state-bytes must be a positive number of bytes") }
         let cookie = SessionCookieConfiguration(
             name: cookieName,
             path: cookiePath,
@@ -127,7 +139,9 @@ public struct DemoOptions: ParsableArguments, Sendable {
             security: contentSecurity == .private ? .private : .signed,
             lifecycle: lifecycle == .persistent ? .persistent(ttl: .seconds(ttl)) : .browserSession(stateTTL: .seconds(ttl)),
             ttlExtension: ttlExtension == .onEveryRequest ? .onEveryRequest : .onStateChanges,
-            absoluteTimeout: absoluteTimeout.map { .seconds($0) }
+            absoluteTimeout: absoluteTimeout.map { .seconds($0) },
+            staleCookieGracePeriod: .seconds(staleCookieGrace),
+            maximumStateSize: maxStateBytes
         )
         try configuration.validate()
         return configuration

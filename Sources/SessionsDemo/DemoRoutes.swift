@@ -12,15 +12,19 @@ import Foundation
 /// |---|---|
 /// | `GET /` | `{"user_id": string or null, "counter": int}`, read-only; an HTML page for browsers |
 /// | `POST /do_something` | counter += 1 |
-/// | `POST /login` | body `{"user_id": "..."}`: stores it and renews the key; bad body → 400 |
-/// | `POST /logout` | purges a logged-in session |
+/// | `POST /login` | body `{"user_id": "..."}`: stores it and renews the key (a new authentication); bad body → 400; `?delay_ms=N` waits between loading the session and renewing, like a password check |
+/// | `POST /logout` | purges a session that holds a user, whatever its value's type |
 /// | `GET /protected/count` | 401 unless logged in |
 /// | `PUT /session/{key}`, `DELETE /session/{key}`, `GET /session` | raw entries; `?delay_ms=N` slows the PUT |
 /// | `GET /plain` | `ok`, never touches the session |
 /// | `GET /counter` | counter += 1 as text |
 /// | `GET /read` | the user or `anonymous`, read-only |
+///
+/// A stored value of another type than a route expects (an earlier deploy stored it) never locks a user
+/// out: a user that is not a string reads as no user (and logout still purges it), a counter that is not
+/// an integer starts again at 0.
 public enum DemoRoutes {
-    /// The longest `delay_ms` accepted by `PUT /session/{key}`.
+    /// The longest `delay_ms` accepted by `PUT /session/{key}` and `POST /login`.
     public static let maximumDelayMilliseconds = 2000
     /// The largest request body the demo reads.
     public static let maximumBodyBytes = 1 << 20
@@ -31,7 +35,7 @@ public enum DemoRoutes {
     public static func index(_ session: Session, acceptsHTML: Bool) async throws -> DemoReply {
         if acceptsHTML {
             let visits = try await increment(session)
-            let user = try await session.get(userKey, as: String.self)
+            let user = try await self.user(in: session)
             return DemoReply(status: 200, contentType: .html, body: DemoPage.render(user: user, visits: visits))
         }
         return try await state(session)
@@ -42,39 +46,42 @@ public enum DemoRoutes {
         return try await state(session)
     }
 
-    public static func login(_ session: Session, body: [UInt8]) async throws -> DemoReply {
+    /// Stores the user and renews the key. With a delay, the session is loaded first and the renew comes
+    /// after the wait: a login that checks a password hash, racing whatever else the browser sends.
+    public static func login(_ session: Session, body: [UInt8], delayMilliseconds: String? = nil) async throws -> DemoReply {
         struct Login: Decodable { var user_id: String }
+        guard let delay = delay(from: delayMilliseconds) else { return invalidDelay }
         guard let login = try? JSONDecoder().decode(Login.self, from: Data(body)), !login.user_id.isEmpty else {
             return .error(400, #"expected a JSON body {"user_id": "<non-empty string>"}"#)
         }
+        if delay > 0 {
+            try await session.load()
+            try await Task.sleep(for: .milliseconds(delay))
+        }
         try await session.insert(userKey, login.user_id)
-        try await session.renew()
+        try await session.renew(.newAuthentication)
         return try await state(session)
     }
 
+    /// Purges a session that holds a user, whatever type an earlier deploy stored it as.
     public static func logout(_ session: Session) async throws -> DemoReply {
-        guard let user = try await session.get(userKey, as: String.self) else {
+        guard let stored = try await session.entries()[userKey] else {
             return .text("Could not log out anonymous user")
         }
         try await session.purge()
-        return .text("Logged out: \(user)")
+        if case .string(let user) = stored { return .text("Logged out: \(user)") }
+        return .text("Logged out: \(DemoJSON.encode(stored))")
     }
 
     public static func protectedCount(_ session: Session) async throws -> DemoReply {
-        guard try await session.get(userKey, as: String.self) != nil else {
+        guard try await user(in: session) != nil else {
             return .error(401, "log in first")
         }
         return try await state(session)
     }
 
     public static func putEntry(_ session: Session, key: String, body: [UInt8], delayMilliseconds: String?) async throws -> DemoReply {
-        var delay = 0
-        if let delayMilliseconds {
-            guard let parsed = Int(delayMilliseconds), (0...maximumDelayMilliseconds).contains(parsed) else {
-                return .error(400, "delay_ms must be a whole number from 0 to \(maximumDelayMilliseconds)")
-            }
-            delay = parsed
-        }
+        guard let delay = delay(from: delayMilliseconds) else { return invalidDelay }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
             return .error(400, "the body must be one JSON value")
         }
@@ -101,16 +108,25 @@ public enum DemoRoutes {
     // /counter and /read take the loaded session: every request uses it, so Vapor serves them as
     // synchronous routes behind `SessionLoadingMiddleware`, which starts no task.
     public static func counter(_ session: LoadedSession) throws -> DemoReply {
-        .text(String(try session.update(counterKey, as: Int.self, incrementCounter)))
+        .text(String(try increment(session)))
     }
 
     public static func read(_ session: LoadedSession) throws -> DemoReply {
-        .text(try session.get(userKey, as: String.self) ?? "anonymous")
+        .text(try user(in: session) ?? "anonymous")
     }
 
     @discardableResult
     private static func increment(_ session: Session) async throws -> Int {
-        try await session.update(counterKey, as: Int.self, incrementCounter)
+        try increment(try await session.load())
+    }
+
+    /// Adds one to the counter; a counter an earlier deploy stored as something else starts again at 0.
+    private static func increment(_ session: LoadedSession) throws -> Int {
+        guard try ignoringOtherTypes({ () throws(SessionError) in try session.get(counterKey, as: Int.self) ?? 0 }) != nil else {
+            try session.insert(counterKey, 1)
+            return 1
+        }
+        return try session.update(counterKey, as: Int.self, incrementCounter)
     }
 
     private static func incrementCounter(_ counter: inout Int?) -> Int {
@@ -118,9 +134,40 @@ public enum DemoRoutes {
         return counter!
     }
 
+    /// The logged-in user; a user stored as anything but a string is no user.
+    private static func user(in session: Session) async throws -> String? {
+        try user(in: try await session.load())
+    }
+
+    private static func user(in session: LoadedSession) throws -> String? {
+        try ignoringOtherTypes { () throws(SessionError) in try session.get(userKey, as: String.self) }
+    }
+
+    /// What `read` reads, or `nil` when the stored value is of another type than asked for.
+    private static func ignoringOtherTypes<Value>(_ read: () throws(SessionError) -> Value?) throws(SessionError) -> Value? {
+        do {
+            return try read()
+        } catch {
+            guard error.kind == .valueDecoding else { throw error }
+            return nil
+        }
+    }
+
     private static func state(_ session: Session) async throws -> DemoReply {
-        let user = try await session.get(userKey, as: String.self)
-        let counter = try await session.get(counterKey, as: Int.self) ?? 0
+        let loaded = try await session.load()
+        let user = try user(in: loaded)
+        let counter = try ignoringOtherTypes { () throws(SessionError) in try loaded.get(counterKey, as: Int.self) } ?? 0
         return .json(DemoJSON.encode([userKey: user.map(JSONValue.string) ?? .null, counterKey: .integer(Int64(counter))]))
+    }
+
+    /// `delay_ms` in milliseconds (none: 0); `nil` for anything but a whole number from 0 to the maximum.
+    private static func delay(from text: String?) -> Int? {
+        guard let text else { return 0 }
+        guard let parsed = Int(text), (0...maximumDelayMilliseconds).contains(parsed) else { return nil }
+        return parsed
+    }
+
+    private static var invalidDelay: DemoReply {
+        .error(400, "delay_ms must be a whole number from 0 to \(maximumDelayMilliseconds)")
     }
 }

@@ -70,37 +70,72 @@ struct DemoSecrets {
         }
     }
 
-    /// Reads the secret file, or creates it with a fresh secret. `O_EXCL` makes creation atomic, so two
-    /// demos starting together agree on one secret; the file is never readable by others.
+    /// Reads the secret file, or creates it with a fresh secret.
+    ///
+    /// An existing file is refused unless it is a regular file (not a symlink, which could point the demo at
+    /// a secret someone else controls), owned by this user and readable by nobody else. A new one is
+    /// written whole to a temporary file first and then linked into place, which fails if the name exists:
+    /// two demos starting together never read a half-written secret, and both end up with the one that won.
     private static func readOrCreateSecretFile(at path: String) throws -> (hex: String, created: Bool) {
+        if let existing = try readSecretFile(at: path) { return (existing, false) }
         let hex = encodeHex(SessionSecret.randomKeyBytes())
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        if descriptor >= 0 {
-            defer { close(descriptor) }
-            let line = Array((hex + "\n").utf8)
-            let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            guard written == line.count else {
-                throw Failure(description: "could not write the session secret to \(path)")
+        let temporary = path + ".tmp-\(getpid())-\(UInt64.random(in: 0 ... .max))"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else {
+            throw Failure(description: "could not create the session secret file \(path): \(errnoText())")
+        }
+        defer { unlink(temporary) }
+        let line = Array((hex + "\n").utf8)
+        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard written == line.count, synced else {
+            throw Failure(description: "could not write the session secret to \(path)")
+        }
+        guard link(temporary, path) == 0 else {
+            guard errno == EEXIST, let winner = try readSecretFile(at: path) else {
+                throw Failure(description: "could not create the session secret file \(path): \(errnoText())")
             }
-            return (hex, true)
+            return (winner, false)
         }
-        guard errno == EEXIST else {
-            throw Failure(description: "could not create the session secret file \(path)")
-        }
-        guard let contents = readSmallFile(at: path) else {
-            throw Failure(description: "could not read the session secret file \(path)")
-        }
-        return (contents.trimmingWhitespace(), false)
+        return (hex, true)
     }
 
-    private static func readSmallFile(at path: String) -> String? {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { return nil }
+    /// The secret in an existing file, `nil` when there is no file; throws for a file that is not safe to
+    /// trust or cannot be read.
+    private static func readSecretFile(at path: String) throws -> String? {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW)
+        guard descriptor >= 0 else {
+            switch errno {
+            case ENOENT: return nil
+            case ELOOP: throw Failure(description: "the session secret file \(path) is a symbolic link; refusing it")
+            default: throw Failure(description: "could not read the session secret file \(path): \(errnoText())")
+            }
+        }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            throw Failure(description: "could not read the session secret file \(path): \(errnoText())")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw Failure(description: "the session secret file \(path) is not a regular file; refusing it")
+        }
+        guard info.st_uid == geteuid() else {
+            throw Failure(description: "the session secret file \(path) belongs to another user; refusing it")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw Failure(description: "the session secret file \(path) is readable or writable by group or others (chmod 600 it); refusing it")
+        }
         var buffer = [UInt8](repeating: 0, count: 1024)
         let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        guard count > 0 else { return nil }
-        return String(decoding: buffer[0..<count], as: UTF8.self)
+        guard count > 0 else {
+            throw Failure(description: "the session secret file \(path) is empty")
+        }
+        return String(decoding: buffer[0..<count], as: UTF8.self).trimmingWhitespace()
+    }
+
+    private static func errnoText() -> String {
+        String(cString: strerror(errno))
     }
 }
 

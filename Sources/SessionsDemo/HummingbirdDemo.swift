@@ -22,7 +22,11 @@ public enum HummingbirdDemo {
         }
         router.post("/do_something") { _, context in try await DemoRoutes.doSomething(context.session).response }
         router.post("/login") { request, context in
-            try await DemoRoutes.login(context.session, body: try await request.collectBody()).response
+            try await DemoRoutes.login(
+                context.session,
+                body: try await request.collectBody(),
+                delayMilliseconds: request.uri.queryParameters.get("delay_ms")
+            ).response
         }
         router.post("/logout") { _, context in try await DemoRoutes.logout(context.session).response }
         router.get("/protected/count") { _, context in try await DemoRoutes.protectedCount(context.session).response }

@@ -20,7 +20,11 @@ public enum VaporDemo {
         }
         app.post("do_something") { request async throws in try await DemoRoutes.doSomething(request.httpSession).vaporResponse }
         app.post("login") { request async throws in
-            try await DemoRoutes.login(request.httpSession, body: request.bodyBytes).vaporResponse
+            try await DemoRoutes.login(
+                request.httpSession,
+                body: request.bodyBytes,
+                delayMilliseconds: request.query[String.self, at: "delay_ms"]
+            ).vaporResponse
         }
         app.post("logout") { request async throws in try await DemoRoutes.logout(request.httpSession).vaporResponse }
         app.get("protected", "count") { request async throws in try await DemoRoutes.protectedCount(request.httpSession).vaporResponse }

@@ -15,13 +15,15 @@ import Logging
 /// router.addMiddleware { SessionMiddleware(engine: engine) }
 /// router.post("/login") { request, context in
 ///     try await context.session.insert("user_id", "ada")
-///     try await context.session.renew()
+///     try await context.session.renew(.newAuthentication)
 ///     return "welcome"
 /// }
 /// ```
 ///
 /// A handler that throws an `HTTPResponseError` (say, `HTTPError(.unauthorized)`) still commits its
-/// session with that error's response; a handler that throws anything else commits nothing.
+/// session with that error's response; a handler that throws anything else commits only a purge or a
+/// renew's end of its old key (``SessionEngine/abandon(_:logger:)``), so a logout is carried out whatever
+/// happens after it.
 public struct SessionMiddleware<Context: SessionRequestContext, Store: SessionStore>: RouterMiddleware {
     /// The engine that holds the session semantics.
     public let engine: SessionEngine<Store>
@@ -49,12 +51,16 @@ public struct SessionMiddleware<Context: SessionRequestContext, Store: SessionSt
         do {
             response = try await next(request, context)
         } catch let error as SessionError {
+            await engine.abandon(session, logger: context.logger)
             if !error.isStoreFailure {
                 context.logger.error("session failure", metadata: ["error": "\(error)"])
             }
             return Response(status: .internalServerError)
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
+        } catch {
+            await engine.abandon(session, logger: context.logger)
+            throw error
         }
         let headers: SessionResponseHeaders
         do {

@@ -2,19 +2,23 @@ import Sessions
 
 /// The SQL a ``PostgresSessionStore`` runs, for one table.
 ///
-/// Keys are SHA-256 digests (`bytea`); `state` is the `jsonb` object of entries.
+/// Keys are SHA-256 digests (`bytea`); `state` is the `jsonb` object of entries. Tombstones (keys a renew
+/// or purge ended, and until when) live in `<table>_tombstones`, so that a server still running an older
+/// version of this library never reads one as a session.
 struct PostgresSessionStatements: Sendable {
-    /// The schema version this library writes.
-    static let schemaVersion = 1
+    /// The schema version this library writes: 1 created the sessions table, 2 added the tombstones.
+    static let schemaVersion = 2
     static let schemaTable = "swift_sessions_schema"
 
     let table: String
+    let tombstones: String
 
     /// `nil` when `tableName` is not a plain identifier (it is spliced into SQL unquoted, so nothing else
     /// is allowed, and upper case would be folded).
     init?(tableName: String) {
         guard isPlainSQLIdentifier(tableName, allowUppercase: false, maximumLength: 50) else { return nil }
         self.table = tableName
+        self.tombstones = tableName + "_tombstones"
     }
 
     /// The database clock, or a fixed instant from the app's clock (Unix milliseconds).
@@ -27,26 +31,42 @@ struct PostgresSessionStatements: Sendable {
         "(\(parameter)::bigint * interval '1 millisecond')"
     }
 
-    var migration: [String] {
-        [
-            // Serialises concurrent migrations from several app servers.
-            "SELECT pg_advisory_xact_lock(hashtext('\(Self.schemaTable)'))",
-            "CREATE TABLE IF NOT EXISTS \(Self.schemaTable) (table_name text PRIMARY KEY, version integer NOT NULL)",
-            """
-            CREATE TABLE IF NOT EXISTS \(table) (
-                key_hash bytea PRIMARY KEY,
-                state jsonb NOT NULL,
-                created_at timestamptz NOT NULL,
-                expires_at timestamptz NOT NULL
-            )
-            """,
-            "CREATE INDEX IF NOT EXISTS \(table)_expires_at ON \(table) (expires_at)",
-            "INSERT INTO \(Self.schemaTable) (table_name, version) VALUES ('\(table)', \(Self.schemaVersion)) ON CONFLICT (table_name) DO NOTHING",
-        ]
-    }
-
+    /// The recorded version, or no row; fails with SQLSTATE 42P01 when the schema table does not exist.
     var schemaVersionQuery: String {
         "SELECT version FROM \(Self.schemaTable) WHERE table_name = '\(table)'"
+    }
+
+    /// Serialises concurrent migrations from several app servers: taken first in the migration's transaction.
+    static let migrationLock = "SELECT pg_advisory_xact_lock(hashtext('\(schemaTable)'))"
+
+    static let createSchemaTable = "CREATE TABLE IF NOT EXISTS \(schemaTable) (table_name text PRIMARY KEY, version integer NOT NULL)"
+
+    /// The DDL that brings the schema from `version` to ``schemaVersion``, then records it.
+    func migration(from version: Int) -> [String] {
+        var statements: [String] = []
+        if version < 1 {
+            statements += [
+                """
+                CREATE TABLE IF NOT EXISTS \(table) (
+                    key_hash bytea PRIMARY KEY,
+                    state jsonb NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    expires_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX IF NOT EXISTS \(table)_expires_at ON \(table) (expires_at)",
+            ]
+        }
+        if version < 2 {
+            statements.append("CREATE TABLE IF NOT EXISTS \(tombstones) (key_hash bytea PRIMARY KEY, ended_until timestamptz NOT NULL)")
+        }
+        statements.append(
+            """
+            INSERT INTO \(Self.schemaTable) (table_name, version) VALUES ('\(table)', \(Self.schemaVersion))
+            ON CONFLICT (table_name) DO UPDATE SET version = excluded.version
+            """
+        )
+        return statements
     }
 
     /// $1 key hash → state text, created-at in Unix milliseconds.
@@ -73,12 +93,40 @@ struct PostgresSessionStatements: Sendable {
     /// One statement merges field by field: drop what the request removed or set, then add what it set.
     func update(now: String) -> String {
         """
-        UPDATE \(table) SET
-            state = (CASE WHEN $2 THEN '{}'::jsonb ELSE state - $3::text[] END) || $4::jsonb,
-            expires_at = \(now) + \(Self.interval("$5"))
+        UPDATE \(table) SET state = \(Self.mergedState(cleared: "$2", touchedKeys: "$3", setEntries: "$4")), expires_at = \(now) + \(Self.interval("$5"))
         WHERE key_hash = $1 AND expires_at > \(now)
         RETURNING 1
         """
+    }
+
+    /// $1 old key hash, $2 new key hash, $3 cleared, $4 touched keys, $5 set entries, $6 created-at (Unix
+    /// ms), $7 TTL (ms), $8 tombstone TTL (ms, 0 for none).
+    ///
+    /// One statement: the live row moves to its new key in place, merging the request's changes, and the
+    /// tombstone is written only if it moved. A concurrent update of the old key waits on the row's lock
+    /// and then finds no row under it (gone); a new key already in use fails the primary key (retried with
+    /// another key) and changes nothing.
+    func renew(now: String) -> String {
+        """
+        WITH moved AS (
+            UPDATE \(table) SET
+                key_hash = $2,
+                state = \(Self.mergedState(cleared: "$3", touchedKeys: "$4", setEntries: "$5")),
+                created_at = to_timestamp($6::double precision / 1000),
+                expires_at = \(now) + \(Self.interval("$7"))
+            WHERE key_hash = $1 AND expires_at > \(now)
+            RETURNING 1
+        ), tombstone AS (
+            INSERT INTO \(tombstones) (key_hash, ended_until)
+            SELECT $1, \(now) + \(Self.interval("$8")) FROM moved WHERE $8::bigint > 0
+            ON CONFLICT (key_hash) DO UPDATE SET ended_until = excluded.ended_until
+        )
+        SELECT 1 FROM moved
+        """
+    }
+
+    private static func mergedState(cleared: String, touchedKeys: String, setEntries: String) -> String {
+        "(CASE WHEN \(cleared) THEN '{}'::jsonb ELSE state - \(touchedKeys)::text[] END) || \(setEntries)::jsonb"
     }
 
     /// $1 key hash, $2 TTL (ms).
@@ -91,12 +139,40 @@ struct PostgresSessionStatements: Sendable {
         "DELETE FROM \(table) WHERE key_hash = $1"
     }
 
+    /// $1 key hash, $2 tombstone TTL (ms, 0 for none). Deletes and leaves the tombstone in one statement.
+    func purge(now: String) -> String {
+        """
+        WITH purged AS (DELETE FROM \(table) WHERE key_hash = $1)
+        INSERT INTO \(tombstones) (key_hash, ended_until)
+        SELECT $1, \(now) + \(Self.interval("$2")) WHERE $2::bigint > 0
+        ON CONFLICT (key_hash) DO UPDATE SET ended_until = excluded.ended_until
+        """
+    }
+
+    /// $1 key hash.
+    func hasTombstone(now: String) -> String {
+        "SELECT 1 FROM \(tombstones) WHERE key_hash = $1 AND ended_until > \(now)"
+    }
+
     /// $1 batch size.
+    ///
+    /// The outer statement checks the expiry again: when it waits on the lock of a concurrent update that
+    /// extends the row, PostgreSQL re-checks only the outer condition on the new row version, and the
+    /// subquery's verdict is stale. `SKIP LOCKED` lets several servers sweep at once.
     func deleteExpired(now: String) -> String {
         """
         DELETE FROM \(table) WHERE key_hash IN (
-            SELECT key_hash FROM \(table) WHERE expires_at <= \(now) LIMIT $1
-        ) RETURNING 1
+            SELECT key_hash FROM \(table) WHERE expires_at <= \(now) LIMIT $1 FOR UPDATE SKIP LOCKED
+        ) AND expires_at <= \(now) RETURNING 1
+        """
+    }
+
+    /// $1 batch size.
+    func deleteExpiredTombstones(now: String) -> String {
+        """
+        DELETE FROM \(tombstones) WHERE key_hash IN (
+            SELECT key_hash FROM \(tombstones) WHERE ended_until <= \(now) LIMIT $1 FOR UPDATE SKIP LOCKED
+        ) AND ended_until <= \(now) RETURNING 1
         """
     }
 }

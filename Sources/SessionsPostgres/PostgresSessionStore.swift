@@ -13,8 +13,21 @@ import Foundation
 ///
 /// Keys are stored as SHA-256 digests, never raw. `update` merges field by field in one statement
 /// (`jsonb` `-` and `||`), so concurrent requests changing different keys of one session both persist;
-/// `update` and `updateTTL` touch only rows that exist and have not expired, so nothing is resurrected.
-/// Expiry uses the database's clock. Every call is bounded by the configured query timeout.
+/// `update`, `updateTTL` and `renew` touch only rows that exist and have not expired, so nothing is
+/// resurrected; a renew moves the row to its new key and leaves a tombstone in one statement. Expiry uses
+/// the database's clock. Every call is bounded by the configured query timeout.
+///
+/// ## Schema and least privilege
+///
+/// On first use the store reads the schema version from `swift_sessions_schema` and runs DDL only when
+/// the tables are missing or older than this library's. Where a deploy role owns the schema and the app
+/// runs with data rights only, set ``PostgresSessionStoreConfiguration/migrate`` to `false`, call
+/// ``migrate()`` from the deploy step, and grant the app's role:
+///
+/// ```sql
+/// GRANT SELECT ON swift_sessions_schema TO app;
+/// GRANT SELECT, INSERT, UPDATE, DELETE ON sessions, sessions_tombstones TO app;
+/// ```
 ///
 /// ```swift
 /// let client = PostgresClient(configuration: try .init(url: "postgres://app@127.0.0.1/app"), backgroundLogger: logger)
@@ -48,8 +61,9 @@ public final class PostgresSessionStore: ExpiringSessionStore {
     private let migrationGate = StoreMigrationGate()
     private let generateKey: @Sendable () -> SessionKey
 
-    /// A store on `client`; the table is created on first use (or by ``migrate()``).
-    /// - Throws: ``SessionConfigurationError`` for a table name that is not a plain lower-case identifier.
+    /// A store on `client`; the tables are created on first use (or by ``migrate()``).
+    /// - Throws: ``SessionConfigurationError`` for a table name that is not a plain lower-case identifier,
+    ///   or a query timeout out of range.
     public init(
         client: PostgresClient,
         configuration: PostgresSessionStoreConfiguration = .init(),
@@ -59,6 +73,7 @@ public final class PostgresSessionStore: ExpiringSessionStore {
         guard let statements = PostgresSessionStatements(tableName: configuration.tableName) else {
             throw .invalid("table name '\(configuration.tableName)' must be lower-case letters, digits and underscores, not starting with a digit")
         }
+        try configuration.validate()
         self.client = client
         self.statements = statements
         self.configuration = configuration
@@ -66,11 +81,23 @@ public final class PostgresSessionStore: ExpiringSessionStore {
         self.generateKey = generateKey
     }
 
-    /// Creates the table and index if missing and checks the schema version.
-    /// - Throws: the database's failure, described by its code and message.
+    /// Brings the schema to this library's version: reads the version first and runs DDL (under an
+    /// advisory lock, so several servers may call it at once) only when the tables are missing or older.
+    /// Run it from a deploy step when the app's own role may not create tables
+    /// (``PostgresSessionStoreConfiguration/migrate`` `false`).
+    /// - Throws: the database's failure, described by its code and message, or a message naming a newer
+    ///   schema version than this library reads.
     public func migrate() async throws {
+        try await prepareSchema(runningDDL: true)
+    }
+
+    private func prepareSchema(runningDDL: Bool) async throws {
         do {
-            try await runMigration()
+            try await migrationGate.ensure { [client, statements, logger, configuration] in
+                try await withStoreDeadline(configuration.queryTimeout, timer: .postgresEventLoop) {
+                    try await Self.prepareSchema(client: client, statements: statements, runningDDL: runningDDL, logger: logger)
+                }
+            }
         } catch let error as SessionStoreMessage {
             throw error
         } catch {
@@ -78,24 +105,50 @@ public final class PostgresSessionStore: ExpiringSessionStore {
         }
     }
 
-    private func runMigration() async throws {
-        try await migrationGate.ensure { [client, statements, logger, configuration] in
-            try await withStoreDeadline(configuration.queryTimeout, timer: .postgresEventLoop) {
-                let version = try await client.withTransaction(logger: logger) { connection -> Int? in
-                    for statement in statements.migration {
-                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                    }
-                    let rows = try await connection.query(PostgresQuery(unsafeSQL: statements.schemaVersionQuery), logger: logger)
-                    var version: Int?
-                    for try await (value) in rows.decode(Int.self) { version = value }
-                    return version
-                }
-                guard version == PostgresSessionStatements.schemaVersion else {
-                    throw SessionStoreMessage(
-                        "table '\(statements.table)' has schema version \(version ?? 0); this library reads version \(PostgresSessionStatements.schemaVersion)"
-                    )
-                }
+    private static func prepareSchema(client: PostgresClient, statements: PostgresSessionStatements, runningDDL: Bool, logger: Logger) async throws {
+        // Read first, outside any transaction: a schema that is current needs no lock and no DDL, which a
+        // role with data rights only could not run.
+        let found = try await schemaVersion(statements, logger: logger) { sql in try await client.query(sql, logger: logger) }
+        if found == PostgresSessionStatements.schemaVersion { return }
+        try checkNotNewer(found, statements)
+        guard runningDDL else {
+            throw SessionStoreMessage(
+                "table '\(statements.table)' is at schema version \(found) and this library needs \(PostgresSessionStatements.schemaVersion): run PostgresSessionStore.migrate() with a role that may create tables"
+            )
+        }
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: PostgresSessionStatements.migrationLock), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: PostgresSessionStatements.createSchemaTable), logger: logger)
+            // Another server may have migrated while this one waited for the lock.
+            let locked = try await schemaVersion(statements, logger: logger) { sql in try await connection.query(sql, logger: logger) }
+            try checkNotNewer(locked, statements)
+            guard locked < PostgresSessionStatements.schemaVersion else { return }
+            for statement in statements.migration(from: locked) {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
+        }
+    }
+
+    /// The recorded version, 0 when nothing is recorded or the schema table does not exist.
+    private static func schemaVersion(
+        _ statements: PostgresSessionStatements,
+        logger: Logger,
+        query: (PostgresQuery) async throws -> PostgresRowSequence
+    ) async throws -> Int {
+        do {
+            var version = 0
+            for try await value in try await query(PostgresQuery(unsafeSQL: statements.schemaVersionQuery)).decode(Int.self) { version = value }
+            return version
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P01" {
+            return 0
+        }
+    }
+
+    private static func checkNotNewer(_ version: Int, _ statements: PostgresSessionStatements) throws {
+        guard version <= PostgresSessionStatements.schemaVersion else {
+            throw SessionStoreMessage(
+                "table '\(statements.table)' has schema version \(version); this library reads version \(PostgresSessionStatements.schemaVersion)"
+            )
         }
     }
 
@@ -181,17 +234,73 @@ public final class PostgresSessionStore: ExpiringSessionStore {
         }
     }
 
+    public func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        async throws(UpdateError) -> SessionUpdateResult
+    {
+        let setEntries: String
+        do {
+            setEntries = try Self.jsonb(state.entriesSet(by: changes))
+        } catch {
+            throw .serialization(error)
+        }
+        let sql = statements.renew(now: now)
+        return try await moveUnderFreshKey(generateKey: generateKey) { newKey throws(UpdateError) -> Bool? in
+            var binds = PostgresBindings()
+            binds.append(digest(key))
+            binds.append(digest(newKey))
+            binds.append(changes.cleared)
+            binds.append(Array(changes.touchedKeys))
+            binds.append(setEntries)
+            binds.append(state.createdAt.unixMilliseconds)
+            binds.append(ttl.wholeMilliseconds)
+            binds.append(max(0, tombstoneTTL.wholeMilliseconds))
+            do {
+                return try await first(sql, binds, as: Int32.self) == nil ? nil : true
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                return false
+            } catch {
+                throw .other(PostgresStoreFailure(error))
+            }
+        }
+    }
+
+    public func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {
+        var binds = PostgresBindings()
+        binds.append(digest(key))
+        binds.append(max(0, tombstoneTTL.wholeMilliseconds))
+        do {
+            _ = try await first(statements.purge(now: now), binds, as: Int32.self)
+        } catch {
+            throw .other(PostgresStoreFailure(error))
+        }
+    }
+
+    public func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool {
+        var binds = PostgresBindings()
+        binds.append(digest(key))
+        do {
+            return try await first(statements.hasTombstone(now: now), binds, as: Int32.self) != nil
+        } catch {
+            throw .other(PostgresStoreFailure(error))
+        }
+    }
+
+    /// Deletes at most `limit` expired sessions and `limit` tombstones that ran out; returns how many rows
+    /// went in all. Several servers may sweep at once: each skips the rows another is deleting.
     public func deleteExpired(limit: Int) async throws -> Int {
         var binds = PostgresBindings()
         binds.append(limit)
-        let sql = statements.deleteExpired(now: now)
-        return try await bounded { [client, logger, binds] in
-            var count = 0
-            for try await _ in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(Int32.self) {
-                count += 1
+        var count = 0
+        for sql in [statements.deleteExpired(now: now), statements.deleteExpiredTombstones(now: now)] {
+            count += try await bounded { [client, logger, binds] in
+                var count = 0
+                for try await _ in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(Int32.self) {
+                    count += 1
+                }
+                return count
             }
-            return count
         }
+        return count
     }
 
     // MARK: Helpers
@@ -227,7 +336,7 @@ public final class PostgresSessionStore: ExpiringSessionStore {
     }
 
     private func bounded<Result: Sendable>(_ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
-        try await runMigration()
+        try await prepareSchema(runningDDL: configuration.migrate)
         return try await withStoreDeadline(configuration.queryTimeout, timer: .postgresEventLoop, operation)
     }
 

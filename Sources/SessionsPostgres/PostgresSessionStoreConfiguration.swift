@@ -20,12 +20,30 @@ public struct PostgresSessionStoreConfiguration: Sendable {
     /// Where "now" comes from: `nil` (the default) uses the database's clock, so app servers with
     /// skewed clocks agree; tests pass a `ManualSessionClock`.
     public var clock: (any SessionClock)?
+    /// Whether the store may create or upgrade its tables on first use (the default). With `false` it only
+    /// checks the schema version and fails every call with a message naming ``PostgresSessionStore/migrate()``
+    /// until a deploy step has run it: for an app role granted data rights only.
+    public var migrate: Bool
 
     /// Creates a configuration.
-    public init(tableName: String = "sessions", queryTimeout: Duration = .seconds(5), clock: (any SessionClock)? = nil) {
+    public init(
+        tableName: String = "sessions",
+        queryTimeout: Duration = .seconds(5),
+        clock: (any SessionClock)? = nil,
+        migrate: Bool = true
+    ) {
         self.tableName = tableName
         self.queryTimeout = queryTimeout
         self.clock = clock
+        self.migrate = migrate
+    }
+
+    /// Checks the query timeout: positive and at most an hour.
+    /// - Throws: ``SessionConfigurationError`` naming the problem.
+    public func validate() throws(SessionConfigurationError) {
+        guard queryTimeout > .zero, queryTimeout <= .seconds(3600) else {
+            throw .invalid("the PostgreSQL query timeout must be positive and at most 3600 seconds")
+        }
     }
 }
 

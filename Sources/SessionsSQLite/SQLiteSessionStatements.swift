@@ -3,17 +3,22 @@ import Sessions
 /// The SQL an ``SQLiteSessionStore`` runs, for one table.
 ///
 /// Keys are SHA-256 digests (BLOB); `state` is the JSON object of entries; times are Unix milliseconds.
+/// Tombstones (keys a renew or purge ended, and until when) live in a table of their own,
+/// `<table>_tombstones`, so that a server still running an older version of this library never reads one
+/// as a session.
 struct SQLiteSessionStatements: Sendable {
-    /// The schema version this library writes.
-    static let schemaVersion = 1
+    /// The schema version this library writes: 1 created the sessions table, 2 added the tombstones.
+    static let schemaVersion = 2
     static let schemaTable = "swift_sessions_schema"
 
     let table: String
+    let tombstones: String
 
     /// `nil` when `tableName` is not a plain identifier (it is spliced into SQL, so nothing else is allowed).
     init?(tableName: String) {
         guard isPlainSQLIdentifier(tableName, allowUppercase: true, maximumLength: 63) else { return nil }
         self.table = tableName
+        self.tombstones = tableName + "_tombstones"
     }
 
     /// The database clock in Unix milliseconds, or a fixed instant from the app's clock.
@@ -21,24 +26,38 @@ struct SQLiteSessionStatements: Sendable {
         milliseconds.map { "\($0)" } ?? "CAST(unixepoch('subsec') * 1000 AS INTEGER)"
     }
 
-    var migration: [String] {
-        [
-            "CREATE TABLE IF NOT EXISTS \(Self.schemaTable) (table_name TEXT PRIMARY KEY, version INTEGER NOT NULL)",
-            """
-            CREATE TABLE IF NOT EXISTS "\(table)" (
-                key_hash BLOB PRIMARY KEY,
-                state TEXT NOT NULL,
-                created_at INTEGER NOT NULL,
-                expires_at INTEGER NOT NULL
-            ) WITHOUT ROWID
-            """,
-            "CREATE INDEX IF NOT EXISTS \"\(table)_expires_at\" ON \"\(table)\" (expires_at)",
-            "INSERT INTO \(Self.schemaTable) (table_name, version) VALUES ('\(table)', \(Self.schemaVersion)) ON CONFLICT (table_name) DO NOTHING",
-        ]
-    }
-
     var schemaVersionQuery: String {
         "SELECT version FROM \(Self.schemaTable) WHERE table_name = '\(table)'"
+    }
+
+    /// The statements that bring the schema from `version` to ``schemaVersion``; each is idempotent.
+    func migration(from version: Int) -> [String] {
+        var statements = ["CREATE TABLE IF NOT EXISTS \(Self.schemaTable) (table_name TEXT PRIMARY KEY, version INTEGER NOT NULL)"]
+        if version < 1 {
+            statements += [
+                """
+                CREATE TABLE IF NOT EXISTS "\(table)" (
+                    key_hash BLOB PRIMARY KEY,
+                    state TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL
+                ) WITHOUT ROWID
+                """,
+                "CREATE INDEX IF NOT EXISTS \"\(table)_expires_at\" ON \"\(table)\" (expires_at)",
+            ]
+        }
+        if version < 2 {
+            statements.append(
+                "CREATE TABLE IF NOT EXISTS \"\(tombstones)\" (key_hash BLOB PRIMARY KEY, ended_until INTEGER NOT NULL) WITHOUT ROWID"
+            )
+        }
+        statements.append(
+            """
+            INSERT INTO \(Self.schemaTable) (table_name, version) VALUES ('\(table)', \(Self.schemaVersion))
+            ON CONFLICT (table_name) DO UPDATE SET version = max(version, excluded.version)
+            """
+        )
+        return statements
     }
 
     /// ?1 key hash
@@ -58,28 +77,48 @@ struct SQLiteSessionStatements: Sendable {
     }
 
     /// ?1 key hash, ?2 cleared (0/1), ?3 removed and set keys (JSON array), ?4 set entries (JSON object), ?5 TTL.
-    ///
-    /// One statement merges field by field: keep the stored entries the request neither set nor
-    /// removed (none after a clear), then add the ones it set. JSON booleans, objects and arrays are
-    /// re-wrapped with `json()` so they stay JSON rather than becoming integers or text.
     func update(now: String) -> String {
         """
-        UPDATE "\(table)" SET
-            state = (
-                SELECT json_group_object(key, CASE type
-                    WHEN 'true' THEN json('true') WHEN 'false' THEN json('false')
-                    WHEN 'object' THEN json(value) WHEN 'array' THEN json(value)
-                    ELSE value END)
-                FROM (
-                    SELECT key, value, type FROM json_each("\(table)".state)
-                    WHERE ?2 = 0 AND key NOT IN (SELECT value FROM json_each(?3))
-                    UNION ALL
-                    SELECT key, value, type FROM json_each(?4)
-                )
-            ),
-            expires_at = \(now) + ?5
+        UPDATE "\(table)" SET state = \(mergedState(cleared: "?2", touchedKeys: "?3", setEntries: "?4")), expires_at = \(now) + ?5
         WHERE key_hash = ?1 AND expires_at > \(now)
         RETURNING 1
+        """
+    }
+
+    /// ?1 old key hash, ?2 new key hash, ?3 cleared, ?4 touched keys, ?5 set entries, ?6 created-at, ?7 TTL.
+    ///
+    /// Moves the live row to its new key in place: one statement, so nothing can fall between the check
+    /// that the session is live and the move. A new key already in use fails the primary key (retried with
+    /// another key); a session no longer live updates nothing.
+    func renew(now: String) -> String {
+        """
+        UPDATE "\(table)" SET
+            key_hash = ?2,
+            state = \(mergedState(cleared: "?3", touchedKeys: "?4", setEntries: "?5")),
+            created_at = ?6,
+            expires_at = \(now) + ?7
+        WHERE key_hash = ?1 AND expires_at > \(now)
+        RETURNING 1
+        """
+    }
+
+    /// One expression that merges field by field: keep the stored entries the request neither set nor
+    /// removed (none after a clear), then add the ones it set. JSON booleans, objects and arrays are
+    /// re-wrapped with `json()` so they stay JSON rather than becoming integers or text.
+    private func mergedState(cleared: String, touchedKeys: String, setEntries: String) -> String {
+        """
+        (
+            SELECT json_group_object(key, CASE type
+                WHEN 'true' THEN json('true') WHEN 'false' THEN json('false')
+                WHEN 'object' THEN json(value) WHEN 'array' THEN json(value)
+                ELSE value END)
+            FROM (
+                SELECT key, value, type FROM json_each("\(table)".state)
+                WHERE \(cleared) = 0 AND key NOT IN (SELECT value FROM json_each(\(touchedKeys)))
+                UNION ALL
+                SELECT key, value, type FROM json_each(\(setEntries))
+            )
+        )
         """
     }
 
@@ -93,12 +132,43 @@ struct SQLiteSessionStatements: Sendable {
         "DELETE FROM \"\(table)\" WHERE key_hash = ?1"
     }
 
-    /// ?1 batch size.
+    /// ?1 key hash, ?2 tombstone TTL. Returns a row when it wrote the tombstone (new, or replacing one that
+    /// had run out); a live tombstone is left as it is.
+    func placeTombstone(now: String) -> String {
+        """
+        INSERT INTO "\(tombstones)" (key_hash, ended_until) VALUES (?1, \(now) + ?2)
+        ON CONFLICT (key_hash) DO UPDATE SET ended_until = excluded.ended_until
+        WHERE "\(tombstones)".ended_until <= \(now)
+        RETURNING 1
+        """
+    }
+
+    /// ?1 key hash.
+    var deleteTombstone: String {
+        "DELETE FROM \"\(tombstones)\" WHERE key_hash = ?1"
+    }
+
+    /// ?1 key hash.
+    func hasTombstone(now: String) -> String {
+        "SELECT 1 FROM \"\(tombstones)\" WHERE key_hash = ?1 AND ended_until > \(now)"
+    }
+
+    /// ?1 batch size. The expiry is checked again on the row being deleted, not only in the subquery that
+    /// picked it.
     func deleteExpired(now: String) -> String {
         """
         DELETE FROM "\(table)" WHERE key_hash IN (
             SELECT key_hash FROM "\(table)" WHERE expires_at <= \(now) LIMIT ?1
-        ) RETURNING 1
+        ) AND expires_at <= \(now) RETURNING 1
+        """
+    }
+
+    /// ?1 batch size.
+    func deleteExpiredTombstones(now: String) -> String {
+        """
+        DELETE FROM "\(tombstones)" WHERE key_hash IN (
+            SELECT key_hash FROM "\(tombstones)" WHERE ended_until <= \(now) LIMIT ?1
+        ) AND ended_until <= \(now) RETURNING 1
         """
     }
 }

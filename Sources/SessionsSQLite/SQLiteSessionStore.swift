@@ -11,10 +11,12 @@ import Foundation
 
 /// Sessions in an SQLite database: the embedded store, nothing to install, sessions survive restarts.
 ///
-/// Keys are stored as SHA-256 digests, never raw. Every operation is one SQL statement, so concurrent
-/// requests are safe on one connection, and `update` merges field by field with SQLite's JSON functions:
-/// two requests changing different keys of one session both persist. `update` and `updateTTL` touch only
-/// a row that exists and has not expired, so nothing is resurrected. Expiry uses the database's clock.
+/// Keys are stored as SHA-256 digests, never raw. Every change to a session is one SQL statement, so
+/// concurrent requests are safe on one connection, and `update` merges field by field with SQLite's JSON
+/// functions: two requests changing different keys of one session both persist. `update`, `updateTTL`
+/// and `renew` touch only a row that exists and has not expired, so nothing is resurrected; a renew moves
+/// the row to its new key in place. Renew and purge leave a tombstone under the old key in
+/// `<table>_tombstones`. Expiry uses the database's clock.
 ///
 /// ```swift
 /// let store = try await SQLiteSessionStore.open(path: "sessions.sqlite")
@@ -67,20 +69,30 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
         }
     }
 
-    /// Creates the table and index if missing and checks the schema version.
+    /// Brings the schema to this library's version: reads the version first and runs DDL only when the
+    /// tables are missing or older. Refuses a newer version.
     public func migrate() async throws {
         try await migrationGate.ensure { [connection, statements] in
-            for statement in statements.migration {
-                _ = try await connection.query(statement)
-            }
-            let rows = try await connection.query(statements.schemaVersionQuery)
-            let version = rows.first?.column("version")?.integer ?? 0
-            guard version == SQLiteSessionStatements.schemaVersion else {
+            let found = try await Self.schemaVersion(on: connection, statements: statements)
+            guard found != SQLiteSessionStatements.schemaVersion else { return }
+            guard found < SQLiteSessionStatements.schemaVersion else {
                 throw SessionStoreMessage(
-                    "table '\(statements.table)' has schema version \(version); this library reads version \(SQLiteSessionStatements.schemaVersion)"
+                    "table '\(statements.table)' has schema version \(found); this library reads version \(SQLiteSessionStatements.schemaVersion)"
                 )
             }
+            for statement in statements.migration(from: found) {
+                _ = try await connection.query(statement)
+            }
         }
+    }
+
+    /// The recorded schema version, 0 when nothing is recorded.
+    private static func schemaVersion(on connection: SQLiteConnection, statements: SQLiteSessionStatements) async throws -> Int {
+        let schemaTable = try await connection.query(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '\(SQLiteSessionStatements.schemaTable)'"
+        )
+        guard !schemaTable.isEmpty else { return 0 }
+        return try await connection.query(statements.schemaVersionQuery).first?.column("version")?.integer ?? 0
     }
 
     /// Closes the connection.
@@ -165,8 +177,75 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
         }
     }
 
+    public func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        async throws(UpdateError) -> SessionUpdateResult
+    {
+        let touchedKeys: String
+        let setEntries: String
+        do {
+            touchedKeys = String(decoding: try JSONEncoder().encode(Array(changes.touchedKeys)), as: UTF8.self)
+            setEntries = try StoredEntries.encode(state.entriesSet(by: changes))
+        } catch {
+            throw .serialization(error)
+        }
+        do {
+            // The tombstone goes first: between the two statements a request still carrying the old key
+            // finds the live session, never an absent one with no tombstone.
+            let placedTombstone = try await placeTombstone(key, ttl: tombstoneTTL)
+            let sql = statements.renew(now: now)
+            let result = try await moveUnderFreshKey(generateKey: generateKey) { newKey throws(UpdateError) -> Bool? in
+                do {
+                    let binds: [SQLiteData] = [
+                        digest(key), digest(newKey), .integer(changes.cleared ? 1 : 0), .text(touchedKeys), .text(setEntries),
+                        .integer(Int(state.createdAt.unixMilliseconds)), .integer(Int(ttl.wholeMilliseconds)),
+                    ]
+                    return try await run(sql, binds).isEmpty ? nil : true
+                } catch let error as SQLiteError where error.isKeyInUse {
+                    return false
+                } catch {
+                    throw .other(error)
+                }
+            }
+            if result == .gone, placedTombstone {
+                _ = try await run(statements.deleteTombstone, [digest(key)])
+            }
+            return result
+        } catch let error as UpdateError {
+            throw error
+        } catch {
+            throw .other(error)
+        }
+    }
+
+    public func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {
+        do {
+            _ = try await placeTombstone(key, ttl: tombstoneTTL)
+            _ = try await run(statements.delete, [digest(key)])
+        } catch {
+            throw .other(error)
+        }
+    }
+
+    public func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool {
+        do {
+            return try await !run(statements.hasTombstone(now: now), [digest(key)]).isEmpty
+        } catch {
+            throw .other(error)
+        }
+    }
+
+    /// Deletes at most `limit` expired sessions and `limit` tombstones that ran out; returns how many rows
+    /// went in all.
     public func deleteExpired(limit: Int) async throws -> Int {
-        try await run(statements.deleteExpired(now: now), [.integer(limit)]).count
+        let sessions = try await run(statements.deleteExpired(now: now), [.integer(limit)]).count
+        let tombstones = try await run(statements.deleteExpiredTombstones(now: now), [.integer(limit)]).count
+        return sessions + tombstones
+    }
+
+    /// Writes a tombstone under `key` for `ttl`; `true` when this call wrote it (none for a zero TTL).
+    private func placeTombstone(_ key: SessionKey, ttl: Duration) async throws -> Bool {
+        guard ttl > .zero else { return false }
+        return try await !run(statements.placeTombstone(now: now), [digest(key), .integer(Int(ttl.wholeMilliseconds))]).isEmpty
     }
 
     // MARK: Helpers
@@ -182,5 +261,15 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
 
     private func digest(_ key: SessionKey) -> SQLiteData {
         .blob(ByteBuffer(bytes: key.storageDigest))
+    }
+}
+
+extension SQLiteError {
+    /// A primary key already in use: the new key of a renew collided.
+    fileprivate var isKeyInUse: Bool {
+        switch reason {
+        case .constraint, .constraintPrimaryKeyFailed, .constraintUniqueFailed: true
+        default: false
+        }
     }
 }

@@ -9,21 +9,23 @@ import Foundation
 
 /// The checks every ``SessionStore`` must pass, ours or yours.
 ///
-/// Run one test per check, so a failure names the broken behaviour:
+/// Run one test per check that applies to the store's capabilities, so a failure names the broken
+/// behaviour and the number of checks run says what the store was tested for:
 ///
 /// ```swift
-/// @Test(arguments: SessionStoreConformance.Check.allCases)
+/// @Test(arguments: SessionStoreConformance.checks(applicableTo: [.serverSide, .mergesConcurrentUpdates, .atomicRenew, .tombstones]))
 /// func memoryStoreConforms(_ check: SessionStoreConformance.Check) async throws {
 ///     let clock = ManualSessionClock()
 ///     let conformance = SessionStoreConformance(
-///         capabilities: [.serverSide, .mergesConcurrentUpdates],
+///         capabilities: [.serverSide, .mergesConcurrentUpdates, .atomicRenew, .tombstones],
 ///         time: .manual(clock)
 ///     ) { generateKey in MemorySessionStore(clock: clock, generateKey: generateKey) }
 ///     try await conformance.run(check)
 /// }
 /// ```
 ///
-/// A failed check throws ``SessionStoreConformanceFailure`` describing what the store did.
+/// A failed check throws ``SessionStoreConformanceFailure`` describing what the store did; a check that
+/// does not apply to the capabilities claimed is not run, and ``run(_:)`` says so.
 ///
 /// A store that is also an `ImmediateSessionStore` passes every check twice: through its `async` calls and
 /// through their `...Immediately` twins, since the engine uses whichever suits the caller and the two must
@@ -38,6 +40,19 @@ public struct SessionStoreConformance: Sendable {
         public static let serverSide = Capabilities(rawValue: 1 << 0)
         /// Concurrent updates of different keys of one session all persist.
         public static let mergesConcurrentUpdates = Capabilities(rawValue: 1 << 1)
+        /// `renew` moves a session in one step that cannot interleave with an update or a purge of it (the
+        /// protocol's default, load then save then delete, can).
+        public static let atomicRenew = Capabilities(rawValue: 1 << 2)
+        /// `renew` and `purge` leave a tombstone that `hasTombstone` finds until its TTL runs out.
+        public static let tombstones = Capabilities(rawValue: 1 << 3)
+    }
+
+    /// What ``run(_:)`` did.
+    public enum Outcome: Sendable, Hashable {
+        /// The store passed the check.
+        case passed
+        /// The check tests a capability the store does not claim; nothing was run.
+        case notApplicable
     }
 
     /// How the checks make time pass.
@@ -68,8 +83,38 @@ public struct SessionStoreConformance: Sendable {
         case nulCharacterRoundTripsOrIsRefused
         case jsonFidelity
         case concurrentDisjointUpdates
+        case renewMovesALiveSession
+        case renewMergesUpdatesThatCameFirst
+        case renewOfADeletedKeyIsGone
+        case renewOfAnExpiredKeyIsGone
+        case renewCollisionRetries
+        case renewRacingDisjointUpdates
+        case purgeAndRenewLeaveTombstones
+        case tombstonesRunOut
 
         public var description: String { rawValue }
+
+        /// The capabilities a store must claim for this check to apply.
+        public var requirement: Capabilities {
+            switch self {
+            case .loadUnknownKey, .collisionOnSaveRetries, .updateAfterDeleteIsGone, .updateTTLAfterDeleteIsGone, .deleteRemoves,
+                .renewOfADeletedKeyIsGone, .renewCollisionRetries:
+                .serverSide
+            case .concurrentDisjointUpdates, .renewMergesUpdatesThatCameFirst:
+                .mergesConcurrentUpdates
+            case .renewRacingDisjointUpdates:
+                [.mergesConcurrentUpdates, .atomicRenew]
+            case .purgeAndRenewLeaveTombstones, .tombstonesRunOut:
+                .tombstones
+            default:
+                []
+            }
+        }
+    }
+
+    /// The checks that apply to a store claiming `capabilities`: the arguments of a conformance test.
+    public static func checks(applicableTo capabilities: Capabilities) -> [Check] {
+        Check.allCases.filter { capabilities.isSuperset(of: $0.requirement) }
     }
 
     private let capabilities: Capabilities
@@ -90,11 +135,14 @@ public struct SessionStoreConformance: Sendable {
         self.makeStore = makeStore
     }
 
-    /// Runs `check`; checks a store does not claim pass at once.
+    /// Runs `check`, unless it tests a capability the store does not claim.
     ///
     /// An `ImmediateSessionStore` runs it a second time through its `...Immediately` calls.
+    /// - Returns: ``Outcome/passed``, or ``Outcome/notApplicable`` when nothing was run.
     /// - Throws: ``SessionStoreConformanceFailure`` when the store misbehaves, or the store's own error.
-    public func run(_ check: Check) async throws {
+    @discardableResult
+    public func run(_ check: Check) async throws -> Outcome {
+        guard capabilities.isSuperset(of: check.requirement) else { return .notApplicable }
         let madeAnImmediateStore = Atomic(false)
         let throughAsyncCalls = SessionStoreConformance(capabilities: capabilities, time: time) { [makeStore] generateKey in
             let store = try await makeStore(generateKey)
@@ -102,7 +150,7 @@ public struct SessionStoreConformance: Sendable {
             return store
         }
         try await throughAsyncCalls.runOnce(check)
-        guard madeAnImmediateStore.load(ordering: .relaxed) else { return }
+        guard madeAnImmediateStore.load(ordering: .relaxed) else { return .passed }
         let throughImmediateCalls = SessionStoreConformance(capabilities: capabilities, time: time) { [makeStore] generateKey in
             let store = try await makeStore(generateKey)
             guard let immediate = store as? any ImmediateSessionStore else { return store }
@@ -113,6 +161,7 @@ public struct SessionStoreConformance: Sendable {
         } catch let failure as SessionStoreConformanceFailure {
             throw SessionStoreConformanceFailure(path: "through the store's ...Immediately calls", failure)
         }
+        return .passed
     }
 
     private func runOnce(_ check: Check) async throws {
@@ -135,6 +184,14 @@ public struct SessionStoreConformance: Sendable {
         case .nulCharacterRoundTripsOrIsRefused: try await nulCharacterRoundTripsOrIsRefused()
         case .jsonFidelity: try await jsonFidelity()
         case .concurrentDisjointUpdates: try await concurrentDisjointUpdates()
+        case .renewMovesALiveSession: try await renewMovesALiveSession()
+        case .renewMergesUpdatesThatCameFirst: try await renewMergesUpdatesThatCameFirst()
+        case .renewOfADeletedKeyIsGone: try await renewOfADeletedKeyIsGone()
+        case .renewOfAnExpiredKeyIsGone: try await renewOfAnExpiredKeyIsGone()
+        case .renewCollisionRetries: try await renewCollisionRetries()
+        case .renewRacingDisjointUpdates: try await renewRacingDisjointUpdates()
+        case .purgeAndRenewLeaveTombstones: try await purgeAndRenewLeaveTombstones()
+        case .tombstonesRunOut: try await tombstonesRunOut()
         }
     }
 
@@ -148,8 +205,8 @@ public struct SessionStoreConformance: Sendable {
     }
 
     private func loadUnknownKey() async throws {
-        // A client-side store's key is its state: a random key is not "unknown" but unreadable.
-        guard capabilities.contains(.serverSide) else { return }
+        // A client-side store's key is its state: a random key is not "unknown" but unreadable (so the check
+        // needs `.serverSide`).
         let store = try await makeStore { SessionKey.generate() }
         try expect(try await store.load(SessionKey.generate()) == nil, "an unknown key loads as nil")
     }
@@ -164,7 +221,6 @@ public struct SessionStoreConformance: Sendable {
     }
 
     private func collisionOnSaveRetries() async throws {
-        guard capabilities.contains(.serverSide) else { return }
         let taken = SessionKey.generate()
         let fresh = SessionKey.generate()
         let sequence = KeySequence([taken, taken, fresh])
@@ -209,7 +265,6 @@ public struct SessionStoreConformance: Sendable {
     }
 
     private func updateAfterDeleteIsGone() async throws {
-        guard capabilities.contains(.serverSide) else { return }
         let store = try await makeStore { SessionKey.generate() }
         let state = sample(["user_id": "ada"])
         let key = try await store.save(state, ttl: ttl)
@@ -230,7 +285,6 @@ public struct SessionStoreConformance: Sendable {
     }
 
     private func updateTTLAfterDeleteIsGone() async throws {
-        guard capabilities.contains(.serverSide) else { return }
         let store = try await makeStore { SessionKey.generate() }
         let key = try await store.save(sample(["x": 1]), ttl: ttl)
         try await store.delete(key)
@@ -269,7 +323,6 @@ public struct SessionStoreConformance: Sendable {
     }
 
     private func deleteRemoves() async throws {
-        guard capabilities.contains(.serverSide) else { return }
         let store = try await makeStore { SessionKey.generate() }
         let key = try await store.save(sample(["x": 1]), ttl: ttl)
         let other = try await store.save(sample(["y": 2]), ttl: ttl)
@@ -321,7 +374,6 @@ public struct SessionStoreConformance: Sendable {
     }
 
     private func concurrentDisjointUpdates() async throws {
-        guard capabilities.contains(.mergesConcurrentUpdates) else { return }
         let store = try await makeStore { SessionKey.generate() }
         let base = sample(["base": true])
         let key = try await store.save(base, ttl: ttl)
@@ -343,6 +395,167 @@ public struct SessionStoreConformance: Sendable {
             try expect(loaded["writer-\(index)"] == .integer(Int64(index)), "concurrent update \(index) of \(writers) persisted")
         }
         try expect(loaded["base"] == true, "concurrent updates keep untouched values")
+    }
+
+    // MARK: Renew and tombstones
+
+    private func renewMovesALiveSession() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let key = try await store.save(sample(["a": 1, "b": 2]), ttl: ttl)
+        var state = try await require(store.load(key), "saved session loads")
+        state["a"] = nil
+        state["c"] = 3
+        state.createdAt = sample([:]).createdAt.addingTimeInterval(-3600)
+        let newKey = try await updatedKey(
+            store.renew(key, to: state, changes: SessionChangeSet(setKeys: ["c"], removedKeys: ["a"]), ttl: ttl, tombstoneTTL: ttl),
+            "renew of a live session"
+        )
+        let moved = try await require(store.load(newKey), "the key a renew returns loads")
+        try expect(moved.entries == ["b": 2, "c": 3], "a renew applies the request's sets and removals")
+        try expect(moved.createdAt == state.createdAt, "a renew stores the creation time it is given")
+        guard capabilities.contains(.serverSide) else { return }
+        try expect(newKey != key, "a renew moves the session to a new key")
+        try expect(try await store.load(key) == nil, "after a renew the old key loads nothing")
+        try expect(
+            try await store.update(key, to: state, changes: .init(setKeys: ["c"]), ttl: ttl) == .gone,
+            "after a renew an update of the old key finds it gone"
+        )
+        try expect(try await store.load(key) == nil, "an update of a renewed-away key does not bring it back")
+    }
+
+    private func renewMergesUpdatesThatCameFirst() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let base = sample(["user": "ada"])
+        let key = try await store.save(base, ttl: ttl)
+        // Another request's update lands between this request's load and its renew.
+        var other = base
+        other["cart"] = 2
+        _ = try await updatedKey(store.update(key, to: other, changes: .init(setKeys: ["cart"]), ttl: ttl), "the other request's update")
+        var mine = base
+        mine["role"] = "admin"
+        let newKey = try await updatedKey(
+            store.renew(key, to: mine, changes: .init(setKeys: ["role"]), ttl: ttl, tombstoneTTL: ttl),
+            "renew of a live session"
+        )
+        try expect(
+            try await store.load(newKey)?.entries == ["user": "ada", "cart": 2, "role": "admin"],
+            "a renew carries over an update that reached the store before it, beside its own change"
+        )
+    }
+
+    private func renewOfADeletedKeyIsGone() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        for end in ["delete", "purge"] {
+            let state = sample(["user_id": "ada"])
+            let key = try await store.save(state, ttl: ttl)
+            if end == "delete" {
+                try await store.delete(key)
+            } else {
+                try await store.purge(key, tombstoneTTL: ttl)
+            }
+            let result = try await store.renew(key, to: state, changes: .init(setKeys: ["user_id"]), ttl: ttl, tombstoneTTL: ttl)
+            try expect(result == .gone, "renewing a session ended by \(end) reports it gone")
+            try expect(try await store.load(key) == nil, "renewing a session ended by \(end) does not bring it back")
+        }
+    }
+
+    private func renewOfAnExpiredKeyIsGone() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let state = sample(["user_id": "ada"])
+        let key = try await store.save(state, ttl: ttl)
+        try await pass(ttl * 2)
+        let result = try await store.renew(key, to: state, changes: .init(setKeys: ["user_id"]), ttl: ttl, tombstoneTTL: ttl)
+        try expect(result == .gone, "renewing an expired session reports it gone")
+        try expect(try await store.load(key) == nil, "renewing an expired session does not bring it back")
+        if capabilities.contains(.tombstones) {
+            try expect(!(try await store.hasTombstone(key)), "a renew that found its session gone leaves no tombstone")
+        }
+    }
+
+    private func renewCollisionRetries() async throws {
+        let taken = SessionKey.generate()
+        let original = SessionKey.generate()
+        let fresh = SessionKey.generate()
+        let sequence = KeySequence([taken, original, taken, fresh])
+        let store = try await makeStore { sequence.next() }
+        _ = try await store.save(sample(["owner": "first"]), ttl: ttl)
+        let key = try await store.save(sample(["owner": "second"]), ttl: ttl)
+        try expect(key == original, "the store uses the key generator it was given")
+        let state = try await require(store.load(key), "the second session loads")
+        let newKey = try await updatedKey(store.renew(key, to: state, changes: .init(), ttl: ttl, tombstoneTTL: ttl), "renew")
+        try expect(newKey == fresh, "a renew whose generated key is taken retries with a new key")
+        try expect(try await store.load(taken)?["owner"] == "first", "a renew never overwrites another session")
+        try expect(try await store.load(fresh)?["owner"] == "second", "the retried renew moved the session")
+    }
+
+    private func renewRacingDisjointUpdates() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let base = sample(["base": true])
+        let key = try await store.save(base, ttl: ttl)
+        let writers = 16
+        let (renewal, updates) = try await withThrowingTaskGroup(of: (Int, SessionUpdateResult).self) { group in
+            for index in 0..<writers {
+                group.addTask {
+                    var state = base
+                    state["writer-\(index)"] = .integer(Int64(index))
+                    return (index, try await store.update(key, to: state, changes: .init(setKeys: ["writer-\(index)"]), ttl: ttl))
+                }
+            }
+            group.addTask {
+                var state = base
+                state["renewed"] = true
+                return (-1, try await store.renew(key, to: state, changes: .init(setKeys: ["renewed"]), ttl: ttl, tombstoneTTL: ttl))
+            }
+            var renewal: SessionUpdateResult?
+            var updates: [Int: SessionUpdateResult] = [:]
+            for try await (index, result) in group {
+                if index < 0 { renewal = result } else { updates[index] = result }
+            }
+            return (renewal!, updates)
+        }
+        let newKey = try updatedKey(renewal, "a renew racing updates of its live session")
+        let moved = try await require(store.load(newKey), "the renewed session loads")
+        try expect(moved["renewed"] == true && moved["base"] == true, "the renew's own change and the untouched values moved")
+        for (index, result) in updates {
+            let entry = moved["writer-\(index)"]
+            switch result {
+            case .updated:
+                try expect(entry == .integer(Int64(index)), "an update acknowledged before the renew moved with the session (writer \(index))")
+            case .gone:
+                try expect(entry == nil, "an update that found the key renewed away wrote nothing (writer \(index))")
+            }
+        }
+        try expect(try await store.load(key) == nil, "no update brought the old key back")
+    }
+
+    private func purgeAndRenewLeaveTombstones() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        try expect(!(try await store.hasTombstone(SessionKey.generate())), "an unknown key has no tombstone")
+        let purged = try await store.save(sample(["x": 1]), ttl: ttl)
+        try await store.purge(purged, tombstoneTTL: ttl)
+        try expect(try await store.load(purged) == nil, "a purged session is gone")
+        try expect(try await store.hasTombstone(purged), "a purge leaves a tombstone")
+        let renewed = try await store.save(sample(["x": 2]), ttl: ttl)
+        let state = try await require(store.load(renewed), "saved session loads")
+        let newKey = try await updatedKey(store.renew(renewed, to: state, changes: .init(), ttl: ttl, tombstoneTTL: ttl), "renew")
+        try expect(try await store.hasTombstone(renewed), "a renew leaves a tombstone under the old key")
+        try expect(!(try await store.hasTombstone(newKey)), "the renewed session's new key has no tombstone")
+        let deleted = try await store.save(sample(["x": 3]), ttl: ttl)
+        try await store.delete(deleted)
+        try expect(!(try await store.hasTombstone(deleted)), "a plain delete leaves no tombstone")
+        let untombed = try await store.save(sample(["x": 4]), ttl: ttl)
+        try await store.purge(untombed, tombstoneTTL: .zero)
+        try expect(!(try await store.hasTombstone(untombed)), "a purge with no tombstone TTL leaves none")
+    }
+
+    private func tombstonesRunOut() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let key = try await store.save(sample(["x": 1]), ttl: ttl * 4)
+        try await store.purge(key, tombstoneTTL: ttl)
+        try await pass(ttl / 2)
+        try expect(try await store.hasTombstone(key), "a tombstone lasts its TTL")
+        try await pass(ttl)
+        try expect(!(try await store.hasTombstone(key)), "a tombstone is gone after its TTL")
     }
 
     // MARK: Helpers
@@ -412,6 +625,13 @@ private struct ImmediateCallsSessionStore: SessionStore {
         try base.updateTTLImmediately(key, ttl: ttl)
     }
     func delete(_ key: SessionKey) async throws(DeleteError) { try base.deleteImmediately(key) }
+    func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        async throws(UpdateError) -> SessionUpdateResult
+    {
+        try base.renewImmediately(key, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
+    }
+    func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) { try base.purgeImmediately(key, tombstoneTTL: tombstoneTTL) }
+    func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool { try base.hasTombstoneImmediately(key) }
 }
 
 /// Hands out a fixed sequence of keys, then fresh random ones.

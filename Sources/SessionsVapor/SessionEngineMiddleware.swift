@@ -13,14 +13,15 @@ public import Vapor
 /// app.middleware.use(SessionEngineMiddleware(engine: engine))
 /// app.post("login") { request async throws -> String in
 ///     try await request.httpSession.insert("user_id", "ada")
-///     try await request.httpSession.renew()
+///     try await request.httpSession.renew(.newAuthentication)
 ///     return "welcome"
 /// }
 /// ```
 ///
 /// A handler that throws an `AbortError` still commits its session: the error is rethrown as an
 /// `Abort` with the same status and reason and the session's headers added. Any other error commits
-/// nothing.
+/// only a purge or a renew's end of its old key (`SessionEngine.abandon`), so a logout is carried out
+/// whatever happens after it.
 public struct SessionEngineMiddleware<Store: SessionStore>: Middleware {
     /// The engine that holds the session semantics.
     public let engine: SessionEngine<Store>
@@ -75,7 +76,8 @@ public struct SessionEngineMiddleware<Store: SessionStore>: Middleware {
     }
 
     /// A handler's error: a session failure is an empty 500; an `AbortError` still commits the session and
-    /// is rethrown with its headers (in a task only for a store that waits); anything else commits nothing.
+    /// is rethrown with its headers (in a task only for a store that waits); anything else abandons the
+    /// session (a purge is still carried out) and is passed on.
     private static func answer(
         _ error: any Error,
         session: Sessions.Session,
@@ -88,7 +90,7 @@ public struct SessionEngineMiddleware<Store: SessionStore>: Middleware {
             if !error.isStoreFailure {
                 request.logger.error("session failure", metadata: ["error": "\(error)"])
             }
-            promise.succeed(Response(status: .internalServerError))
+            abandon(session, engine: engine, request: request, promise: promise, then: .success(Response(status: .internalServerError)))
         case let abort as any AbortError:
             // The engine has logged the cause of a failed commit; the client learns nothing of it.
             let headers: SessionResponseHeaders?
@@ -110,7 +112,25 @@ public struct SessionEngineMiddleware<Store: SessionStore>: Middleware {
                 throw Self.abort(abort, adding: headers)
             }
         default:
-            promise.fail(error)
+            abandon(session, engine: engine, request: request, promise: promise, then: .failure(error))
+        }
+    }
+
+    /// Abandons the session (on the event loop's thread, or in a task for a store that waits), then
+    /// completes `promise` with `result`.
+    private static func abandon(
+        _ session: Sessions.Session,
+        engine: SessionEngine<Store>,
+        request: Request,
+        promise: EventLoopPromise<Response>,
+        then result: Result<Response, any Error>
+    ) {
+        if engine.abandonImmediately(session, logger: request.logger) {
+            return promise.completeWith(result)
+        }
+        promise.completeWithTask {
+            await engine.abandon(session, logger: request.logger)
+            return try result.get()
         }
     }
 

@@ -4,6 +4,8 @@ import Sessions
 import Testing
 import ArgumentParser
 import Logging
+import Dispatch
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -35,6 +37,7 @@ import Glibc
             "--host", "0.0.0.0", "--port", "9000", "--store", "cookie", "--cookie-name", "sid", "--cookie-path", "/app",
             "--cookie-domain", "example.com", "--insecure-cookie", "--same-site", "strict", "--content-security", "signed",
             "--lifecycle", "persistent", "--ttl", "60", "--ttl-extension", "on-every-request", "--absolute-timeout", "600",
+            "--stale-cookie-grace", "5", "--max-state-bytes", "2048",
             "--secret", String(repeating: "ab", count: 32), "--previous-secret", String(repeating: "cd", count: 64),
             "--previous-secret", String(repeating: "ef", count: 40),
         ])
@@ -47,7 +50,9 @@ import Glibc
             security: .signed,
             lifecycle: .persistent(ttl: .seconds(60)),
             ttlExtension: .onEveryRequest,
-            absoluteTimeout: .seconds(600)
+            absoluteTimeout: .seconds(600),
+            staleCookieGracePeriod: .seconds(5),
+            maximumStateSize: 2048
         )
         #expect(try options.sessionConfiguration() == expected)
         #expect(try DemoOptions.parse(["--sweep-interval", "7"]).sweepIntervalDuration() == .seconds(7))
@@ -64,10 +69,21 @@ import Glibc
         ["--sweep-interval", "0"],
         ["--absolute-timeout=-5"],
         ["--cookie-name", "bad name"],
+        // Overflowed the millisecond arithmetic at the first save.
+        ["--ttl", "10000000000000000"],
+        ["--absolute-timeout", "10000000000000000"],
+        ["--sweep-interval", "10000000000000000"],
+        ["--stale-cookie-grace=-1"],
+        ["--stale-cookie-grace", "86401"],
+        ["--max-state-bytes", "0"],
+        // Prefixes match in any case.
+        ["--cookie-name", "__host-id", "--insecure-cookie"],
+        ["--cookie-name", "__SECURE-id", "--insecure-cookie"],
     ])
     func invalidCombinationsFailAtStartup(arguments: [String]) throws {
         let options = try DemoOptions.parse(arguments)
-        #expect(throws: (any Error).self) { try options.sessionConfiguration() }
+        let error = #expect(throws: (any Error).self) { try options.sessionConfiguration() }
+        #expect(error is ValidationError || error is SessionConfigurationError, "a configuration error, not \(String(describing: error))")
     }
 
     @Test(arguments: [["--store", "nosql"], ["--same-site", "sideways"], ["--port", "eighty"], ["--unknown"]])
@@ -120,6 +136,79 @@ import Glibc
         let reader = try SessionEngine(store: store, secrets: second)
         let restarted = reader.begin(cookieHeader: String(setCookie.prefix { $0 != ";" }), logger: Logger(label: "test"))
         #expect(try await restarted.get("user_id", as: String.self) == "ada", "the same secret is reused on restart")
+    }
+
+    /// Runs `body` with a fresh private directory, removed afterwards with everything in it.
+    static func withDirectory(_ body: (String) throws -> Void) throws {
+        let directory = "/tmp/sessions-demo-test-\(UInt64.random(in: 0 ... .max))"
+        #expect(mkdir(directory, 0o700) == 0)
+        defer {
+            if let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) {
+                for entry in entries { unlink(directory + "/" + entry) }
+            }
+            rmdir(directory)
+        }
+        try body(directory)
+    }
+
+    @Test func aSecretFileThatOthersCouldReadOrSwapIsRefused() throws {
+        try Self.withDirectory { directory in
+            let secret = String(repeating: "ab", count: 32) + "\n"
+            let path = directory + "/secret"
+            func resolve() throws -> DemoSecrets.Failure? {
+                #expect(throws: DemoSecrets.Failure.self) {
+                    _ = try DemoSecrets.resolve(options: try DemoOptions.parse(["--secret-file", path]), environment: [:])
+                }
+            }
+            #expect(FileManager.default.createFile(atPath: directory + "/elsewhere", contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600]))
+            #expect(symlink(directory + "/elsewhere", path) == 0)
+            #expect(try resolve()?.description.contains("symbolic link") == true)
+            unlink(path)
+
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o640]))
+            #expect(try resolve()?.description.contains("group or others") == true)
+            #expect(chmod(path, 0o604) == 0)
+            #expect(try resolve()?.description.contains("group or others") == true)
+            #expect(chmod(path, 0o600) == 0)
+            if geteuid() == 0 {
+                #expect(chown(path, 65534, 65534) == 0)
+                #expect(try resolve()?.description.contains("another user") == true)
+                #expect(chown(path, 0, 0) == 0)
+            }
+            let (secrets, note) = try DemoSecrets.resolve(options: try DemoOptions.parse(["--secret-file", path]), environment: [:])
+            #expect(note == nil)
+            #expect(secrets.previous.isEmpty)
+        }
+    }
+
+    @Test func demosStartingTogetherAgreeOnOneSecret() async throws {
+        let directory = "/tmp/sessions-demo-test-\(UInt64.random(in: 0 ... .max))"
+        #expect(mkdir(directory, 0o700) == 0)
+        defer {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] { unlink(directory + "/" + entry) }
+            rmdir(directory)
+        }
+        let options = try DemoOptions.parse(["--secret-file", directory + "/secret"])
+        let resolved = Mutex<[SessionSecrets]>([])
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in
+            if let (secrets, _) = try? DemoSecrets.resolve(options: options, environment: [:]) {
+                resolved.withLock { $0.append(secrets) }
+            }
+        }
+        let all = resolved.withLock { $0 }
+        #expect(all.count == 16, "every start succeeded")
+        let entries = try FileManager.default.contentsOfDirectory(atPath: directory)
+        #expect(entries == ["secret"], "no temporary file is left behind: \(entries)")
+        // What the first sealed, every other opens: one secret.
+        let store = MemorySessionStore()
+        let first = try SessionEngine(store: store, secrets: all[0])
+        let session = first.begin(cookieHeader: nil, logger: Logger(label: "test"))
+        try await session.insert("user_id", "ada")
+        let cookie = try #require(try await first.commit(session, logger: Logger(label: "test")).setCookies.first).prefix { $0 != ";" }
+        for secrets in all.dropFirst() {
+            let other = try SessionEngine(store: store, secrets: secrets).begin(cookieHeader: String(cookie), logger: Logger(label: "test"))
+            #expect(try await other.get("user_id", as: String.self) == "ada")
+        }
     }
 
     @Test func hexRoundTrips() {

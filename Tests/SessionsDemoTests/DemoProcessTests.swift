@@ -20,6 +20,8 @@ import FoundationNetworking
         ["--store", "nosql"],
         ["--same-site", "none", "--insecure-cookie", "--secret", secret],
         ["--port", "not-a-port"],
+        ["--ttl", "10000000000000000", "--secret", secret],
+        ["--cookie-name", "__host-id", "--insecure-cookie", "--secret", secret],
         ["--store", "sqlite", "--sqlite-path", "/nonexistent/directory/sessions.sqlite", "--secret", secret],
         ["--store", "postgres", "--postgres-url", "mysql://nope", "--secret", secret],
         ["--store", "postgres", "--postgres-url", "postgres://postgres:hunter2@127.0.0.1:1/postgres?sslmode=disable", "--secret", secret],

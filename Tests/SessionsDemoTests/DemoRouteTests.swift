@@ -33,17 +33,27 @@ import Glibc
         var isServerSide: Bool { self != .cookie }
     }
 
+    /// Runs `test` against the demo on a fresh store of `kind`; with `holds`, the store's calls can be held
+    /// by the test (``HeldSessionStore``).
     static func withDemo(
         _ framework: Framework,
         _ kind: StoreKind,
         configuration: SessionConfiguration = .init(),
+        holds: StoreHolds? = nil,
         _ test: @Sendable (DemoClient) async throws -> Void
     ) async throws {
+        func serve<Store: SessionStore>(_ store: Store) async throws {
+            if let holds {
+                try await withDemo(framework, store: HeldSessionStore(base: store, holds: holds), configuration: configuration, test)
+            } else {
+                try await withDemo(framework, store: store, configuration: configuration, test)
+            }
+        }
         switch kind {
         case .memory:
-            try await withDemo(framework, store: MemorySessionStore(), configuration: configuration, test)
+            try await serve(MemorySessionStore())
         case .cookie:
-            try await withDemo(framework, store: CookieSessionStore(), configuration: configuration, test)
+            try await serve(CookieSessionStore())
         case .sqlite:
             let path = "/tmp/swift-sessions-demo-test-\(UInt64.random(in: 0 ... .max)).sqlite"
             let store = try await SQLiteSessionStore.open(path: path)
@@ -51,7 +61,7 @@ import Glibc
                 for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
             }
             do {
-                try await withDemo(framework, store: store, configuration: configuration, test)
+                try await serve(store)
             } catch {
                 try await store.close()
                 throw error
@@ -60,12 +70,12 @@ import Glibc
         case .postgres:
             try await TestPostgres.withClient { client async throws in
                 let store = try PostgresSessionStore(client: client, configuration: .init(tableName: TestPostgres.uniqueTable(), queryTimeout: TestPostgres.patientTimeout))
-                try await withDemo(framework, store: store, configuration: configuration, test)
+                try await serve(store)
             }
         case .redis:
             try await TestRedis.withClient { client async throws in
                 let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: TestRedis.uniquePrefix()))
-                try await withDemo(framework, store: store, configuration: configuration, test)
+                try await serve(store)
             }
         }
     }
@@ -290,13 +300,14 @@ import Glibc
     }
 
     @Test(arguments: Framework.allCases)
-    func staleCookieIsClearedWhenTheSessionIsTouched(framework: Framework) async throws {
+    func aCookieThatFailsToResolveIsLeftAloneWhenTheSessionIsRead(framework: Framework) async throws {
+        // The browser may hold a newer cookie by the time this answer arrives.
         try await Self.withDemo(framework, .memory) { client async throws in
             let browser = TestBrowser()
             browser.cookie = "tampered-value"
             let reply = try await browser.send(.get, "/read", client: client)
             #expect(reply.body == "anonymous")
-            #expect(reply.setCookies == ["id=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax"])
+            #expect(reply.setCookies.isEmpty)
         }
     }
 

@@ -23,7 +23,7 @@ import TestSupport
         }
         router.post("/login") { _, context -> String in
             try await context.session.insert("user_id", "ada")
-            try await context.session.renew()  // new key at every privilege change
+            try await context.session.renew(.newAuthentication)  // new key at every privilege change
             return "welcome"
         }
         router.post("/logout") { _, context -> String in

@@ -81,6 +81,39 @@ import TestSupport
         #expect(store.count == 0)
     }
 
+    /// A logout that silently did not happen would fail open: the purge is carried out whatever comes next.
+    @Test func aPurgeIsCarriedOutWhenTheHandlerThrowsAfterIt() async throws {
+        let store = MemorySessionStore()
+        try await Self.withRouter(store: store, routes: { router in
+            router.get("/login") { _, context -> String in
+                try await context.session.insert("user_id", "ada")
+                return "in"
+            }
+            router.get("/logout-then-fail") { _, context -> String in
+                try await context.session.purge()
+                throw Failure()
+            }
+            router.get("/renew-then-fail") { _, context -> String in
+                try await context.session.insert("user_id", "mallory")
+                try await context.session.renew(.newAuthentication)
+                throw Failure()
+            }
+            router.get("/read") { _, context -> String in
+                try await context.session.get("user_id", as: String.self) ?? "anonymous"
+            }
+        }) { client async throws in
+            for route in ["/logout-then-fail", "/renew-then-fail"] {
+                let browser = TestBrowser()
+                try await browser.send(.get, "/login", client: client)
+                #expect(store.count == 1)
+                let failed = try await browser.send(.get, route, client: client)
+                #expect(failed.status == .internalServerError)
+                #expect(store.count == 0, "\(route): the old key ended although the handler failed")
+                #expect(try await browser.send(.get, "/read", client: client).body == "anonymous")
+            }
+        }
+    }
+
     @Test func aSessionErrorIsAnEmpty500() async throws {
         try await Self.withRouter(routes: { router in
             router.get("/wrong-type") { _, context -> String in

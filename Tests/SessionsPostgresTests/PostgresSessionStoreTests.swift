@@ -13,19 +13,22 @@ import Testing
         try PostgresSessionStore(client: client, configuration: .init(tableName: table, queryTimeout: TestPostgres.patientTimeout, clock: clock))
     }
 
-    @Test(arguments: SessionStoreConformance.Check.allCases)
+    static let capabilities: SessionStoreConformance.Capabilities = [.serverSide, .mergesConcurrentUpdates, .atomicRenew, .tombstones]
+
+    @Test(arguments: SessionStoreConformance.checks(applicableTo: capabilities))
     func conformance(_ check: SessionStoreConformance.Check) async throws {
         try await TestPostgres.withClient { client in
             let clock = ManualSessionClock()
             let table = TestPostgres.uniqueTable()
-            let conformance = SessionStoreConformance(capabilities: [.serverSide, .mergesConcurrentUpdates], time: .manual(clock)) { generateKey in
+            let conformance = SessionStoreConformance(capabilities: Self.capabilities, time: .manual(clock)) { generateKey in
                 try PostgresSessionStore(
                     client: client,
                     configuration: .init(tableName: table, queryTimeout: TestPostgres.patientTimeout, clock: clock),
                     generateKey: generateKey
                 )
             }
-            try await conformance.run(check)
+            let outcome = try await conformance.run(check)
+            #expect(outcome == .passed)
         }
     }
 
@@ -124,6 +127,11 @@ import Testing
                 }
                 try await group.waitForAll()
             }
+            #expect(try await PostgresSchemaTests.recordedVersions(client, table: table) == [2], "one row, at the current version")
+            let store = try Self.store(client, table: table)
+            let key = try await store.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(60))
+            try await store.purge(key, tombstoneTTL: .seconds(60))
+            #expect(try await store.hasTombstone(key), "every table of the schema exists")
         }
     }
 
@@ -139,8 +147,9 @@ import Testing
         try await TestPostgres.withClient { client in
             let table = TestPostgres.uniqueTable()
             try await Self.store(client, table: table).migrate()
-            try await client.query(PostgresQuery(unsafeSQL: "UPDATE swift_sessions_schema SET version = 2 WHERE table_name = '\(table)'"))
-            await #expect(throws: (any Error).self) { try await Self.store(client, table: table).migrate() }
+            try await client.query(PostgresQuery(unsafeSQL: "UPDATE swift_sessions_schema SET version = 3 WHERE table_name = '\(table)'"))
+            let error = await #expect(throws: SessionStoreMessage.self) { try await Self.store(client, table: table).migrate() }
+            #expect(error?.description.contains("schema version 3") == true)
         }
     }
 

@@ -183,11 +183,33 @@ import Testing
         }
     }
 
-    @Test func aCommandWhoseConnectionDroppedIsRetriedOnceOnAFreshConnection() async throws {
-        let server = try await MisbehavingServer.start(.dropFirstConnection(thenAnswer: "+PONG\r\n"))
+    @Test func anIdempotentCommandWhoseConnectionDroppedIsRetriedOnceOnAFreshConnection() async throws {
+        let server = try await MisbehavingServer.start(.dropConnections(1, thenAnswer: "+PONG\r\n"))
         try await TestRedis.withClient(RedisClientConfiguration(port: server.port, maximumConnections: 1)) { client async throws in
-            #expect(try await client.send(["PING"]) == .simpleString("PONG"))
+            #expect(try await client.send(["PING"], idempotent: true) == .simpleString("PONG"))
             #expect(server.connections == 2, "the dropped connection was replaced")
+        }
+        await server.stop()
+    }
+
+    @Test func aSecondDropFails() async throws {
+        let server = try await MisbehavingServer.start(.dropConnections(2, thenAnswer: "+PONG\r\n"))
+        try await TestRedis.withClient(RedisClientConfiguration(port: server.port, maximumConnections: 1)) { client async throws in
+            let error = await #expect(throws: RedisClientError.self) { try await client.send(["PING"], idempotent: true) }
+            #expect(error?.kind == .connectionClosed)
+            #expect(server.connections == 2, "one retry, no more")
+        }
+        await server.stop()
+    }
+
+    @Test func aCommandThatMayHaveRunIsNotSentAgain() async throws {
+        let server = try await MisbehavingServer.start(.dropConnections(1, thenAnswer: "+PONG\r\n"))
+        try await TestRedis.withClient(RedisClientConfiguration(port: server.port, maximumConnections: 1)) { client async throws in
+            let error = await #expect(throws: RedisClientError.self) { try await client.send(["PING"]) }
+            #expect(error?.kind == .connectionClosed)
+            #expect(error?.reachedServer == true)
+            #expect(error?.description.contains("may have run") == true)
+            #expect(server.connections == 1, "not retried: the server read it")
         }
         await server.stop()
     }

@@ -32,6 +32,62 @@ import Foundation
         }
     }
 
+    /// A command that times out closes its connection under the commands pipelined behind it, which Redis
+    /// may still run once it wakes. Sending those again would run them twice: a save would store a second
+    /// copy, an update's clear would erase what another request wrote in between.
+    @Test func commandsPipelinedBehindATimeoutAreNotRunTwice() async throws {
+        let prefix = TestRedis.uniquePrefix()
+        try await TestRedis.withClient(.outage, configure: { $0.commandTimeout = .milliseconds(1500); $0.maximumConnections = 1 }) {
+            client async throws in
+            let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: prefix))
+            let existing = try await store.save(SessionState(["x": 1], createdAt: .now), ttl: .seconds(60))
+            let stall = Task { try await client.send(["DEBUG", "SLEEP", "2"]) }
+            try await Self.waitUntil { client.pendingReplies == 1 }
+            // Both are written behind the stall on the one connection, and both reach the server.
+            let save = Task { try await store.save(SessionState(["n": 1], createdAt: .now), ttl: .seconds(60)) }
+            let update = Task {
+                try await store.update(
+                    existing,
+                    to: SessionState(["x": 2], createdAt: .now),
+                    changes: SessionChangeSet(setKeys: ["x"], cleared: true),
+                    ttl: .seconds(60)
+                )
+            }
+            let saveError = await #expect(throws: SaveError.self) { try await save.value }
+            let updateError = await #expect(throws: UpdateError.self) { try await update.value }
+            await #expect(throws: RedisClientError.self) { try await stall.value }
+            for error in [saveError?.underlying, updateError?.underlying] {
+                let redis = try #require(error as? RedisClientError)
+                #expect(redis.kind == .connectionClosed && redis.reachedServer, "\(redis): the outcome is unknown, not retried")
+            }
+        }
+        // Once the server is awake: the save ran once (an orphan no cookie names), never twice.
+        try await TestRedis.withClient(.outage) { client async throws in
+            try await Self.waitUntil { (try? await client.send(["PING"])) == .simpleString("PONG") }
+            let keys = try await client.send(["KEYS", RESPArgument(prefix + "*")])
+            guard case .array(let names?) = keys else {
+                Issue.record("KEYS answered \(keys)")
+                return
+            }
+            #expect(names.count == 2, "the existing session and one copy of the save: \(names.count) keys")
+            _ = try await client.send(["DEL"] + names.compactMap { name -> RESPArgument? in
+                if case .bulkString(let bytes?) = name { return RESPArgument(bytes) } else { return nil }
+            })
+        }
+    }
+
+    /// Polls `condition` until it holds; fails after a minute.
+    static func waitUntil(_ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("condition not met within a minute")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     @Test func aStoppedRedisIsAnEmpty500AndTheAppRecoversWhenItReturns() async throws {
         try await TestRedis.withClient(.outage, configure: { $0.commandTimeout = .seconds(2); $0.connectTimeout = .seconds(2) }) {
             client async throws in

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Logging
+import NIOCore
 import SQLiteNIO
 import Sessions
 import SessionsSQLite
@@ -25,14 +26,17 @@ import Testing
         }
     }
 
-    @Test(arguments: SessionStoreConformance.Check.allCases)
+    static let capabilities: SessionStoreConformance.Capabilities = [.serverSide, .mergesConcurrentUpdates, .atomicRenew, .tombstones]
+
+    @Test(arguments: SessionStoreConformance.checks(applicableTo: capabilities))
     func conformance(_ check: SessionStoreConformance.Check) async throws {
         try await Self.withConnection { connection in
             let clock = ManualSessionClock()
-            let conformance = SessionStoreConformance(capabilities: [.serverSide, .mergesConcurrentUpdates], time: .manual(clock)) { generateKey in
+            let conformance = SessionStoreConformance(capabilities: Self.capabilities, time: .manual(clock)) { generateKey in
                 try SQLiteSessionStore(connection: connection, configuration: .init(clock: clock), generateKey: generateKey)
             }
-            try await conformance.run(check)
+            let outcome = try await conformance.run(check)
+            #expect(outcome == .passed)
         }
     }
 
@@ -125,11 +129,55 @@ import Testing
 
     @Test func aNewerSchemaVersionIsRefused() async throws {
         try await Self.withStore { store in
-        try await store.migrate()
-        _ = try await store.connection.query("UPDATE swift_sessions_schema SET version = 2")
-        let again = try SQLiteSessionStore(connection: store.connection)
-        await #expect(throws: (any Error).self) { try await again.migrate() }
+            try await store.migrate()
+            _ = try await store.connection.query("UPDATE swift_sessions_schema SET version = 3")
+            let again = try SQLiteSessionStore(connection: store.connection)
+            let error = await #expect(throws: SessionStoreMessage.self) { try await again.migrate() }
+            #expect(error?.description.contains("schema version 3") == true)
         }
+    }
+
+    /// A file written by the previous release (schema 1: no tombstones) is upgraded in place, sessions kept.
+    @Test func aVersionOneSchemaIsUpgradedAndKeepsItsSessions() async throws {
+        try await Self.withConnection { connection in
+            for statement in [
+                "CREATE TABLE swift_sessions_schema (table_name TEXT PRIMARY KEY, version INTEGER NOT NULL)",
+                "CREATE TABLE \"sessions\" (key_hash BLOB PRIMARY KEY, state TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID",
+                "INSERT INTO swift_sessions_schema VALUES ('sessions', 1)",
+            ] {
+                _ = try await connection.query(statement)
+            }
+            let key = SessionKey.generate()
+            _ = try await connection.query(
+                "INSERT INTO \"sessions\" VALUES (?1, '{\"user_id\":\"ada\"}', 0, 99999999999999)",
+                [.blob(ByteBuffer(bytes: key.storageDigest))]
+            )
+            let store = try SQLiteSessionStore(connection: connection)
+            #expect(try await store.load(key)?["user_id"] == "ada")
+            let version = try await connection.query("SELECT version FROM swift_sessions_schema WHERE table_name = 'sessions'")
+            #expect(version.first?.column("version")?.integer == 2)
+            try await store.purge(key, tombstoneTTL: .seconds(60))
+            #expect(try await store.hasTombstone(key))
+        }
+    }
+
+    /// An up-to-date schema needs no DDL: a store on a read-only connection still loads (no CREATE tried).
+    @Test func aCurrentSchemaIsOnlyRead() async throws {
+        let path = "/tmp/swift-sessions-\(UInt64.random(in: 0 ... .max)).sqlite"
+        defer { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
+        let writer = try await SQLiteSessionStore.open(path: path)
+        let key = try await writer.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(60))
+        try await writer.close()
+        let readOnly = try await SQLiteConnection.open(storage: .file(path: path))
+        _ = try await readOnly.query("PRAGMA query_only = ON")
+        do {
+            let store = try SQLiteSessionStore(connection: readOnly)
+            #expect(try await store.load(key)?["a"] == 1)
+        } catch {
+            try await readOnly.close()
+            throw error
+        }
+        try await readOnly.close()
     }
 
     @Test func sessionsSurviveReopeningTheFileInWALMode() async throws {

@@ -1,5 +1,7 @@
 @testable import Sessions
 import Testing
+import FoundationEssentials
+import Logging
 
 @Suite struct SessionConfigurationTests {
     @Test func defaultsFollowActixSession() throws {
@@ -28,6 +30,18 @@ import Testing
         (.init(cookie: .init(domain: "a.com; Secure")), "cookie domain"),
         (.init(lifecycle: .persistent(ttl: .zero)), "TTL"),
         (.init(absoluteTimeout: .seconds(-1)), "absolute timeout"),
+        // Browsers match the prefixes in any case (RFC 6265bis).
+        (.init(cookie: .init(name: "__host-id", secure: false)), "__Host-"),
+        (.init(cookie: .init(name: "__HOST-id", path: "/app")), "__Host-"),
+        (.init(cookie: .init(name: "__SECURE-id", secure: false)), "__Secure-"),
+        (.init(cookie: .init(name: "__secure-id", secure: false)), "__Secure-"),
+        // Bounds that keep every time computed from them from overflowing.
+        (.init(lifecycle: .browserSession(stateTTL: .seconds(10_000_000_000_000_000))), "at most"),
+        (.init(lifecycle: .persistent(ttl: .seconds(Int64.max))), "at most"),
+        (.init(absoluteTimeout: .seconds(400_000_000)), "at most"),
+        (.init(staleCookieGracePeriod: .seconds(-1)), "grace period"),
+        (.init(staleCookieGracePeriod: .seconds(86_401)), "grace period"),
+        (.init(maximumStateSize: 0), "state size"),
     ]
 
     @Test(arguments: invalid)
@@ -40,6 +54,32 @@ import Testing
         }
         #expect(throws: SessionConfigurationError.self) {
             try SessionEngine(store: MemorySessionStore(), secrets: .init(current: .generate()), configuration: configuration)
+        }
+    }
+
+    @Test func theLongestAcceptedLifetimesComputeWithoutOverflow() async throws {
+        let ten = SessionConfiguration.maximumLifetime
+        let configuration = SessionConfiguration(lifecycle: .persistent(ttl: ten), absoluteTimeout: ten)
+        try configuration.validate()
+        let engine = try SessionEngine(store: MemorySessionStore(), secrets: .init(current: .generate()), configuration: configuration)
+        let session = engine.begin(cookieHeader: nil, logger: .init(label: "test"))
+        try await session.insert("a", 1)
+        let headers = try await engine.commit(session, logger: .init(label: "test"))
+        #expect(headers.setCookies.first?.contains("Max-Age=34560000;") == true, "clamped to 400 days")
+    }
+
+    @Test func anAbsurdStoredCreationTimeNeverTraps() async throws {
+        // A store's creation time may be anything (a corrupt row): the TTL arithmetic stays in doubles.
+        let configuration = SessionConfiguration(absoluteTimeout: .seconds(3600))
+        let store = MemorySessionStore()
+        let secrets = SessionSecrets(current: .generate())
+        let engine = try SessionEngine(store: store, secrets: secrets, configuration: configuration)
+        for created in [Date(timeIntervalSince1970: -9e15), Date(timeIntervalSince1970: 9e15), Date.distantFuture] {
+            let key = try await store.save(SessionState(["a": 1], createdAt: created), ttl: .seconds(60))
+            let session = engine.begin(cookieHeader: "id=\(engine.codec.seal(key.rawValue))", logger: .init(label: "test"))
+            _ = try await session.entries()
+            try await session.insert("b", 2)
+            _ = try await engine.commit(session, logger: .init(label: "test"))
         }
     }
 

@@ -34,6 +34,29 @@ import Testing
         }
     }
 
+    @Test func aValueOfAnotherTypeNamesEntryAndTypeAndLocksNothing() async throws {
+        // An earlier deploy stored another type: the error says which entry and which type, is no store
+        // failure, and every call that reads no value still works.
+        let session = Session(["user_id": 42, "counter": "seven"])
+        let error = await #expect(throws: SessionError.self) { try await session.get("user_id", as: String.self) }
+        #expect(error?.kind == .valueDecoding)
+        #expect(error?.entry == "user_id")
+        #expect(error?.expectedType == "String")
+        #expect(error.map { "\($0)" }?.contains("'user_id' as String") == true)
+        #expect(error?.isStoreFailure == false)
+        #expect(error?.httpStatus == 500)
+        try await session.insert("user_id", "ada")
+        #expect(try await session.get("user_id", as: String.self) == "ada", "insert replaces a value of another type")
+        try await session.renew(.newAuthentication)
+        #expect(session.status == .renewed)
+        try await session.clear()
+        #expect(try await session.entries().isEmpty)
+
+        let other = Session(["user_id": 42])
+        try await other.purge()
+        #expect(other.status == .purged)
+    }
+
     @Test func removeAsKeepsAValueOfTheWrongType() async throws {
         let session = Session(["count": "three"])
         await #expect(throws: SessionError.self) { try await session.remove("count", as: Int.self) }
@@ -68,7 +91,7 @@ import Testing
 
     @Test func renewIsStickyAndPurgeWins() async throws {
         let session = Session(["a": 1])
-        try await session.renew()
+        try await session.renew(.newAuthentication)
         #expect(session.status == .renewed)
         try await session.insert("b", 2)
         try await session.clear()
@@ -76,7 +99,7 @@ import Testing
         try await session.purge()
         #expect(session.status == .purged)
         try await session.insert("c", 3)
-        try await session.renew()
+        try await session.renew(.newAuthentication)
         try await session.clear()
         #expect(session.status == .purged, "nothing undoes a purge")
         #expect(try await session.entries().isEmpty, "a purged session is empty and stays so")
@@ -153,7 +176,7 @@ import Testing
         #expect(try await session.get("a", as: Int.self) == 2, "a value of the wrong type stays in place")
         #expect(loaded.contains("d") && !loaded.contains("b"))
         #expect(session.contentsForCommit()?.changes == SessionChangeSet(setKeys: ["a", "d"], removedKeys: ["b", "c"]))
-        loaded.renew()
+        loaded.renew(.newAuthentication)
         #expect(loaded.status == .renewed)
         loaded.clear()
         #expect(loaded.entries().isEmpty)

@@ -1,23 +1,82 @@
 import FoundationEssentials
 import Sessions
 import SessionsTesting
+import Synchronization
 import Testing
 
 @Suite struct StoreConformanceTests {
-    @Test(arguments: SessionStoreConformance.Check.allCases)
+    static let memoryCapabilities: SessionStoreConformance.Capabilities = [.serverSide, .mergesConcurrentUpdates, .atomicRenew, .tombstones]
+
+    @Test(arguments: SessionStoreConformance.checks(applicableTo: memoryCapabilities))
     func memoryStore(_ check: SessionStoreConformance.Check) async throws {
         let clock = ManualSessionClock()
-        let conformance = SessionStoreConformance(capabilities: [.serverSide, .mergesConcurrentUpdates], time: .manual(clock)) { generateKey in
+        let conformance = SessionStoreConformance(capabilities: Self.memoryCapabilities, time: .manual(clock)) { generateKey in
             MemorySessionStore(clock: clock, generateKey: generateKey)
         }
-        try await conformance.run(check)
+        #expect(try await conformance.run(check) == .passed)
     }
 
-    @Test(arguments: SessionStoreConformance.Check.allCases)
+    @Test(arguments: SessionStoreConformance.checks(applicableTo: []))
     func cookieStore(_ check: SessionStoreConformance.Check) async throws {
         let clock = ManualSessionClock()
         let conformance = SessionStoreConformance(capabilities: [], time: .manual(clock)) { _ in CookieSessionStore(clock: clock) }
-        try await conformance.run(check)
+        #expect(try await conformance.run(check) == .passed)
+    }
+
+    @Test func checksThatDoNotApplyAreReportedAsNotRunNotPassed() async throws {
+        let clock = ManualSessionClock()
+        let made = ManagedCounter()
+        let conformance = SessionStoreConformance(capabilities: [], time: .manual(clock)) { _ in
+            made.increment()
+            return CookieSessionStore(clock: clock)
+        }
+        let notApplicable = SessionStoreConformance.Check.allCases.filter { !$0.requirement.isEmpty }
+        #expect(notApplicable.count >= 10)
+        for check in notApplicable {
+            #expect(try await conformance.run(check) == .notApplicable, "\(check)")
+        }
+        #expect(made.value == 0, "a check that does not apply builds no store at all")
+        #expect(SessionStoreConformance.checks(applicableTo: []).count == SessionStoreConformance.Check.allCases.count - notApplicable.count)
+        #expect(SessionStoreConformance.checks(applicableTo: Self.memoryCapabilities).count == SessionStoreConformance.Check.allCases.count)
+    }
+
+    @Test func theKitCatchesARenewThatBringsBackAnEndedSession() async throws {
+        let clock = ManualSessionClock()
+        let conformance = SessionStoreConformance(capabilities: [.serverSide], time: .manual(clock)) { generateKey in
+            BlindRenewingStore(base: MemorySessionStore(clock: clock, generateKey: generateKey))
+        }
+        let failure = await #expect(throws: SessionStoreConformanceFailure.self) { try await conformance.run(.renewOfADeletedKeyIsGone) }
+        #expect(failure?.description.contains("reports it gone") == true)
+        await #expect(throws: SessionStoreConformanceFailure.self) { try await conformance.run(.renewOfAnExpiredKeyIsGone) }
+    }
+
+    @Test func theKitCatchesARenewThatLosesUpdatesThatCameFirst() async throws {
+        let clock = ManualSessionClock()
+        let conformance = SessionStoreConformance(capabilities: [.serverSide, .mergesConcurrentUpdates], time: .manual(clock)) { generateKey in
+            BlindRenewingStore(base: MemorySessionStore(clock: clock, generateKey: generateKey))
+        }
+        await #expect(throws: SessionStoreConformanceFailure.self) { try await conformance.run(.renewMergesUpdatesThatCameFirst) }
+    }
+
+    @Test func theKitCatchesAStoreWithoutTombstonesThatClaimsThem() async throws {
+        let clock = ManualSessionClock()
+        let conformance = SessionStoreConformance(capabilities: [.serverSide, .tombstones], time: .manual(clock)) { generateKey in
+            // The protocol's defaults: purge is a delete, and no key ever has a tombstone.
+            ResurrectingStore(base: MemorySessionStore(clock: clock, generateKey: generateKey))
+        }
+        let failure = await #expect(throws: SessionStoreConformanceFailure.self) { try await conformance.run(.purgeAndRenewLeaveTombstones) }
+        #expect(failure?.description.contains("a purge leaves a tombstone") == true)
+    }
+
+    @Test func theDefaultRenewIsSoundWithoutConcurrency() async throws {
+        // A store written before renew existed gets the protocol's default: load, save, delete.
+        let clock = ManualSessionClock()
+        let conformance = SessionStoreConformance(capabilities: [.serverSide, .mergesConcurrentUpdates], time: .manual(clock)) { generateKey in
+            ForwardingStore(base: MemorySessionStore(clock: clock, generateKey: generateKey))
+        }
+        for check in [SessionStoreConformance.Check.renewMovesALiveSession, .renewMergesUpdatesThatCameFirst, .renewOfADeletedKeyIsGone, .renewOfAnExpiredKeyIsGone, .renewCollisionRetries] {
+            #expect(try await conformance.run(check) == .passed, "\(check)")
+        }
     }
 
     @Test func theKitCatchesAStoreThatResurrects() async throws {
@@ -76,6 +135,53 @@ struct ImmediatelyResurrectingStore: ImmediateSessionStore {
         try base.updateTTLImmediately(key, ttl: ttl)
     }
     func deleteImmediately(_ key: SessionKey) throws(DeleteError) { try base.deleteImmediately(key) }
+}
+
+/// Renews as the engine did before renew was a store call: saves the request's state under a new key
+/// without checking that the old one is live, then deletes it. The kit must fail it.
+struct BlindRenewingStore: SessionStore {
+    let base: MemorySessionStore
+    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
+    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        try await base.update(key, to: state, changes: changes, ttl: ttl)
+    }
+    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
+    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
+    func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        async throws(UpdateError) -> SessionUpdateResult
+    {
+        do {
+            let newKey = try await base.save(state, ttl: ttl)
+            try await base.delete(key)
+            return .updated(newKey)
+        } catch {
+            throw .other(error)
+        }
+    }
+}
+
+/// Only the five calls of the original contract, forwarded: renew, purge and tombstones are the defaults.
+struct ForwardingStore: SessionStore {
+    let base: MemorySessionStore
+    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
+    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        try await base.update(key, to: state, changes: changes, ttl: ttl)
+    }
+    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
+    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
+}
+
+/// Counts, from any task.
+final class ManagedCounter: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func increment() { count.withLock { $0 += 1 } }
 }
 
 /// Recreates sessions on update, as actix-session does: the kit must fail it.

@@ -86,6 +86,49 @@ import VaporTesting
         #expect(store.count == 0)
     }
 
+    /// A logout that silently did not happen would fail open: the purge is carried out whatever comes next,
+    /// on the event loop's thread for the memory store and in a task for a store that waits.
+    @Test(arguments: [false, true])
+    func aPurgeIsCarriedOutWhenTheHandlerThrowsAfterIt(storeWaits: Bool) async throws {
+        let memory = MemorySessionStore()
+        let routes: (Application) -> Void = { app in
+            app.get("login") { request async throws -> String in
+                try await request.httpSession.insert("user_id", "ada")
+                return "in"
+            }
+            app.get("logout-then-fail") { request async throws -> String in
+                try await request.httpSession.purge()
+                throw Failure()
+            }
+            app.get("renew-then-fail") { request async throws -> String in
+                try await request.httpSession.insert("user_id", "mallory")
+                try await request.httpSession.renew(.newAuthentication)
+                throw Failure()
+            }
+            app.get("session-error-after-logout") { request async throws -> String in
+                try await request.httpSession.purge()
+                // A session failure after the logout: what a session outside the middleware throws.
+                try await Sessions.Session.unattached.purge()
+                return "unreachable"
+            }
+        }
+        let test: (Application) async throws -> Void = { app in
+            for route in ["logout-then-fail", "renew-then-fail", "session-error-after-logout"] {
+                let login = try await app.testing().sendRequest(.GET, "login")
+                let cookie = try #require(Self.cookie(from: login))
+                #expect(memory.count == 1)
+                let failed = try await app.testing().sendRequest(.GET, route, headers: ["Cookie": cookie])
+                #expect(failed.status == .internalServerError)
+                #expect(memory.count == 0, "\(route): the old key ended although the handler failed")
+            }
+        }
+        if storeWaits {
+            try await Self.withApp(engineStore: AwaitingStore(memory), routes: routes, test)
+        } else {
+            try await Self.withApp(store: memory, routes: routes, test)
+        }
+    }
+
     @Test func aSessionErrorIsAnEmpty500() async throws {
         try await Self.withApp(routes: { app in
             app.get("wrong-type") { request async throws -> String in
@@ -258,3 +301,4 @@ struct LoadFailingStore: ImmediateSessionStore {
 
     func deleteImmediately(_ key: SessionKey) throws(DeleteError) { try base.deleteImmediately(key) }
 }
+

@@ -3,11 +3,12 @@ import NIOPosix
 import Synchronization
 
 /// A loopback server that misbehaves on purpose: one that accepts connections and never answers, or
-/// one that drops the first connection on its first message and sends a fixed answer on later ones.
+/// one that drops its first connections on their first message and sends a fixed answer on later ones.
 public final class MisbehavingServer: Sendable {
     public enum Behaviour: Sendable {
         case neverAnswer
-        case dropFirstConnection(thenAnswer: String)
+        /// Closes each of the first `count` connections when it reads from it; answers on later ones.
+        case dropConnections(Int, thenAnswer: String)
     }
 
     private let channel: any Channel
@@ -76,9 +77,9 @@ public final class MisbehavingServer: Sendable {
             switch behaviour {
             case .neverAnswer:
                 break
-            case .dropFirstConnection where connectionNumber == 1:
+            case .dropConnections(let count, _) where connectionNumber <= count:
                 context.close(promise: nil)
-            case .dropFirstConnection(let answer):
+            case .dropConnections(_, let answer):
                 context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: answer)), promise: nil)
             }
         }

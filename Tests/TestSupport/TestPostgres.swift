@@ -13,9 +13,10 @@ public enum TestPostgres {
         case crash = "SESSIONS_TEST_POSTGRES_CRASH"
     }
 
-    /// Runs `body` with a running client of `server`, then shuts the client down.
-    public static func withClient(_ server: Server = .shared, _ body: (PostgresClient) async throws -> Void) async throws {
-        let configuration = try PostgresClient.Configuration(url: try TestServices.environment(server.rawValue + "_URL"))
+    /// Runs `body` with a running client of `server` (as `user`, or the superuser), then shuts the client down.
+    public static func withClient(_ server: Server = .shared, user: String? = nil, _ body: (PostgresClient) async throws -> Void) async throws {
+        var configuration = try PostgresClient.Configuration(url: try TestServices.environment(server.rawValue + "_URL"))
+        if let user { configuration.username = user }
         // Warnings and up: the outage tests make the pool log every refused reconnect at info.
         var logger = Logger(label: "test-postgres")
         logger.logLevel = .warning

@@ -16,7 +16,18 @@ public struct SessionConfiguration: Sendable, Hashable {
     /// When a session's time to live restarts.
     public var ttlExtension: TTLExtensionPolicy
     /// A cap on a session's total life from its creation, however active it stays; `nil` for none.
+    ///
+    /// A renew for ``SessionRenewal/newAuthentication`` starts a new window; one for
+    /// ``SessionRenewal/keyRotation`` keeps the session's start.
     public var absoluteTimeout: Duration?
+    /// How long after a renew or a logout a request still carrying the old key neither removes nor replaces
+    /// the browser's cookie: its writes are dropped instead of starting a new session whose cookie would
+    /// overwrite the fresh login (single-page apps fire requests in parallel at login). The store keeps a
+    /// tombstone under the old key this long; zero keeps none.
+    public var staleCookieGracePeriod: Duration
+    /// The most bytes of JSON one session may hold: a write that leaves it larger is refused (HTTP 422), so
+    /// that no client grows the store without bound through one session. Removals are always allowed.
+    public var maximumStateSize: Int
 
     /// Creates a configuration; every argument has a production default.
     public init(
@@ -24,17 +35,28 @@ public struct SessionConfiguration: Sendable, Hashable {
         security: CookieSecurity = .private,
         lifecycle: SessionLifecycle = .browserSession(),
         ttlExtension: TTLExtensionPolicy = .onStateChanges,
-        absoluteTimeout: Duration? = nil
+        absoluteTimeout: Duration? = nil,
+        staleCookieGracePeriod: Duration = .seconds(60),
+        maximumStateSize: Int = 64 * 1024
     ) {
         self.cookie = cookie
         self.security = security
         self.lifecycle = lifecycle
         self.ttlExtension = ttlExtension
         self.absoluteTimeout = absoluteTimeout
+        self.staleCookieGracePeriod = staleCookieGracePeriod
+        self.maximumStateSize = maximumStateSize
     }
 
     /// Browsers cap a cookie's `Max-Age` at 400 days (RFC 6265bis); longer values are clamped to it.
     public static let maximumCookieAge: Duration = .seconds(400 * 86_400)
+
+    /// The longest TTL or absolute timeout accepted: ten years. Bounds every time computed from them, so no
+    /// arithmetic on a request's path can overflow.
+    public static let maximumLifetime: Duration = .seconds(10 * 366 * 86_400)
+
+    /// The longest ``staleCookieGracePeriod`` accepted: one day.
+    public static let maximumStaleCookieGracePeriod: Duration = .seconds(86_400)
 
     /// Checks the configuration for combinations browsers reject or that weaken security.
     /// - Throws: ``SessionConfigurationError`` naming the problem.
@@ -51,13 +73,14 @@ public struct SessionConfiguration: Sendable, Hashable {
                 throw .invalid("cookie domain '\(domain)' must be non-empty and hold no ';', spaces or control characters")
             }
         }
-        if name.hasPrefix("__Host-") {
+        // Browsers match the prefixes case-insensitively (RFC 6265bis), so `__host-id` gets the same checks.
+        if Self.hasPrefix("__Host-", ignoringCase: name) {
             guard cookie.secure, cookie.path == "/", cookie.domain == nil else {
-                throw .invalid("a '__Host-' cookie needs Secure, Path=/ and no Domain")
+                throw .invalid("a '__Host-' cookie (matched in any case) needs Secure, Path=/ and no Domain")
             }
         }
-        if name.hasPrefix("__Secure-"), !cookie.secure {
-            throw .invalid("a '__Secure-' cookie needs Secure")
+        if Self.hasPrefix("__Secure-", ignoringCase: name), !cookie.secure {
+            throw .invalid("a '__Secure-' cookie (matched in any case) needs Secure")
         }
         if cookie.sameSite == .none, !cookie.secure {
             throw .invalid("SameSite=None needs Secure")
@@ -68,9 +91,34 @@ public struct SessionConfiguration: Sendable, Hashable {
         guard lifecycle.ttl > .zero else {
             throw .invalid("the session TTL must be positive")
         }
-        if let absoluteTimeout, absoluteTimeout <= .zero {
-            throw .invalid("the absolute timeout must be positive")
+        guard lifecycle.ttl <= Self.maximumLifetime else {
+            throw .invalid("the session TTL must be at most \(Self.maximumLifetime.components.seconds) seconds (ten years)")
         }
+        if let absoluteTimeout {
+            guard absoluteTimeout > .zero else {
+                throw .invalid("the absolute timeout must be positive")
+            }
+            guard absoluteTimeout <= Self.maximumLifetime else {
+                throw .invalid("the absolute timeout must be at most \(Self.maximumLifetime.components.seconds) seconds (ten years)")
+            }
+        }
+        guard staleCookieGracePeriod >= .zero, staleCookieGracePeriod <= Self.maximumStaleCookieGracePeriod else {
+            throw .invalid("the stale-cookie grace period must be from 0 to \(Self.maximumStaleCookieGracePeriod.components.seconds) seconds")
+        }
+        guard maximumStateSize > 0 else {
+            throw .invalid("the maximum session state size must be a positive number of bytes")
+        }
+    }
+
+    private static func hasPrefix(_ prefix: String, ignoringCase name: String) -> Bool {
+        let prefix = prefix.utf8
+        let name = name.utf8
+        guard name.count >= prefix.count else { return false }
+        return zip(prefix, name).allSatisfy { lowercased($0) == lowercased($1) }
+    }
+
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
     }
 
     /// RFC 9110 `tchar`.

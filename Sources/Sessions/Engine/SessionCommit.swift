@@ -6,27 +6,46 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// One request's end: actix-session's response table, with lazy load, stale-cookie clearing and
-/// no resurrection on top.
+/// One request's end: actix-session's response table, with lazy load, no resurrection and the
+/// stale-cookie rule on top.
 ///
-/// | status | valid key | what happens |
-/// |---|---|---|
-/// | purged | yes | delete; removal cookie |
-/// | purged | no | removal cookie if a cookie came |
-/// | renewed | any | save non-empty state under a new key and set it, then delete the old key |
-/// | changed | yes | update (merge); cookie again if the key changed, the cookie is persistent or was rotated; gone → removal cookie |
-/// | changed | no | save non-empty state under a new key and set it |
-/// | unchanged | yes | updateTTL under on-every-request; cookie again if persistent or rotated |
-/// | any | no, with state empty | removal cookie if an invalid cookie came |
+/// | status | key live at load | store call | cookie |
+/// |---|---|---|---|
+/// | purged | yes | purge (delete, leave a tombstone) | removal |
+/// | purged | no | none | removal if a cookie came |
+/// | renewed | yes | renew: move to a new key if still live, merging, tombstone the old key | the new key; gone → none |
+/// | renewed | no | save non-empty state | the new key |
+/// | changed | yes | update (merge) | again if the key changed, the cookie is persistent or was rotated; gone → none |
+/// | changed, cleared and empty | yes | purge | removal |
+/// | changed | no | save non-empty state, unless the cookie's key has a tombstone (then nothing) | the new key |
+/// | unchanged | yes | updateTTL under on-every-request | again if persistent under on-every-request, or rotated |
+/// | renewed, empty | yes | purge | removal |
+///
+/// A response never removes or replaces a cookie it did not decide to change: a key that merely failed to
+/// resolve, or was found gone at commit, gets no removal cookie, and a request whose key was renewed away
+/// or purged moments ago (its tombstone still there) starts no new session. The old key reads as empty
+/// and its writes are dropped; it is never forwarded to the session that replaced it.
+///
+/// After the handler failed (``Mode/abandon``) only what a failure must not undo is carried out: a purge,
+/// and a renew's end of its old key.
 ///
 /// The commit makes no store call itself: ``next(after:)`` names the next call and takes the answer to
 /// the previous one, so the engine drives it with `await` or, for an ``ImmediateSessionStore``, on the
 /// calling thread, and the table above is written once.
 struct SessionCommit {
+    /// What the request's end means.
+    enum Mode {
+        /// The handler answered: commit the table above.
+        case commit
+        /// The handler failed: carry out a purge or a renew's end of its old key, drop everything else.
+        case abandon
+    }
+
     let core: SessionEngineCore
     let contents: Session.Contents
     let now: Date
     let logger: Logger
+    let mode: Mode
     private(set) var headers = SessionResponseHeaders()
     private var stage = Stage.start
 
@@ -34,50 +53,77 @@ struct SessionCommit {
     private enum Stage {
         case start
         case staleKeyDeleted
-        /// A save answered: set the new key's cookie, then delete `thenDelete` if there is one.
-        case awaitingSave(ttl: Duration, thenDelete: SessionKey?)
+        /// A save answered: set the new key's cookie.
+        case awaitingSave(ttl: Duration)
         /// An update or TTL update answered for the session under `key`.
         case awaitingUpdate(key: SessionKey, ttl: Duration)
-        /// A delete answered: remove the cookie or not.
+        /// A renew answered for the session that was under `key`.
+        case awaitingRenew(key: SessionKey, ttl: Duration)
+        /// A delete or purge answered: remove the cookie or not.
         case awaitingDelete(removeCookie: Bool)
+        /// The store said whether the request's unresolved key has a tombstone: if not, save `state`.
+        case awaitingTombstone(key: SessionKey, state: SessionState)
         case finished
     }
 
-    init(core: SessionEngineCore, contents: Session.Contents, now: Date, logger: Logger) {
+    init(core: SessionEngineCore, contents: Session.Contents, now: Date, logger: Logger, mode: Mode = .commit) {
         self.core = core
         self.contents = contents
         self.now = now
         self.logger = logger
+        self.mode = mode
     }
 
     private var resolution: SessionResolution { contents.resolution }
     private var state: SessionState { resolution.state }
     private var isPersistent: Bool { core.configuration.lifecycle.isPersistent }
     private var wasRotated: Bool { resolution.cookie == .valid(rotated: true) }
+    private var tombstoneTTL: Duration { core.configuration.staleCookieGracePeriod }
 
     /// The next store call, given the answer to the previous one (`nil` at first); `nil` when the commit
     /// is done and ``headers`` are final.
-    /// - Throws: a store error for a cookie the browser would refuse (over 4096 bytes).
+    /// - Throws: a store error for a state over the configured size or a cookie the browser would refuse
+    ///   (over 4096 bytes).
     mutating func next(after answer: SessionStoreAnswer?) throws -> SessionStoreCall? {
         switch stage {
         case .start:
+            if mode == .abandon { return abandon() }
             if let staleKey = resolution.staleKey {
                 return awaitDelete(staleKey, then: .staleKeyDeleted)
             }
             return try decide()
         case .staleKeyDeleted:
             return try decide()
-        case .awaitingSave(let ttl, let thenDelete):
+        case .awaitingSave(let ttl):
             guard case .saved(let key) = answer else { preconditionFailure("a save is answered with its key") }
             try issueCookie(for: key, ttl: ttl, onOversize: SaveError.serialization)
-            return finish(thenDelete: thenDelete)
+            return finish()
         case .awaitingUpdate(let key, let ttl):
             guard case .updated(let result) = answer else { preconditionFailure("an update is answered with its result") }
             try handle(result, previousKey: key, ttl: ttl)
-            return finish(thenDelete: nil)
+            return finish()
+        case .awaitingRenew(let key, let ttl):
+            guard case .updated(let result) = answer else { preconditionFailure("a renew is answered with its result") }
+            switch result {
+            case .updated(let newKey):
+                try issueCookie(for: newKey, ttl: ttl, onOversize: UpdateError.serialization)
+            case .gone:
+                logger.info("session ended before its renew; nothing was written", metadata: ["session": "\(key.fingerprint)"])
+            }
+            return finish()
         case .awaitingDelete(let remove):
             if remove { removeCookie() }
-            return finish(thenDelete: nil)
+            return finish()
+        case .awaitingTombstone(let key, let state):
+            guard case .tombstone(let present) = answer else { preconditionFailure("a tombstone check is answered with a yes or no") }
+            if present {
+                logger.info(
+                    "request carried the key of a session renewed or logged out moments ago; its changes were dropped",
+                    metadata: ["session": "\(key.fingerprint)"]
+                )
+                return finish()
+            }
+            return try save(state)
         case .finished:
             return nil
         }
@@ -89,21 +135,34 @@ struct SessionCommit {
             switch contents.status {
             case .purged:
                 if resolution.cookie != .absent { removeCookie() }
-                return finish(thenDelete: nil)
-            case .renewed, .changed, .unchanged:
-                return saveOrRemove(state.isEmpty ? nil : state, thenDelete: nil)
+                return finish()
+            case .renewed:
+                // A new authentication on a fresh session: the request decided to set a cookie.
+                return state.isEmpty ? finish() : try save(state)
+            case .changed:
+                guard !state.isEmpty else { return finish() }
+                if let unresolvedKey = resolution.unresolvedKey, tombstoneTTL > .zero {
+                    stage = .awaitingTombstone(key: unresolvedKey, state: state)
+                    return .hasTombstone(unresolvedKey)
+                }
+                return try save(state)
+            case .unchanged:
+                return finish()
             }
         }
         switch contents.status {
         case .purged:
-            return awaitDelete(key, then: .awaitingDelete(removeCookie: true))
+            return awaitPurge(key)
         case .renewed:
-            // Save before deleting: if the save fails, the old session is still there, and nothing is lost.
-            return saveOrRemove(state.isEmpty ? nil : SessionState(state.entries, createdAt: now), thenDelete: key)
+            if state.isEmpty { return awaitPurge(key) }
+            try checkSize(of: state)
+            let renewed = SessionState(state.entries, createdAt: contents.renewal == .newAuthentication ? now : state.createdAt)
+            let ttl = core.ttl(for: renewed, now: now)
+            stage = .awaitingRenew(key: key, ttl: ttl)
+            return .renew(key, to: renewed, changes: contents.changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
         case .changed:
-            if contents.changes.cleared && state.isEmpty {
-                return awaitDelete(key, then: .awaitingDelete(removeCookie: true))
-            }
+            if contents.changes.cleared && state.isEmpty { return awaitPurge(key) }
+            try checkSize(of: state)
             let ttl = core.ttl(for: state, now: now)
             stage = .awaitingUpdate(key: key, ttl: ttl)
             return .update(key, to: state, changes: contents.changes, ttl: ttl)
@@ -116,34 +175,41 @@ struct SessionCommit {
             if wasRotated {
                 try issueCookie(for: key, ttl: ttl, onOversize: UpdateError.serialization)
             }
-            return finish(thenDelete: nil)
+            return finish()
         }
     }
 
-    /// Saves `state` under a new key and sets its cookie; with no state, clears any cookie that came.
-    /// Then deletes `thenDelete`, if any.
-    private mutating func saveOrRemove(_ state: SessionState?, thenDelete: SessionKey?) -> SessionStoreCall? {
-        guard let state else {
-            if resolution.cookie != .absent { removeCookie() }
-            return finish(thenDelete: thenDelete)
-        }
+    /// After a failed handler: a purge is carried out, and so is a renew's end of the old key (the renewed
+    /// state is not saved). Nothing else is written and no cookie changes.
+    private mutating func abandon() -> SessionStoreCall? {
+        guard let key = resolution.key, contents.status == .purged || contents.status == .renewed else { return finish() }
+        return ask(.purge(key, tombstoneTTL: tombstoneTTL), then: .awaitingDelete(removeCookie: false))
+    }
+
+    /// Saves `state` under a new key and sets its cookie.
+    private mutating func save(_ state: SessionState) throws -> SessionStoreCall {
+        try checkSize(of: state)
         let ttl = core.ttl(for: state, now: now)
-        stage = .awaitingSave(ttl: ttl, thenDelete: thenDelete)
+        stage = .awaitingSave(ttl: ttl)
         return .save(state, ttl: ttl)
     }
 
-    private mutating func awaitDelete(_ key: SessionKey, then stage: Stage) -> SessionStoreCall {
-        self.stage = stage
-        return .delete(key)
+    private mutating func awaitPurge(_ key: SessionKey) -> SessionStoreCall {
+        ask(.purge(key, tombstoneTTL: tombstoneTTL), then: .awaitingDelete(removeCookie: true))
     }
 
-    /// Deletes `key` last, or ends the commit.
-    private mutating func finish(thenDelete key: SessionKey?) -> SessionStoreCall? {
-        guard let key else {
-            stage = .finished
-            return nil
-        }
-        return awaitDelete(key, then: .awaitingDelete(removeCookie: false))
+    private mutating func awaitDelete(_ key: SessionKey, then stage: Stage) -> SessionStoreCall {
+        ask(.delete(key), then: stage)
+    }
+
+    private mutating func ask(_ call: SessionStoreCall, then stage: Stage) -> SessionStoreCall {
+        self.stage = stage
+        return call
+    }
+
+    private mutating func finish() -> SessionStoreCall? {
+        stage = .finished
+        return nil
     }
 
     private mutating func handle(_ result: SessionUpdateResult, previousKey: SessionKey, ttl: Duration) throws {
@@ -153,16 +219,37 @@ struct SessionCommit {
                 try issueCookie(for: key, ttl: ttl, onOversize: UpdateError.serialization)
             }
         case .gone:
+            // No removal cookie: the browser may already hold the cookie of the session that replaced this
+            // one (a renew by a concurrent request), and this response would arrive after it.
             logger.info(
                 "session ended while the request ran; its changes were dropped",
                 metadata: ["session": "\(previousKey.fingerprint)"]
             )
-            removeCookie()
+        }
+    }
+
+    /// Refuses a write that leaves the session's JSON over the configured cap: the request's input is at
+    /// fault (422). A request that only removes may always shrink a session, whatever its size.
+    private func checkSize(of state: SessionState) throws {
+        guard !contents.changes.setKeys.isEmpty else { return }
+        let limit = core.configuration.maximumStateSize
+        let size = state.encodedSizeEstimate(upTo: limit)
+        guard size <= limit else {
+            let message = SessionStoreMessage("the session state is over its \(limit)-byte limit (at least \(size) bytes of JSON)")
+            // The error of the call the commit would have made: adapters answer a serialization error with 422.
+            throw resolution.key == nil ? SaveError.serialization(message) as any Error : UpdateError.serialization(message)
         }
     }
 
     private mutating func issueCookie<Failure: Error>(for key: SessionKey, ttl: Duration, onOversize: (any Error) -> Failure) throws {
-        let value = core.codec.seal(key.rawValue)
+        // The same key as the cookie that came, opened with the current secret: send that value back rather
+        // than seal again, which would spend a fresh nonce on every request of a persistent session.
+        let value: String
+        if key == resolution.key, let cookieValue = resolution.cookieValue {
+            value = String(cookieValue)
+        } else {
+            value = core.codec.seal(key.rawValue)
+        }
         let size = core.configuration.cookie.name.utf8.count + value.utf8.count
         guard size <= SessionEngineCore.maximumCookieSize else {
             throw onOversize(

@@ -83,20 +83,7 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/commitFailed`` when the store fails;
     ///   the cause is logged at error level. Answer with an empty HTTP 500.
     public func commit(_ session: Session, logger: Logger) async throws(SessionError) -> SessionResponseHeaders {
-        guard let contents = session.contentsForCommit() else { return SessionResponseHeaders() }
-        if let immediateStore = core.immediateStore {
-            return try commit(contents, on: immediateStore, logger: logger)
-        }
-        var commit = SessionCommit(core: core, contents: contents, now: clock.now, logger: logger)
-        do {
-            var answer: SessionStoreAnswer?
-            while let call = try commit.next(after: answer) {
-                answer = try await core.store.answer(call)
-            }
-        } catch {
-            throw Self.commitFailure(error, logger: logger)
-        }
-        return commit.headers
+        try await end(session, mode: .commit, logger: logger)
     }
 
     /// ``commit(_:logger:)`` on the calling thread, when the store never waits (``ImmediateSessionStore``:
@@ -110,15 +97,67 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     /// ```
     /// - Throws: as ``commit(_:logger:)``.
     public func commitImmediately(_ session: Session, logger: Logger) throws(SessionError) -> SessionResponseHeaders? {
-        guard let contents = session.contentsForCommit() else { return SessionResponseHeaders() }
-        guard let immediateStore = core.immediateStore else { return nil }
-        return try commit(contents, on: immediateStore, logger: logger)
+        try endImmediately(session, mode: .commit, logger: logger)
     }
 
-    private func commit(_ contents: Session.Contents, on immediateStore: any ImmediateSessionStore, logger: Logger) throws(SessionError)
-        -> SessionResponseHeaders
+    /// Ends the session of a request whose handler failed: carries out a ``Session/purge()``, and a renew's
+    /// end of its old key, which a failure after them must not undo (a logout that silently did not happen
+    /// would fail open), and drops every other change. Sets no cookie: the adapter answers with the
+    /// handler's error.
+    ///
+    /// ```swift
+    /// do {
+    ///     response = try await next(request, context)
+    /// } catch {
+    ///     await engine.abandon(session, logger: logger)
+    ///     throw error
+    /// }
+    /// ```
+    ///
+    /// A store failure here is logged at error level and otherwise ignored: the handler's error is the
+    /// answer.
+    public func abandon(_ session: Session, logger: Logger) async {
+        _ = try? await end(session, mode: .abandon, logger: logger)
+    }
+
+    /// ``abandon(_:logger:)`` on the calling thread when the store never waits; `false` when it would have
+    /// to, and nothing was done: call ``abandon(_:logger:)``.
+    public func abandonImmediately(_ session: Session, logger: Logger) -> Bool {
+        do {
+            return try endImmediately(session, mode: .abandon, logger: logger) != nil
+        } catch {
+            // Tried and failed (logged): trying again through the awaited path would not help.
+            return true
+        }
+    }
+
+    private func end(_ session: Session, mode: SessionCommit.Mode, logger: Logger) async throws(SessionError) -> SessionResponseHeaders {
+        guard let contents = session.contentsForCommit() else { return SessionResponseHeaders() }
+        if let immediateStore = core.immediateStore {
+            return try end(contents, on: immediateStore, mode: mode, logger: logger)
+        }
+        var commit = SessionCommit(core: core, contents: contents, now: clock.now, logger: logger, mode: mode)
+        do {
+            var answer: SessionStoreAnswer?
+            while let call = try commit.next(after: answer) {
+                answer = try await core.store.answer(call)
+            }
+        } catch {
+            throw Self.commitFailure(error, logger: logger)
+        }
+        return commit.headers
+    }
+
+    private func endImmediately(_ session: Session, mode: SessionCommit.Mode, logger: Logger) throws(SessionError) -> SessionResponseHeaders? {
+        guard let contents = session.contentsForCommit() else { return SessionResponseHeaders() }
+        guard let immediateStore = core.immediateStore else { return nil }
+        return try end(contents, on: immediateStore, mode: mode, logger: logger)
+    }
+
+    private func end(_ contents: Session.Contents, on immediateStore: any ImmediateSessionStore, mode: SessionCommit.Mode, logger: Logger)
+        throws(SessionError) -> SessionResponseHeaders
     {
-        var commit = SessionCommit(core: core, contents: contents, now: clock.now, logger: logger)
+        var commit = SessionCommit(core: core, contents: contents, now: clock.now, logger: logger, mode: mode)
         do {
             var answer: SessionStoreAnswer?
             while let call = try commit.next(after: answer) {

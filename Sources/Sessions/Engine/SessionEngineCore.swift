@@ -38,12 +38,15 @@ final class SessionEngineCore: Sendable {
     func ttl(for state: SessionState, now: Date) -> Duration {
         let base = configuration.lifecycle.ttl
         guard let absoluteTimeout = configuration.absoluteTimeout else { return base }
-        let remaining = absoluteTimeout - Duration.seconds(now.timeIntervalSince(state.createdAt))
-        return min(base, max(remaining, .milliseconds(1)))
+        // In seconds, as doubles: the creation time comes from the store and may be anything, and a
+        // `Duration` made from an absurd one would trap. The configuration caps both bounds at ten years.
+        let remaining = absoluteTimeout.inSeconds - now.timeIntervalSince(state.createdAt)
+        guard remaining < base.inSeconds else { return base }
+        return .milliseconds(max(1, Int64(max(0, remaining) * 1000)))
     }
 
     func hasOutlivedAbsoluteTimeout(_ state: SessionState, now: Date) -> Bool {
         guard let absoluteTimeout = configuration.absoluteTimeout else { return false }
-        return Duration.seconds(now.timeIntervalSince(state.createdAt)) >= absoluteTimeout
+        return now.timeIntervalSince(state.createdAt) >= absoluteTimeout.inSeconds
     }
 }

@@ -21,6 +21,8 @@ struct SessionResolver {
     private var next = 0
     /// Whether the cookie of the key being loaded was sealed with a previous secret.
     private var openedWithPreviousSecret = false
+    /// The cookie value of the key being loaded.
+    private var value: Substring?
     private(set) var resolution: SessionResolution
 
     init(core: SessionEngineCore, cookieHeader: String?, logger: Logger) {
@@ -45,6 +47,7 @@ struct SessionResolver {
                 continue
             }
             openedWithPreviousSecret = opened.usedPreviousSecret
+            self.value = value
             return key
         }
         return nil
@@ -68,6 +71,7 @@ struct SessionResolver {
         }
         guard let state = loaded else {
             logger.debug("session cookie names no live session", metadata: ["session": "\(key.fingerprint)"])
+            if resolution.unresolvedKey == nil { resolution.unresolvedKey = key }
             return false
         }
         if core.hasOutlivedAbsoluteTimeout(state, now: now) {
@@ -78,6 +82,7 @@ struct SessionResolver {
         resolution.key = key
         resolution.state = state
         resolution.cookie = .valid(rotated: openedWithPreviousSecret)
+        resolution.cookieValue = openedWithPreviousSecret ? nil : value
         return true
     }
 }

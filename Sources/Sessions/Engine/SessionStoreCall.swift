@@ -5,13 +5,18 @@ enum SessionStoreCall: Sendable {
     case update(SessionKey, to: SessionState, changes: SessionChangeSet, ttl: Duration)
     case updateTTL(SessionKey, ttl: Duration)
     case delete(SessionKey)
+    case renew(SessionKey, to: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    case purge(SessionKey, tombstoneTTL: Duration)
+    case hasTombstone(SessionKey)
 }
 
 /// A store's answer to a ``SessionStoreCall``.
 enum SessionStoreAnswer: Sendable {
     case saved(SessionKey)
+    /// What an update, a TTL update or a renew did.
     case updated(SessionUpdateResult)
     case deleted
+    case tombstone(Bool)
 }
 
 extension SessionStore {
@@ -27,6 +32,13 @@ extension SessionStore {
         case .delete(let key):
             try await delete(key)
             return .deleted
+        case .renew(let key, let state, let changes, let ttl, let tombstoneTTL):
+            return .updated(try await renew(key, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL))
+        case .purge(let key, let tombstoneTTL):
+            try await purge(key, tombstoneTTL: tombstoneTTL)
+            return .deleted
+        case .hasTombstone(let key):
+            return .tombstone(try await hasTombstone(key))
         }
     }
 }
@@ -44,6 +56,13 @@ extension ImmediateSessionStore {
         case .delete(let key):
             try deleteImmediately(key)
             return .deleted
+        case .renew(let key, let state, let changes, let ttl, let tombstoneTTL):
+            return .updated(try renewImmediately(key, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL))
+        case .purge(let key, let tombstoneTTL):
+            try purgeImmediately(key, tombstoneTTL: tombstoneTTL)
+            return .deleted
+        case .hasTombstone(let key):
+            return .tombstone(try hasTombstoneImmediately(key))
         }
     }
 }

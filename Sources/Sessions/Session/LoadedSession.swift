@@ -102,13 +102,23 @@ public struct LoadedSession: Sendable {
         }
     }
 
-    /// Moves the session to a new key at the end of the request and deletes the old one.
+    /// Moves the session to a new key at the end of the request and ends the old one.
     ///
-    /// Call it whenever privileges change, above all at login, to defeat session fixation.
-    public func renew() {
+    /// Call it whenever privileges change, above all at login, to defeat session fixation. `renewal` says
+    /// whether the user just authenticated (a new absolute-timeout window) or the key only rotates (the
+    /// window keeps its start); when one request renews for both, the new authentication wins. The move
+    /// happens only if the session is still live when the request ends: a session logged out or expired
+    /// meanwhile is not brought back.
+    ///
+    /// ```swift
+    /// try session.insert("user_id", user.id)
+    /// session.renew(.newAuthentication)
+    /// ```
+    public func renew(_ renewal: SessionRenewal) {
         session.withLoadedContents { contents in
             guard contents.status != .purged else { return }
             contents.status = .renewed
+            if contents.renewal != .newAuthentication { contents.renewal = renewal }
         }
     }
 
@@ -120,6 +130,7 @@ public struct LoadedSession: Sendable {
             contents.resolution.state.entries.removeAll()
             contents.changes = SessionChangeSet()
             contents.status = .purged
+            contents.renewal = nil
         }
     }
 }

@@ -16,7 +16,7 @@ import Foundation
 /// ```swift
 /// let count = try await session.get("counter", as: Int.self) ?? 0
 /// try await session.insert("counter", count + 1)
-/// try await session.renew()   // at login: the old key dies, the state moves to a new one
+/// try await session.renew(.newAuthentication)   // at login: the old key dies, the state moves to a new one
 /// try await session.purge()   // at logout: deleted, cookie removed
 /// ```
 ///
@@ -26,6 +26,8 @@ public final class Session: Sendable {
         var resolution: SessionResolution
         var changes = SessionChangeSet()
         var status = SessionStatus.unchanged
+        /// Why the session renews, once it does.
+        var renewal: SessionRenewal?
     }
 
     private enum Phase: Sendable {
@@ -203,11 +205,19 @@ public final class Session: Sendable {
         try await load().clear()
     }
 
-    /// Moves the session to a new key at the end of the request and deletes the old one.
+    /// Moves the session to a new key at the end of the request and ends the old one.
     ///
-    /// Call it whenever privileges change, above all at login, to defeat session fixation.
-    public func renew() async throws(SessionError) {
-        try await load().renew()
+    /// Call it whenever privileges change, above all at login, to defeat session fixation. `renewal` says
+    /// whether the user just authenticated (a new absolute-timeout window) or the key only rotates (the
+    /// window keeps its start). The move happens only if the session is still live when the request ends:
+    /// a session logged out or expired meanwhile is not brought back.
+    ///
+    /// ```swift
+    /// try await session.insert("user_id", user.id)
+    /// try await session.renew(.newAuthentication)
+    /// ```
+    public func renew(_ renewal: SessionRenewal) async throws(SessionError) {
+        try await load().renew(renewal)
     }
 
     /// Deletes the session from its store and removes its cookie at the end of the request.
@@ -285,7 +295,7 @@ public final class Session: Sendable {
         do {
             return try JSONValueConversion.decode(json, as: type)
         } catch {
-            throw SessionError(.valueDecoding, entry: entry, underlying: error)
+            throw SessionError(.valueDecoding, entry: entry, expectedType: String(describing: type), underlying: error)
         }
     }
 }

@@ -1,7 +1,20 @@
 /// A failure of a session operation, thrown to handlers and adapters.
 ///
-/// Adapters answer any `SessionError` that escapes a handler with an empty HTTP 500: the cause goes to
-/// the log (`description`), never to the client.
+/// Adapters answer any `SessionError` that escapes a handler with an empty HTTP 500 (422 for a state the
+/// store refused): the cause goes to the log (`description`), never to the client.
+///
+/// A stored value that is not of the type asked for (an earlier deploy stored another type) is
+/// ``Kind/valueDecoding``, naming the entry and the type, and is not a store failure: handle it where it
+/// matters. It never stops ``Session/insert(_:_:)``, ``Session/clear()``, ``Session/renew(_:)`` or
+/// ``Session/purge()``, which read no value:
+///
+/// ```swift
+/// do {
+///     count = try await session.get("counter", as: Int.self) ?? 0
+/// } catch let error as SessionError where error.kind == .valueDecoding {
+///     count = 0                                // an old deploy stored something else: start again
+/// }
+/// ```
 public struct SessionError: Error, CustomStringConvertible {
     /// What went wrong, in general terms.
     public struct Kind: Sendable, Hashable, CustomStringConvertible {
@@ -25,12 +38,15 @@ public struct SessionError: Error, CustomStringConvertible {
     public let kind: Kind
     /// The name of the session value involved, if any.
     public let entry: String?
+    /// For ``Kind/valueDecoding``: the type the value was read as.
+    public let expectedType: String?
     /// The error beneath, for logs.
     public let underlying: (any Error)?
 
-    init(_ kind: Kind, entry: String? = nil, underlying: (any Error)? = nil) {
+    init(_ kind: Kind, entry: String? = nil, expectedType: String? = nil, underlying: (any Error)? = nil) {
         self.kind = kind
         self.entry = entry
+        self.expectedType = expectedType
         self.underlying = underlying
     }
 
@@ -59,6 +75,7 @@ public struct SessionError: Error, CustomStringConvertible {
     public var description: String {
         var text = "session \(kind)"
         if let entry { text += " for value '\(entry)'" }
+        if let expectedType { text += " as \(expectedType)" }
         if kind == .notAttached { text += ": no session middleware handled this request" }
         if kind == .notLoaded { text += ": load the session (Session.load() or a loading middleware) before using it synchronously" }
         if let underlying { text += ": \(underlying)" }

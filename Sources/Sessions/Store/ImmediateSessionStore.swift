@@ -3,8 +3,9 @@
 ///
 /// The engine loads and commits sessions in such a store without suspending, so an adapter on a
 /// future-based framework (Vapor) serves the request without starting a task, and a synchronous route
-/// can use the session through ``LoadedSession``. Implement the five calls below; the `async`
-/// ``SessionStore`` requirements come with them.
+/// can use the session through ``LoadedSession``. Implement the five calls below (and the three that make
+/// renew and logout exact, whose defaults are built from the five); the `async` ``SessionStore``
+/// requirements come with them.
 ///
 /// ```swift
 /// let store = MemorySessionStore()
@@ -23,6 +24,50 @@ public protocol ImmediateSessionStore: SessionStore {
     func updateTTLImmediately(_ key: SessionKey, ttl: Duration) throws(UpdateError) -> SessionUpdateResult
     /// ``SessionStore/delete(_:)``, answered on the calling thread.
     func deleteImmediately(_ key: SessionKey) throws(DeleteError)
+    /// ``SessionStore/renew(_:to:changes:ttl:tombstoneTTL:)``, answered on the calling thread.
+    func renewImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        throws(UpdateError) -> SessionUpdateResult
+    /// ``SessionStore/purge(_:tombstoneTTL:)``, answered on the calling thread.
+    func purgeImmediately(_ key: SessionKey, tombstoneTTL: Duration) throws(DeleteError)
+    /// ``SessionStore/hasTombstone(_:)``, answered on the calling thread.
+    func hasTombstoneImmediately(_ key: SessionKey) throws(LoadError) -> Bool
+}
+
+extension ImmediateSessionStore {
+    /// Load, save under a new key, delete: not atomic, and no tombstone (see ``SessionStore/renew(_:to:changes:ttl:tombstoneTTL:)``).
+    public func renewImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        throws(UpdateError) -> SessionUpdateResult
+    {
+        let stored: SessionState?
+        do {
+            stored = try loadImmediately(key)
+        } catch {
+            throw .other(error)
+        }
+        guard let stored else { return .gone }
+        let newKey: SessionKey
+        do {
+            newKey = try saveImmediately(state.renewed(from: stored, changes: changes), ttl: ttl)
+        } catch {
+            throw error.kind == .serialization ? .serialization(error) : .other(error)
+        }
+        do {
+            try deleteImmediately(key)
+        } catch {
+            throw .other(error)
+        }
+        return .updated(newKey)
+    }
+
+    /// ``deleteImmediately(_:)``: no tombstone.
+    public func purgeImmediately(_ key: SessionKey, tombstoneTTL: Duration) throws(DeleteError) {
+        try deleteImmediately(key)
+    }
+
+    /// `false`: a store without tombstones never knows that a key ended moments ago.
+    public func hasTombstoneImmediately(_ key: SessionKey) throws(LoadError) -> Bool {
+        false
+    }
 }
 
 extension ImmediateSessionStore {
@@ -46,5 +91,19 @@ extension ImmediateSessionStore {
 
     public func delete(_ key: SessionKey) async throws(DeleteError) {
         try deleteImmediately(key)
+    }
+
+    public func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        async throws(UpdateError) -> SessionUpdateResult
+    {
+        try renewImmediately(key, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
+    }
+
+    public func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {
+        try purgeImmediately(key, tombstoneTTL: tombstoneTTL)
+    }
+
+    public func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool {
+        try hasTombstoneImmediately(key)
     }
 }

@@ -36,6 +36,41 @@ package func saveUnderFreshKeyImmediately(
     throw keyAttemptsExhausted
 }
 
+/// Moves a session to freshly generated keys until `move` reports that the key was free (`true`) or that
+/// the session to move is no longer live (`nil`, answered as ``SessionUpdateResult/gone``).
+///
+/// `move` returns `false` when a live session already holds the key; it must never overwrite one.
+package func moveUnderFreshKey(
+    generateKey: () -> SessionKey,
+    _ move: (SessionKey) async throws(UpdateError) -> Bool?
+) async throws(UpdateError) -> SessionUpdateResult {
+    for _ in 0..<maximumKeyAttempts {
+        let key = generateKey()
+        switch try await move(key) {
+        case true?: return .updated(key)
+        case false?: continue
+        case nil: return .gone
+        }
+    }
+    throw .other(keyAttemptsExhausted.underlying)
+}
+
+/// ``moveUnderFreshKey(generateKey:_:)`` for a store that answers on the calling thread.
+package func moveUnderFreshKeyImmediately(
+    generateKey: () -> SessionKey,
+    _ move: (SessionKey) throws(UpdateError) -> Bool?
+) throws(UpdateError) -> SessionUpdateResult {
+    for _ in 0..<maximumKeyAttempts {
+        let key = generateKey()
+        switch try move(key) {
+        case true?: return .updated(key)
+        case false?: continue
+        case nil: return .gone
+        }
+    }
+    throw .other(keyAttemptsExhausted.underlying)
+}
+
 private var keyAttemptsExhausted: SaveError {
     .other(SessionStoreMessage("no unused session key after \(maximumKeyAttempts) attempts"))
 }
@@ -71,10 +106,19 @@ extension Duration {
         return overflow ? .max : product + attoseconds / 1_000_000_000
     }
 
-    /// The duration in whole milliseconds, rounded down.
+    /// The duration in whole milliseconds, rounded down, saturating.
     package var wholeMilliseconds: Int64 {
         let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        guard !overflow else { return seconds < 0 ? .min : .max }
+        let (sum, sumOverflow) = product.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        return sumOverflow ? .max : sum
+    }
+
+    /// The duration in seconds, as a double.
+    package var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
 
@@ -83,7 +127,10 @@ extension Date {
     package var unixMilliseconds: Int64 {
         // Nearest, not down: a date made from whole milliseconds (ms / 1000 as a Double) must give the same
         // milliseconds back, or every round trip through a store loses one (found by the persisted-state fuzzer).
-        Int64((timeIntervalSince1970 * 1000).rounded())
+        // Saturating: a date beyond Int64's range of milliseconds (a detached session's, say) must not trap.
+        let milliseconds = (timeIntervalSince1970 * 1000).rounded()
+        guard milliseconds.isFinite else { return milliseconds > 0 ? .max : .min }
+        return Int64(exactly: milliseconds) ?? (milliseconds > 0 ? .max : .min)
     }
 
     package init(unixMilliseconds: Int64) {

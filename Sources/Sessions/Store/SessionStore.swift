@@ -9,6 +9,11 @@
 /// let key = try await store.save(SessionState(["user_id": "ada"], createdAt: .now), ttl: .seconds(3600))
 /// let state = try await store.load(key)
 /// ```
+///
+/// The five calls of actix-session's store (load, save, update, update TTL, delete) are the contract. Three
+/// more make renew and logout exact under concurrent requests: ``renew(_:to:changes:ttl:tombstoneTTL:)``,
+/// ``purge(_:tombstoneTTL:)`` and ``hasTombstone(_:)``. They have defaults written with the first five, so a
+/// store written elsewhere keeps working, with the weaker guarantees each default documents.
 public protocol SessionStore: Sendable {
     /// The state under `key`, or `nil` when there is none or it expired.
     ///
@@ -39,6 +44,36 @@ public protocol SessionStore: Sendable {
 
     /// Deletes the session under `key`; deleting a missing key is not an error.
     func delete(_ key: SessionKey) async throws(DeleteError)
+
+    /// Moves the session under `key` to a new key, in one atomic step that happens only while the session
+    /// under `key` is live.
+    ///
+    /// What lands under the new key is the session as stored under `key` with the request's `changes`
+    /// applied (``SessionState/merged(into:changes:)``, so concurrent updates that reached the store first
+    /// survive the move), created at `state.createdAt`, living `ttl`. The session under `key` is deleted,
+    /// and a tombstone that ``hasTombstone(_:)`` finds stays under `key` for `tombstoneTTL` (none for zero).
+    /// Returns ``SessionUpdateResult/gone`` and writes nothing when no live session was under `key`
+    /// (purged, renewed away or expired meanwhile): a renew never brings a session back.
+    ///
+    /// The default loads, saves under a new key and deletes, as three calls: a purge or a concurrent update
+    /// that lands between them can be undone or lost, and it leaves no tombstone. Every store we ship
+    /// overrides it with one atomic operation.
+    func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        async throws(UpdateError) -> SessionUpdateResult
+
+    /// Deletes the session under `key` and leaves a tombstone under it for `tombstoneTTL` (none for zero),
+    /// so that requests still carrying `key` learn that it ended moments ago; a missing key is not an error.
+    ///
+    /// The default is ``delete(_:)``, which leaves no tombstone.
+    func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError)
+
+    /// Whether a renew or purge left a tombstone under `key` whose TTL has not yet run out.
+    ///
+    /// The engine asks only about a key that verified but named no live session, before it would start a
+    /// new session in its place: a tombstone means the key was renewed away or logged out moments ago, and
+    /// that request's changes are dropped instead of replacing the browser's newer cookie. The default
+    /// answers `false`.
+    func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool
 }
 
 /// What ``SessionStore/update(_:to:changes:ttl:)`` and ``SessionStore/updateTTL(_:ttl:)`` did.
@@ -47,4 +82,51 @@ public enum SessionUpdateResult: Sendable, Hashable {
     case updated(SessionKey)
     /// No live session was under the key: it was deleted or expired, and was not recreated.
     case gone
+}
+
+extension SessionStore {
+    /// Load, save under a new key, delete: not atomic, and no tombstone (see the requirement).
+    public func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        async throws(UpdateError) -> SessionUpdateResult
+    {
+        let stored: SessionState?
+        do {
+            stored = try await load(key)
+        } catch {
+            throw .other(error)
+        }
+        guard let stored else { return .gone }
+        let newKey: SessionKey
+        do {
+            newKey = try await save(state.renewed(from: stored, changes: changes), ttl: ttl)
+        } catch {
+            throw error.kind == .serialization ? .serialization(error) : .other(error)
+        }
+        do {
+            try await delete(key)
+        } catch {
+            throw .other(error)
+        }
+        return .updated(newKey)
+    }
+
+    /// ``delete(_:)``: no tombstone.
+    public func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {
+        try await delete(key)
+    }
+
+    /// `false`: a store without tombstones never knows that a key ended moments ago.
+    public func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool {
+        false
+    }
+}
+
+extension SessionState {
+    /// What a renew stores under the new key: `stored` with `changes` applied from this state, created at
+    /// this state's creation time.
+    public func renewed(from stored: SessionState, changes: SessionChangeSet) -> SessionState {
+        var moved = merged(into: stored, changes: changes)
+        moved.createdAt = createdAt
+        return moved
+    }
 }

@@ -59,6 +59,14 @@ public struct CookieSessionStore: ImmediateSessionStore {
 
     public func deleteImmediately(_ key: SessionKey) throws(DeleteError) {}
 
+    /// The request's state, under the key that encodes it: a cookie store has no server-side copy to move
+    /// or merge, and no tombstone to leave.
+    public func renewImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        throws(UpdateError) -> SessionUpdateResult
+    {
+        try updateImmediately(key, to: state, changes: changes, ttl: ttl)
+    }
+
     private func liveState(_ key: SessionKey, now: Date) throws(LoadError) -> SessionState? {
         guard let bytes = Base64URL.decode(key.rawValue.utf8) else {
             throw .deserialization(PersistedSessionStateError.malformed)

@@ -11,9 +11,11 @@ import Foundation
 /// Sessions in this process's memory: for development, tests and single-process apps.
 ///
 /// Sessions are filed under the SHA-256 of their key, never the key itself. TTLs are enforced on every
-/// read; expired entries are also swept in the background when the store runs as a `Service`. Updates merge field by field, so concurrent requests that change different keys
-/// of one session both persist. An optional capacity bounds memory: when full, a save first sweeps
-/// expired entries and, if still full, fails rather than evict a live session.
+/// read; expired entries are also swept in the background when the store runs as a `Service`. Updates
+/// merge field by field, so concurrent requests that change different keys of one session both persist;
+/// a renew moves a session to its new key under the same lock, only while it is live. An optional
+/// capacity bounds memory: when full, a save first sweeps expired entries and, if still full, fails
+/// rather than evict a live session.
 ///
 /// ```swift
 /// let store = MemorySessionStore(configuration: .init(capacity: 100_000))
@@ -41,6 +43,8 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
 
     private struct Storage {
         var entries: [SHA256Digest: Entry] = [:]
+        /// Keys a renew or purge ended, until when their tombstones last.
+        var tombstones: [SHA256Digest: Date] = [:]
         var lastSweep: Date = .distantPast
     }
 
@@ -129,6 +133,51 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
         _ = storage.withLock { $0.entries.removeValue(forKey: digest) }
     }
 
+    public func renewImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        throws(UpdateError) -> SessionUpdateResult
+    {
+        let now = clock.now
+        let digest = key.digest
+        let expiresAt = now + ttl
+        // One lock from the liveness check to the tombstone: no purge or update can fall in between.
+        return try moveUnderFreshKeyImmediately(generateKey: generateKey) { newKey -> Bool? in
+            let newDigest = newKey.digest
+            return storage.withLock { storage -> Bool? in
+                guard let stored = storage.entries[digest], stored.expiresAt > now else {
+                    storage.entries[digest] = nil
+                    return nil
+                }
+                if let existing = storage.entries[newDigest], existing.expiresAt > now { return false }
+                storage.entries[digest] = nil
+                storage.entries[newDigest] = Entry(state: state.renewed(from: stored.state, changes: changes), expiresAt: expiresAt)
+                if tombstoneTTL > .zero { storage.tombstones[digest] = now + tombstoneTTL }
+                return true
+            }
+        }
+    }
+
+    public func purgeImmediately(_ key: SessionKey, tombstoneTTL: Duration) throws(DeleteError) {
+        let now = clock.now
+        let digest = key.digest
+        storage.withLock { storage in
+            storage.entries[digest] = nil
+            if tombstoneTTL > .zero { storage.tombstones[digest] = now + tombstoneTTL }
+        }
+    }
+
+    public func hasTombstoneImmediately(_ key: SessionKey) throws(LoadError) -> Bool {
+        let now = clock.now
+        let digest = key.digest
+        return storage.withLock { storage in
+            guard let until = storage.tombstones[digest] else { return false }
+            guard until > now else {
+                storage.tombstones[digest] = nil
+                return false
+            }
+            return true
+        }
+    }
+
     /// Removes every expired session now and returns how many went.
     @discardableResult
     public func sweep() -> Int {
@@ -163,6 +212,7 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
     private static func sweep(_ storage: inout Storage, now: Date) -> Int {
         let before = storage.entries.count
         storage.entries = storage.entries.filter { $0.value.expiresAt > now }
+        storage.tombstones = storage.tombstones.filter { $0.value > now }
         storage.lastSweep = now
         return before - storage.entries.count
     }

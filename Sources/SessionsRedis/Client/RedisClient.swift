@@ -6,7 +6,8 @@ public import ServiceLifecycle
 public import Sessions
 
 /// A small Redis client: a bounded pool of pipelined connections, strict RESP parsing, a timeout on
-/// every connect and every command, and one retry of a command whose connection dropped.
+/// every connect and every command, and one retry of a command whose connection dropped before it was
+/// sent (or, for a command the caller declares idempotent, before its reply).
 ///
 /// ```swift
 /// let client = try RedisClient(configuration: .init(url: "redis://127.0.0.1:6379"))
@@ -51,20 +52,29 @@ public final class RedisClient: Service {
 
     /// Sends one command and returns its reply.
     ///
-    /// A command whose connection dropped before the reply is sent once more on a fresh connection (the
-    /// server may have restarted); a timeout is not retried.
-    /// - Throws: ``RedisClientError``; an error reply is `.server` with the server's message.
-    public func send(_ arguments: [RESPArgument]) async throws(RedisClientError) -> RESPValue {
+    /// A command whose connection closed before it was written is sent once more on a fresh connection
+    /// (the server may have restarted). One that may have reached the server is sent again only when
+    /// `idempotent` says running it twice does no harm: when a neighbour on the same pipelined connection
+    /// times out, the connection closes under commands that Redis may already have run, and running a
+    /// script that clears, sets or creates a second time could undo a concurrent request's acknowledged
+    /// write. A timeout is never retried.
+    ///
+    /// ```swift
+    /// let state = try await client.send(["HGETALL", key], idempotent: true)
+    /// ```
+    /// - Throws: ``RedisClientError``; an error reply is `.server` with the server's message, and a
+    ///   command whose outcome is unknown is `.connectionClosed` with ``RedisClientError/reachedServer``.
+    public func send(_ arguments: [RESPArgument], idempotent: Bool = false) async throws(RedisClientError) -> RESPValue {
         var bytes = allocator.buffer(capacity: arguments.reduce(16) { $0 + $1.bytes.readableBytes + 16 })
         RESPCommandEncoder.encode(arguments, into: &bytes)
-        return try await send(encoded: bytes)
+        return try await send(encoded: bytes, idempotent: idempotent)
     }
 
-    func send(encoded bytes: ByteBuffer) async throws(RedisClientError) -> RESPValue {
+    func send(encoded bytes: ByteBuffer, idempotent: Bool) async throws(RedisClientError) -> RESPValue {
         pool.activity.commandSent()
         do {
             return try await pool.connection().send(bytes)
-        } catch where error.kind == .connectionClosed {
+        } catch where error.kind == .connectionClosed && (idempotent || !error.reachedServer) {
             pool.activity.commandSent()
             return try await pool.connection().send(bytes)
         }

@@ -10,7 +10,8 @@ public struct RedisClientError: Error, Hashable, CustomStringConvertible {
         case connectFailed
         /// `AUTH` or `SELECT` was refused.
         case handshakeFailed
-        /// The connection closed before the reply arrived; the command may or may not have run.
+        /// The connection closed before the reply arrived. The command may or may not have run, unless
+        /// ``RedisClientError/reachedServer`` is `false`.
         case connectionClosed
         /// No reply within the command timeout.
         case timeout
@@ -26,19 +27,26 @@ public struct RedisClientError: Error, Hashable, CustomStringConvertible {
     public let kind: Kind
     /// What happened, for logs.
     public let message: String
+    /// Whether the command may have reached the server, so that it may have run: `false` only for a
+    /// command whose bytes never left this process (its connection closed before they were written).
+    public let reachedServer: Bool
 
     public var description: String { message }
 
-    init(_ kind: Kind, _ message: String) {
+    init(_ kind: Kind, _ message: String, reachedServer: Bool = true) {
         self.kind = kind
         self.message = message
+        self.reachedServer = reachedServer
     }
 
     static func connectFailed(_ server: String, _ reason: String) -> Self {
         .init(.connectFailed, "cannot connect to Redis at \(server): \(reason)")
     }
     static func handshakeFailed(_ step: String, _ reply: String) -> Self { .init(.handshakeFailed, "Redis refused \(step) (\(reply))") }
-    static var connectionClosed: Self { .init(.connectionClosed, "the Redis connection closed before the reply arrived") }
+    static var connectionClosed: Self { .init(.connectionClosed, "the Redis connection closed before the reply arrived; the command may have run") }
+    static var connectionClosedBeforeSending: Self {
+        .init(.connectionClosed, "the Redis connection closed before the command was sent", reachedServer: false)
+    }
     static func timeout(_ limit: Duration) -> Self { .init(.timeout, "Redis did not answer within \(limit)") }
     static func server(_ reply: String) -> Self { .init(.server, "Redis error: \(reply)") }
     static func protocolViolation(_ what: String) -> Self { .init(.protocolViolation, "Redis protocol violation: \(what)") }

@@ -47,4 +47,38 @@ enum RedisSessionScripts {
         return 1
         """
     )
+
+    /// KEYS: the session, its new key, the old key's tombstone. ARGV: ttl ms, tombstone ttl ms (0 for
+    /// none), created ms, "1" to clear every entry first, the number n of removed fields, n field names,
+    /// then field/value pairs to set. Moves a live session to its new key with the changes merged, in one
+    /// step: returns 1; 0 and writes nothing when the session is gone (so it is never brought back); -1
+    /// when the new key is taken (the caller retries with another).
+    static let renew = RedisScript(
+        """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+        if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+        local removed = tonumber(ARGV[5])
+        if ARGV[4] == '1' then
+          redis.call('DEL', KEYS[1])
+        else
+          for i = 6, 5 + removed do redis.call('HDEL', KEYS[1], ARGV[i]) end
+        end
+        for i = 6 + removed, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        redis.call('HSET', KEYS[1], 'created', ARGV[3])
+        redis.call('RENAME', KEYS[1], KEYS[2])
+        redis.call('PEXPIRE', KEYS[2], ARGV[1])
+        if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[3], '1', 'PX', ARGV[2]) end
+        return 1
+        """
+    )
+
+    /// KEYS: the session, its tombstone. ARGV: tombstone ttl ms (0 for none). Deletes the session and
+    /// leaves the tombstone in one step.
+    static let purge = RedisScript(
+        """
+        redis.call('UNLINK', KEYS[1])
+        if tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[1]) end
+        return 1
+        """
+    )
 }

@@ -6,8 +6,10 @@ public import Sessions
 /// Keys are stored as the hex SHA-256 of the session key after a prefix (`session:` by default), never
 /// raw, so a dump of Redis holds no usable cookie. `save` creates atomically and retries on a collision;
 /// `update` writes only the changed fields and the TTL in one script, and never recreates a session that
-/// expired or was deleted; `updateTTL` is one `PEXPIRE`; `load` is one `HGETALL`. Redis expires sessions
-/// itself (millisecond TTLs), so no sweeper is needed.
+/// expired or was deleted; `renew` merges and renames a live session to its new key in one script;
+/// `updateTTL` is one `PEXPIRE`; `load` is one `HGETALL`. Renew and purge leave a tombstone, a plain key
+/// `<prefix>tombstone:<hex>` that expires by itself. Redis expires sessions itself (millisecond TTLs), so
+/// no sweeper is needed.
 ///
 /// ```swift
 /// let client = try RedisClient(configuration: .init(url: "redis://127.0.0.1:6379"))
@@ -35,7 +37,7 @@ public final class RedisSessionStore: SessionStore {
     public func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
         let reply: RESPValue
         do {
-            reply = try await client.send(["HGETALL", redisKey(key)])
+            reply = try await client.send(["HGETALL", redisKey(key)], idempotent: true)
         } catch where error.isWrongType {
             throw .deserialization(SessionStoreMessage("the session key holds a value that is not a session hash"))
         } catch {
@@ -58,7 +60,7 @@ public final class RedisSessionStore: SessionStore {
         }
         return try await saveUnderFreshKey(generateKey: generateKey) { key throws(SaveError) in
             do {
-                return try await evaluate(RedisSessionScripts.save, key: key, arguments) == .integer(1)
+                return try await evaluate(RedisSessionScripts.save, keys: [redisKey(key)], arguments) == .integer(1)
             } catch {
                 throw .other(error)
             }
@@ -79,7 +81,7 @@ public final class RedisSessionStore: SessionStore {
             throw .serialization(error)
         }
         do {
-            return try await evaluate(RedisSessionScripts.update, key: key, arguments) == .integer(1) ? .updated(key) : .gone
+            return try await evaluate(RedisSessionScripts.update, keys: [redisKey(key)], arguments) == .integer(1) ? .updated(key) : .gone
         } catch {
             throw .other(error)
         }
@@ -87,7 +89,7 @@ public final class RedisSessionStore: SessionStore {
 
     public func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult {
         do {
-            return try await client.send(["PEXPIRE", redisKey(key), Self.milliseconds(ttl)]) == .integer(1) ? .updated(key) : .gone
+            return try await client.send(["PEXPIRE", redisKey(key), Self.milliseconds(ttl)], idempotent: true) == .integer(1) ? .updated(key) : .gone
         } catch {
             throw .other(error)
         }
@@ -95,7 +97,60 @@ public final class RedisSessionStore: SessionStore {
 
     public func delete(_ key: SessionKey) async throws(DeleteError) {
         do {
-            _ = try await client.send(["UNLINK", redisKey(key)])
+            _ = try await client.send(["UNLINK", redisKey(key)], idempotent: true)
+        } catch {
+            throw .other(error)
+        }
+    }
+
+    public func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        async throws(UpdateError) -> SessionUpdateResult
+    {
+        var arguments: [RESPArgument] = [
+            Self.milliseconds(ttl), RESPArgument(max(0, tombstoneTTL.wholeMilliseconds)), RESPArgument(state.createdAt.unixMilliseconds),
+            changes.cleared ? "1" : "0", RESPArgument(Int64(changes.removedKeys.count)),
+        ]
+        arguments.reserveCapacity(5 + changes.removedKeys.count + changes.setKeys.count * 2)
+        for name in changes.removedKeys {
+            arguments.append(RedisSessionHash.field(name))
+        }
+        do {
+            try RedisSessionHash.pairs(state.entriesSet(by: changes), into: &arguments)
+        } catch {
+            throw .serialization(error)
+        }
+        return try await moveUnderFreshKey(generateKey: generateKey) { newKey throws(UpdateError) -> Bool? in
+            let reply: RESPValue
+            do {
+                reply = try await evaluate(RedisSessionScripts.renew, keys: [redisKey(key), redisKey(newKey), tombstoneKey(key)], arguments)
+            } catch {
+                throw .other(error)
+            }
+            switch reply {
+            case .integer(1): return true
+            case .integer(-1): return false
+            case .integer(0): return nil
+            default: throw .other(SessionStoreMessage("the renew script answered \(reply)"))
+            }
+        }
+    }
+
+    public func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {
+        do {
+            _ = try await evaluate(
+                RedisSessionScripts.purge,
+                keys: [redisKey(key), tombstoneKey(key)],
+                [RESPArgument(max(0, tombstoneTTL.wholeMilliseconds))],
+                idempotent: true
+            )
+        } catch {
+            throw .other(error)
+        }
+    }
+
+    public func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool {
+        do {
+            return try await client.send(["EXISTS", tombstoneKey(key)], idempotent: true) == .integer(1)
         } catch {
             throw .other(error)
         }
@@ -103,12 +158,20 @@ public final class RedisSessionStore: SessionStore {
 
     // MARK: Helpers
 
-    private func evaluate(_ script: RedisScript, key: SessionKey, _ arguments: [RESPArgument]) async throws(RedisClientError) -> RESPValue {
-        let tail = [RESPArgument("1"), redisKey(key)] + arguments
+    /// Runs `script`. Save, update and renew are not `idempotent`: when their connection closes after they
+    /// were sent they are not sent again, since Redis may have run them (a second run of an update's clear
+    /// would erase what a concurrent request wrote meanwhile; a second save would store a second copy).
+    private func evaluate(
+        _ script: RedisScript,
+        keys: [RESPArgument],
+        _ arguments: [RESPArgument],
+        idempotent: Bool = false
+    ) async throws(RedisClientError) -> RESPValue {
+        let tail = [RESPArgument(Int64(keys.count))] + keys + arguments
         do {
-            return try await client.send([RESPArgument("EVALSHA"), script.sha1] + tail)
+            return try await client.send([RESPArgument("EVALSHA"), script.sha1] + tail, idempotent: idempotent)
         } catch where error.isMissingScript {
-            return try await client.send([RESPArgument("EVAL"), script.source] + tail)
+            return try await client.send([RESPArgument("EVAL"), script.source] + tail, idempotent: idempotent)
         }
     }
 
@@ -117,6 +180,16 @@ public final class RedisSessionStore: SessionStore {
         var bytes = ByteBuffer()
         bytes.reserveCapacity(prefix.count + 64)
         bytes.writeBytes(prefix)
+        HexDigits.write(key.storageDigest, into: &bytes)
+        return RESPArgument(bytes)
+    }
+
+    /// The key of the tombstone a renew or purge leaves for `key`.
+    func tombstoneKey(_ key: SessionKey) -> RESPArgument {
+        var bytes = ByteBuffer()
+        bytes.reserveCapacity(prefix.count + 10 + 64)
+        bytes.writeBytes(prefix)
+        bytes.writeString("tombstone:")
         HexDigits.write(key.storageDigest, into: &bytes)
         return RESPArgument(bytes)
     }

@@ -41,6 +41,23 @@ class RecordingSessionStore<Base: SessionStore>: SessionStore, @unchecked Sendab
         record("delete")
         try await base.delete(key)
     }
+
+    func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        async throws(UpdateError) -> SessionUpdateResult
+    {
+        record("renew")
+        return try await base.renew(key, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
+    }
+
+    func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {
+        record("purge")
+        try await base.purge(key, tombstoneTTL: tombstoneTTL)
+    }
+
+    func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool {
+        record("hasTombstone")
+        return try await base.hasTombstone(key)
+    }
 }
 
 /// ``RecordingSessionStore`` over a store that answers on the calling thread, and answering so itself:
@@ -71,6 +88,23 @@ final class ImmediateRecordingSessionStore<Base: ImmediateSessionStore>: Recordi
     func deleteImmediately(_ key: SessionKey) throws(DeleteError) {
         record("delete")
         try base.deleteImmediately(key)
+    }
+
+    func renewImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        throws(UpdateError) -> SessionUpdateResult
+    {
+        record("renew")
+        return try base.renewImmediately(key, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
+    }
+
+    func purgeImmediately(_ key: SessionKey, tombstoneTTL: Duration) throws(DeleteError) {
+        record("purge")
+        try base.purgeImmediately(key, tombstoneTTL: tombstoneTTL)
+    }
+
+    func hasTombstoneImmediately(_ key: SessionKey) throws(LoadError) -> Bool {
+        record("hasTombstone")
+        return try base.hasTombstoneImmediately(key)
     }
 }
 

@@ -1,0 +1,159 @@
+import FoundationEssentials
+import Logging
+import PostgresNIO
+import Sessions
+import SessionsPostgres
+import SessionsTesting
+import Synchronization
+import TestSupport
+import Testing
+
+/// The schema under real operating conditions: an older schema upgraded, an app role with data rights
+/// only, and the sweeper beside an update that extends a row.
+@Suite struct PostgresSchemaTests {
+    static func recordedVersions(_ client: PostgresClient, table: String) async throws -> [Int] {
+        var versions: [Int] = []
+        let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT version FROM swift_sessions_schema WHERE table_name = '\(table)'"))
+        for try await version in rows.decode(Int.self) { versions.append(version) }
+        return versions
+    }
+
+    /// Creates the tables as the previous release (schema 1, no tombstones) did, with one live session.
+    static func createVersionOne(_ client: PostgresClient, table: String, holding key: SessionKey) async throws {
+        for statement in [
+            "CREATE TABLE IF NOT EXISTS swift_sessions_schema (table_name text PRIMARY KEY, version integer NOT NULL)",
+            "CREATE TABLE \(table) (key_hash bytea PRIMARY KEY, state jsonb NOT NULL, created_at timestamptz NOT NULL, expires_at timestamptz NOT NULL)",
+            "INSERT INTO swift_sessions_schema VALUES ('\(table)', 1)",
+        ] {
+            try await client.query(PostgresQuery(unsafeSQL: statement))
+        }
+        var binds = PostgresBindings()
+        binds.append(ByteBuffer(bytes: key.storageDigest))
+        try await client.query(
+            PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES ($1, '{\"user_id\":\"ada\"}', now(), now() + interval '1 hour')", binds: binds)
+        )
+    }
+
+    @Test func aVersionOneSchemaIsUpgradedAndKeepsItsSessions() async throws {
+        try await TestPostgres.withClient { client in
+            let table = TestPostgres.uniqueTable()
+            let key = SessionKey.generate()
+            try await Self.createVersionOne(client, table: table, holding: key)
+            let store = try PostgresSessionStoreTests.store(client, table: table)
+            #expect(try await store.load(key)?["user_id"] == "ada")
+            #expect(try await Self.recordedVersions(client, table: table) == [2])
+            try await store.purge(key, tombstoneTTL: .seconds(60))
+            #expect(try await store.hasTombstone(key))
+        }
+    }
+
+    /// Production setups migrate with a deploy role and run the app with data rights only.
+    @Test func aRoleWithDataRightsOnlyRunsTheStore() async throws {
+        try await TestPostgres.withClient { owner in
+            let table = TestPostgres.uniqueTable()
+            let role = "app_" + table
+            try await PostgresSessionStoreTests.store(owner, table: table).migrate()
+            for statement in [
+                "CREATE ROLE \(role) LOGIN",
+                "GRANT SELECT ON swift_sessions_schema TO \(role)",
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON \(table), \(table)_tombstones TO \(role)",
+            ] {
+                try await owner.query(PostgresQuery(unsafeSQL: statement))
+            }
+            try await TestPostgres.withClient(user: role) { app in
+                for migrate in [true, false] {
+                    let store = try PostgresSessionStore(
+                        client: app,
+                        configuration: .init(tableName: table, queryTimeout: TestPostgres.patientTimeout, migrate: migrate)
+                    )
+                    let key = try await store.save(SessionState(["user_id": "ada"], createdAt: Date()), ttl: .seconds(60))
+                    let state = try #require(try await store.load(key))
+                    #expect(try await store.update(key, to: state, changes: .init(setKeys: ["user_id"]), ttl: .seconds(60)) == .updated(key))
+                    guard case .updated(let renewed) = try await store.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
+                    else {
+                        Issue.record("renew under a data-only role")
+                        return
+                    }
+                    try await store.purge(renewed, tombstoneTTL: .seconds(60))
+                    #expect(try await store.hasTombstone(renewed))
+                    #expect(try await store.deleteExpired(limit: 10) == 0)
+                }
+                // DDL stays the deploy role's: the app's own migrate() is refused by the database.
+                let store = try PostgresSessionStore(client: app, configuration: .init(tableName: table + "_new", queryTimeout: TestPostgres.patientTimeout))
+                let error = await #expect(throws: PostgresStoreFailure.self) { try await store.migrate() }
+                #expect(error?.description.contains("42501") == true, "permission denied: \(error.map { "\($0)" } ?? "")")
+            }
+        }
+    }
+
+    @Test func withoutMigrateAnOlderSchemaFailsNamingTheFix() async throws {
+        try await TestPostgres.withClient { client in
+            let table = TestPostgres.uniqueTable()
+            let key = SessionKey.generate()
+            try await Self.createVersionOne(client, table: table, holding: key)
+            let store = try PostgresSessionStore(client: client, configuration: .init(tableName: table, queryTimeout: TestPostgres.patientTimeout, migrate: false))
+            let error = await #expect(throws: LoadError.self) { try await store.load(key) }
+            #expect("\(error.map { "\($0)" } ?? "")".contains("run PostgresSessionStore.migrate()"))
+            #expect(try await Self.recordedVersions(client, table: table) == [1], "no DDL was run")
+            try await store.migrate()
+            #expect(try await store.load(key)?["user_id"] == "ada")
+        }
+    }
+
+    /// The sweeper must not delete a row that a concurrent update extended while the sweeper waited for
+    /// its lock (PostgreSQL re-checks only the outer condition on the new row version).
+    @Test func theSweeperSparesARowAnOpenUpdateExtends() async throws {
+        try await TestPostgres.withClient { client in
+            let clock = ManualSessionClock()
+            let table = TestPostgres.uniqueTable()
+            let store = try PostgresSessionStoreTests.store(client, table: table, clock: clock)
+            let key = try await store.save(SessionState(["user_id": "ada"], createdAt: clock.now), ttl: .seconds(10))
+            clock.advance(by: .seconds(11))
+            try await client.withConnection { connection in
+                // The update's statement, held open: it extends the row and keeps its lock.
+                try await connection.query("BEGIN", logger: Logger(label: "test"))
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "UPDATE \(table) SET expires_at = expires_at + interval '1 hour'"),
+                    logger: Logger(label: "test")
+                )
+                let finished = Flag()
+                let sweep = Task {
+                    defer { finished.set() }
+                    return try await store.deleteExpired(limit: 10)
+                }
+                // The sweep either skips the locked row and returns, or waits on the lock: either way, go on
+                // only once it has done one of the two.
+                try await Self.waitUntil {
+                    if finished.isSet { return true }
+                    var waiting = 0
+                    for try await count in try await client.query("SELECT count(*)::int FROM pg_locks WHERE NOT granted").decode(Int.self) {
+                        waiting = count
+                    }
+                    return waiting > 0
+                }
+                try await connection.query("COMMIT", logger: Logger(label: "test"))
+                #expect(try await sweep.value == 0, "the extended row was not swept")
+            }
+            #expect(try await store.load(key)?["user_id"] == "ada", "the update's extension stands")
+        }
+    }
+
+    /// Polls `condition` until it holds; fails after a minute.
+    static func waitUntil(_ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("condition not met within a minute")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
+
+/// Set once, read from any task.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
+}
