@@ -87,7 +87,7 @@ public struct DemoOptions: ParsableArguments, Sendable {
     @Option(help: "Cap on a session's total life, in seconds, however active it stays.")
     public var absoluteTimeout: Int?
 
-    @Option(help: "Seconds after a login or logout during which a request still carrying the old cookie neither removes nor replaces it (its writes are dropped); 0 turns it off.")
+    @Option(help: "Seconds after a login or logout during which a request still carrying the old cookie neither removes nor replaces it (its writes are dropped), 1 to 86400.")
     public var staleCookieGrace = 60
 
     @Option(help: "The most bytes of JSON one session may hold; a write past it is answered 422.")
@@ -123,8 +123,8 @@ public struct DemoOptions: ParsableArguments, Sendable {
             throw ValidationError("--absolute-timeout must be from 1 to \(longest) seconds (ten years)")
         }
         let longestGrace = SessionConfiguration.maximumStaleCookieGracePeriod.components.seconds
-        guard staleCookieGrace >= 0, staleCookieGrace <= longestGrace else {
-            throw ValidationError("--stale-cookie-grace must be from 0 to \(longestGrace) seconds")
+        guard staleCookieGrace >= 1, staleCookieGrace <= longestGrace else {
+            throw ValidationError("--stale-cookie-grace must be from 1 to \(longestGrace) seconds")
         }
         guard maxStateBytes > 0 else { throw ValidationError("--max-state-bytes must be a positive number of bytes") }
         let cookie = SessionCookieConfiguration(

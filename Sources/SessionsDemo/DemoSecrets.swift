@@ -104,7 +104,8 @@ struct DemoSecrets {
     /// The secret in an existing file, `nil` when there is no file; throws for a file that is not safe to
     /// trust or cannot be read.
     private static func readSecretFile(at path: String) throws -> String? {
-        let descriptor = open(path, O_RDONLY | O_NOFOLLOW)
+        // Non-blocking, so that a FIFO put in the secret's place cannot hang the start before fstat refuses it.
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
         guard descriptor >= 0 else {
             switch errno {
             case ENOENT: return nil

@@ -3,8 +3,8 @@ import Sessions
 /// The SQL a ``PostgresSessionStore`` runs, for one table.
 ///
 /// Keys are SHA-256 digests (`bytea`); `state` is the `jsonb` object of entries. Tombstones (keys a renew
-/// or purge ended, and until when) live in `<table>_tombstones`, so that a server still running an older
-/// version of this library never reads one as a session.
+/// or purge ended, until when, and the key a renew moved the session to) live in `<table>_tombstones`, so
+/// that a server still running an older version of this library never reads one as a session.
 struct PostgresSessionStatements: Sendable {
     /// The schema version this library writes: 1 created the sessions table, 2 added the tombstones.
     static let schemaVersion = 2
@@ -58,7 +58,9 @@ struct PostgresSessionStatements: Sendable {
             ]
         }
         if version < 2 {
-            statements.append("CREATE TABLE IF NOT EXISTS \(tombstones) (key_hash bytea PRIMARY KEY, ended_until timestamptz NOT NULL)")
+            statements.append(
+                "CREATE TABLE IF NOT EXISTS \(tombstones) (key_hash bytea PRIMARY KEY, ended_until timestamptz NOT NULL, successor bytea)"
+            )
         }
         statements.append(
             """
@@ -117,9 +119,9 @@ struct PostgresSessionStatements: Sendable {
             WHERE key_hash = $1 AND expires_at > \(now)
             RETURNING 1
         ), tombstone AS (
-            INSERT INTO \(tombstones) (key_hash, ended_until)
-            SELECT $1, \(now) + \(Self.interval("$8")) FROM moved WHERE $8::bigint > 0
-            ON CONFLICT (key_hash) DO UPDATE SET ended_until = excluded.ended_until
+            INSERT INTO \(tombstones) (key_hash, ended_until, successor)
+            SELECT $1, \(now) + \(Self.interval("$8")), $2 FROM moved WHERE $8::bigint > 0
+            ON CONFLICT (key_hash) DO UPDATE SET ended_until = excluded.ended_until, successor = excluded.successor
         )
         SELECT 1 FROM moved
         """
@@ -139,13 +141,31 @@ struct PostgresSessionStatements: Sendable {
         "DELETE FROM \(table) WHERE key_hash = $1"
     }
 
-    /// $1 key hash, $2 tombstone TTL (ms, 0 for none). Deletes and leaves the tombstone in one statement.
+    /// $1 key hash, $2 tombstone TTL (ms, 0 for none). One statement deletes the session and every session
+    /// renews moved it to (following the successors of tombstones that have not run out), and leaves a
+    /// tombstone under the key.
+    ///
+    /// A renew that commits while this statement waits for the row's lock moves the row out from under
+    /// the `DELETE`; its tombstone, which the `INSERT ... ON CONFLICT` then meets, names where the row went:
+    /// the statement returns that successor when it did not delete it, and the store purges it too.
     func purge(now: String) -> String {
         """
-        WITH purged AS (DELETE FROM \(table) WHERE key_hash = $1)
-        INSERT INTO \(tombstones) (key_hash, ended_until)
-        SELECT $1, \(now) + \(Self.interval("$2")) WHERE $2::bigint > 0
-        ON CONFLICT (key_hash) DO UPDATE SET ended_until = excluded.ended_until
+        WITH RECURSIVE chain(key_hash, depth) AS (
+            SELECT $1::bytea, 0
+            UNION ALL
+            SELECT t.successor, chain.depth + 1 FROM \(tombstones) AS t JOIN chain ON t.key_hash = chain.key_hash
+            WHERE t.successor IS NOT NULL AND t.ended_until > \(now) AND chain.depth < \(maximumRenewalsFollowed)
+        ), purged AS (
+            DELETE FROM \(table) WHERE key_hash IN (SELECT key_hash FROM chain)
+        ), tombstone AS (
+            INSERT INTO \(tombstones) AS existing (key_hash, ended_until, successor)
+            VALUES ($1, \(now) + \(Self.interval("$2::bigint")), NULL)
+            ON CONFLICT (key_hash) DO UPDATE SET
+                ended_until = greatest(existing.ended_until, excluded.ended_until),
+                successor = CASE WHEN existing.ended_until > \(now) THEN existing.successor END
+            RETURNING existing.successor
+        )
+        SELECT successor FROM tombstone WHERE successor IS NOT NULL AND successor NOT IN (SELECT key_hash FROM chain)
         """
     }
 

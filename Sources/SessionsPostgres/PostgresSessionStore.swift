@@ -264,12 +264,19 @@ public final class PostgresSessionStore: ExpiringSessionStore {
         }
     }
 
+    /// Deletes the session and every session a renew moved it to, and leaves a tombstone; a renew that
+    /// committed while the purge waited for its lock is followed too (see the statement).
     public func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {
-        var binds = PostgresBindings()
-        binds.append(digest(key))
-        binds.append(max(0, tombstoneTTL.wholeMilliseconds))
+        var next: ByteBuffer? = digest(key)
+        var followed = 0
         do {
-            _ = try await first(statements.purge(now: now), binds, as: Int32.self)
+            while let current = next, followed < maximumRenewalsFollowed {
+                var binds = PostgresBindings()
+                binds.append(current)
+                binds.append(max(0, tombstoneTTL.wholeMilliseconds))
+                next = try await first(statements.purge(now: now), binds, as: ByteBuffer.self)
+                followed += 1
+            }
         } catch {
             throw .other(PostgresStoreFailure(error))
         }

@@ -3,7 +3,8 @@ import Sessions
 /// The SQL an ``SQLiteSessionStore`` runs, for one table.
 ///
 /// Keys are SHA-256 digests (BLOB); `state` is the JSON object of entries; times are Unix milliseconds.
-/// Tombstones (keys a renew or purge ended, and until when) live in a table of their own,
+/// Tombstones (keys a renew or purge ended, until when, and the key a renew moved the session to) live in
+/// a table of their own,
 /// `<table>_tombstones`, so that a server still running an older version of this library never reads one
 /// as a session.
 struct SQLiteSessionStatements: Sendable {
@@ -48,7 +49,13 @@ struct SQLiteSessionStatements: Sendable {
         }
         if version < 2 {
             statements.append(
-                "CREATE TABLE IF NOT EXISTS \"\(tombstones)\" (key_hash BLOB PRIMARY KEY, ended_until INTEGER NOT NULL) WITHOUT ROWID"
+                """
+                CREATE TABLE IF NOT EXISTS "\(tombstones)" (
+                    key_hash BLOB PRIMARY KEY,
+                    ended_until INTEGER NOT NULL,
+                    successor BLOB
+                ) WITHOUT ROWID
+                """
             )
         }
         statements.append(
@@ -132,20 +139,44 @@ struct SQLiteSessionStatements: Sendable {
         "DELETE FROM \"\(table)\" WHERE key_hash = ?1"
     }
 
-    /// ?1 key hash, ?2 tombstone TTL. Returns a row when it wrote the tombstone (new, or replacing one that
-    /// had run out); a live tombstone is left as it is.
-    func placeTombstone(now: String) -> String {
+    /// ?1 old key hash, ?2 tombstone TTL, ?3 new key hash: a renew's tombstone, naming where the session
+    /// went. Returns a row when it wrote it (new, or replacing one that had run out); a live tombstone is
+    /// left as it is (the key already ended, and the renew will find it gone).
+    func placeRenewTombstone(now: String) -> String {
         """
-        INSERT INTO "\(tombstones)" (key_hash, ended_until) VALUES (?1, \(now) + ?2)
-        ON CONFLICT (key_hash) DO UPDATE SET ended_until = excluded.ended_until
+        INSERT INTO "\(tombstones)" (key_hash, ended_until, successor) VALUES (?1, \(now) + ?2, ?3)
+        ON CONFLICT (key_hash) DO UPDATE SET ended_until = excluded.ended_until, successor = excluded.successor
         WHERE "\(tombstones)".ended_until <= \(now)
         RETURNING 1
         """
     }
 
-    /// ?1 key hash.
-    var deleteTombstone: String {
-        "DELETE FROM \"\(tombstones)\" WHERE key_hash = ?1"
+    /// ?1 old key hash, ?2 new key hash: takes back the tombstone of a renew that did not move its session,
+    /// unless a purge has made it its own meanwhile (it then names no successor).
+    var deleteRenewTombstone: String {
+        "DELETE FROM \"\(tombstones)\" WHERE key_hash = ?1 AND successor = ?2"
+    }
+
+    /// ?1 key hash. Deletes the session and every session renews moved it to, following the successors of
+    /// tombstones that have not run out.
+    func purgeFollowingRenewals(now: String) -> String {
+        """
+        WITH RECURSIVE chain(key_hash, depth) AS (
+            SELECT ?1, 0
+            UNION ALL
+            SELECT t.successor, chain.depth + 1 FROM "\(tombstones)" AS t JOIN chain ON t.key_hash = chain.key_hash
+            WHERE t.successor IS NOT NULL AND t.ended_until > \(now) AND chain.depth < \(maximumRenewalsFollowed)
+        )
+        DELETE FROM "\(table)" WHERE key_hash IN (SELECT key_hash FROM chain)
+        """
+    }
+
+    /// ?1 key hash, ?2 tombstone TTL: a purge's tombstone, which names no successor.
+    func placePurgeTombstone(now: String) -> String {
+        """
+        INSERT INTO "\(tombstones)" (key_hash, ended_until, successor) VALUES (?1, \(now) + ?2, NULL)
+        ON CONFLICT (key_hash) DO UPDATE SET ended_until = excluded.ended_until, successor = NULL
+        """
     }
 
     /// ?1 key hash.

@@ -188,39 +188,40 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
         } catch {
             throw .serialization(error)
         }
-        do {
-            // The tombstone goes first: between the two statements a request still carrying the old key
-            // finds the live session, never an absent one with no tombstone.
-            let placedTombstone = try await placeTombstone(key, ttl: tombstoneTTL)
-            let sql = statements.renew(now: now)
-            let result = try await moveUnderFreshKey(generateKey: generateKey) { newKey throws(UpdateError) -> Bool? in
+        // Each attempt writes the tombstone first: between its two statements a request still carrying the
+        // old key finds the live session (never an absent one with no tombstone), and a purge finds the key
+        // the session is about to move to and deletes it there too.
+        let sql = statements.renew(now: now)
+        return try await moveUnderFreshKey(generateKey: generateKey) { newKey throws(UpdateError) -> Bool? in
+            do {
+                let placedTombstone = try await placeRenewTombstone(key, successor: newKey, ttl: tombstoneTTL)
+                let binds: [SQLiteData] = [
+                    digest(key), digest(newKey), .integer(changes.cleared ? 1 : 0), .text(touchedKeys), .text(setEntries),
+                    .integer(Int(state.createdAt.unixMilliseconds)), .integer(Int(ttl.wholeMilliseconds)),
+                ]
+                let moved: Bool?
                 do {
-                    let binds: [SQLiteData] = [
-                        digest(key), digest(newKey), .integer(changes.cleared ? 1 : 0), .text(touchedKeys), .text(setEntries),
-                        .integer(Int(state.createdAt.unixMilliseconds)), .integer(Int(ttl.wholeMilliseconds)),
-                    ]
-                    return try await run(sql, binds).isEmpty ? nil : true
+                    moved = try await run(sql, binds).isEmpty ? nil : true
                 } catch let error as SQLiteError where error.isKeyInUse {
-                    return false
-                } catch {
-                    throw .other(error)
+                    moved = false
                 }
+                if moved != true, placedTombstone {
+                    _ = try await run(statements.deleteRenewTombstone, [digest(key), digest(newKey)])
+                }
+                return moved
+            } catch {
+                throw .other(error)
             }
-            if result == .gone, placedTombstone {
-                _ = try await run(statements.deleteTombstone, [digest(key)])
-            }
-            return result
-        } catch let error as UpdateError {
-            throw error
-        } catch {
-            throw .other(error)
         }
     }
 
+    /// Deletes the session and every session a renew moved it to, then leaves a tombstone.
     public func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {
         do {
-            _ = try await placeTombstone(key, ttl: tombstoneTTL)
-            _ = try await run(statements.delete, [digest(key)])
+            _ = try await run(statements.purgeFollowingRenewals(now: now), [digest(key)])
+            if tombstoneTTL > .zero {
+                _ = try await run(statements.placePurgeTombstone(now: now), [digest(key), .integer(Int(tombstoneTTL.wholeMilliseconds))])
+            }
         } catch {
             throw .other(error)
         }
@@ -242,10 +243,12 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
         return sessions + tombstones
     }
 
-    /// Writes a tombstone under `key` for `ttl`; `true` when this call wrote it (none for a zero TTL).
-    private func placeTombstone(_ key: SessionKey, ttl: Duration) async throws -> Bool {
+    /// Writes a renew's tombstone under `key`, naming `successor`; `true` when this call wrote it (none for
+    /// a zero TTL).
+    private func placeRenewTombstone(_ key: SessionKey, successor: SessionKey, ttl: Duration) async throws -> Bool {
         guard ttl > .zero else { return false }
-        return try await !run(statements.placeTombstone(now: now), [digest(key), .integer(Int(ttl.wholeMilliseconds))]).isEmpty
+        let binds: [SQLiteData] = [digest(key), .integer(Int(ttl.wholeMilliseconds)), digest(successor)]
+        return try await !run(statements.placeRenewTombstone(now: now), binds).isEmpty
     }
 
     // MARK: Helpers

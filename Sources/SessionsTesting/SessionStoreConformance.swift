@@ -90,6 +90,7 @@ public struct SessionStoreConformance: Sendable {
         case renewCollisionRetries
         case renewRacingDisjointUpdates
         case purgeAndRenewLeaveTombstones
+        case purgeFollowsRenewals
         case tombstonesRunOut
 
         public var description: String { rawValue }
@@ -104,7 +105,7 @@ public struct SessionStoreConformance: Sendable {
                 .mergesConcurrentUpdates
             case .renewRacingDisjointUpdates:
                 [.mergesConcurrentUpdates, .atomicRenew]
-            case .purgeAndRenewLeaveTombstones, .tombstonesRunOut:
+            case .purgeAndRenewLeaveTombstones, .purgeFollowsRenewals, .tombstonesRunOut:
                 .tombstones
             default:
                 []
@@ -191,6 +192,7 @@ public struct SessionStoreConformance: Sendable {
         case .renewCollisionRetries: try await renewCollisionRetries()
         case .renewRacingDisjointUpdates: try await renewRacingDisjointUpdates()
         case .purgeAndRenewLeaveTombstones: try await purgeAndRenewLeaveTombstones()
+        case .purgeFollowsRenewals: try await purgeFollowsRenewals()
         case .tombstonesRunOut: try await tombstonesRunOut()
         }
     }
@@ -546,6 +548,26 @@ public struct SessionStoreConformance: Sendable {
         let untombed = try await store.save(sample(["x": 4]), ttl: ttl)
         try await store.purge(untombed, tombstoneTTL: .zero)
         try expect(!(try await store.hasTombstone(untombed)), "a purge with no tombstone TTL leaves none")
+    }
+
+    /// A logout by a request that loaded the session before a concurrent renew purges the old key: the
+    /// session must end wherever the renews moved it.
+    private func purgeFollowsRenewals() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let first = try await store.save(sample(["user_id": "ada"]), ttl: ttl)
+        let state = try await require(store.load(first), "saved session loads")
+        let second = try await updatedKey(store.renew(first, to: state, changes: .init(), ttl: ttl, tombstoneTTL: ttl), "first renew")
+        let third = try await updatedKey(store.renew(second, to: state, changes: .init(), ttl: ttl, tombstoneTTL: ttl), "second renew")
+        let bystander = try await store.save(sample(["user_id": "grace"]), ttl: ttl)
+        try await store.purge(first, tombstoneTTL: ttl)
+        try expect(try await store.load(third) == nil, "a purge of the old key ends the session two renews on")
+        try expect(try await store.load(second) == nil, "and every key between")
+        try expect(try await store.load(bystander) != nil, "and no other session")
+        let again = try await store.save(sample(["user_id": "ada"]), ttl: ttl * 4)
+        let moved = try await updatedKey(store.renew(again, to: state, changes: .init(), ttl: ttl * 4, tombstoneTTL: ttl), "renew")
+        try await pass(ttl * 1.5)
+        try await store.purge(again, tombstoneTTL: ttl)
+        try expect(try await store.load(moved) != nil, "once the renew's tombstone ran out, a purge of the old key no longer reaches the new one")
     }
 
     private func tombstonesRunOut() async throws {

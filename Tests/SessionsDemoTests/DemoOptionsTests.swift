@@ -74,6 +74,7 @@ import Glibc
         ["--absolute-timeout", "10000000000000000"],
         ["--sweep-interval", "10000000000000000"],
         ["--stale-cookie-grace=-1"],
+        ["--stale-cookie-grace", "0"],
         ["--stale-cookie-grace", "86401"],
         ["--max-state-bytes", "0"],
         // Prefixes match in any case.

@@ -41,6 +41,25 @@ import TestSupport
     }
 
     @Test(arguments: Framework.allCases, serverSide)
+    func aLogoutThatLoadedBeforeALoginStillLogsOut(framework: Framework, kind: StoreKind) async throws {
+        let holds = StoreHolds()
+        try await DemoRouteTests.withDemo(framework, kind, holds: holds) { client async throws in
+            let browser = TestBrowser()
+            try await browser.send(.post, "/login", body: #"{"user_id":"ada"}"#, client: client)
+            let cookie = try #require(browser.cookie)
+            // The logout loads the session and is held at its purge; a second login lands meanwhile.
+            let purge = holds.holdNext(.purge)
+            async let logout = Self.tab(cookie).send(.post, "/logout", client: client)
+            await purge.arrived()
+            let relogin = try await Self.tab(cookie).send(.post, "/login", body: #"{"user_id":"ada"}"#, client: client)
+            let renewed = try #require(relogin.setCookies.first.map { String($0.prefix { $0 != ";" }.dropFirst(3)) })
+            purge.release()
+            #expect(try await logout.body == "Logged out: ada")
+            #expect(try await Self.tab(renewed).send(.get, "/read", client: client).body == "anonymous", "the logout followed the renew")
+        }
+    }
+
+    @Test(arguments: Framework.allCases, serverSide)
     func aRequestWithThePreLoginCookieLeavesTheLoginAlone(framework: Framework, kind: StoreKind) async throws {
         let holds = StoreHolds()
         try await DemoRouteTests.withDemo(framework, kind, holds: holds) { client async throws in

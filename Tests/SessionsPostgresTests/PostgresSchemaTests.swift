@@ -100,8 +100,10 @@ import Testing
         }
     }
 
-    /// The sweeper must not delete a row that a concurrent update extended while the sweeper waited for
-    /// its lock (PostgreSQL re-checks only the outer condition on the new row version).
+    /// The sweeper must not delete a row that a concurrent update extended: with the old statement it waited
+    /// for the update's lock and then deleted the extended row (PostgreSQL re-checks only the outer
+    /// condition on the new row version); now it skips a locked row, and the outer statement re-checks the
+    /// expiry besides.
     @Test func theSweeperSparesARowAnOpenUpdateExtends() async throws {
         try await TestPostgres.withClient { client in
             let clock = ManualSessionClock()
@@ -125,17 +127,56 @@ import Testing
                 // only once it has done one of the two.
                 try await Self.waitUntil {
                     if finished.isSet { return true }
-                    var waiting = 0
-                    for try await count in try await client.query("SELECT count(*)::int FROM pg_locks WHERE NOT granted").decode(Int.self) {
-                        waiting = count
-                    }
-                    return waiting > 0
+                    return try await Self.aQueryIsWaitingForALock(on: table, client: client)
                 }
                 try await connection.query("COMMIT", logger: Logger(label: "test"))
                 #expect(try await sweep.value == 0, "the extended row was not swept")
             }
             #expect(try await store.load(key)?["user_id"] == "ada", "the update's extension stands")
         }
+    }
+
+    /// A purge that waits on the lock of a renew moving the row: when the renew commits, the purge's
+    /// `DELETE` finds no row under the old key. The renew's tombstone, which the purge meets, names where it went.
+    @Test func aPurgeWaitingOnARenewFollowsItToTheNewKey() async throws {
+        try await TestPostgres.withClient { client in
+            let table = TestPostgres.uniqueTable()
+            let store = try PostgresSessionStoreTests.store(client, table: table)
+            let old = try await store.save(SessionState(["user_id": "ada"], createdAt: Date()), ttl: .seconds(600))
+            let new = SessionKey.generate()
+            try await client.withConnection { connection in
+                // The renew's statement, held open: the row is moved and its tombstone written, uncommitted.
+                var binds = PostgresBindings()
+                binds.append(ByteBuffer(bytes: old.storageDigest))
+                binds.append(ByteBuffer(bytes: new.storageDigest))
+                try await connection.query("BEGIN", logger: Logger(label: "test"))
+                try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(table) SET key_hash = $2 WHERE key_hash = $1", binds: binds), logger: Logger(label: "test"))
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "INSERT INTO \(table)_tombstones VALUES ($1, now() + interval '1 minute', $2)", binds: binds),
+                    logger: Logger(label: "test")
+                )
+                let purge = Task { try await store.purge(old, tombstoneTTL: .seconds(60)) }
+                try await Self.waitUntil { try await Self.aQueryIsWaitingForALock(on: table, client: client) }
+                try await connection.query("COMMIT", logger: Logger(label: "test"))
+                try await purge.value
+            }
+            #expect(try await store.load(new) == nil, "the purge reached the key the session moved to while it waited")
+        }
+    }
+
+    /// Whether a query touching `table` waits for a lock now.
+    static func aQueryIsWaitingForALock(on table: String, client: PostgresClient) async throws -> Bool {
+        let rows = try await client.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT count(*)::int FROM pg_locks JOIN pg_stat_activity USING (pid)
+                    WHERE NOT granted AND query LIKE '%\(table)%' AND pid <> pg_backend_pid()
+                    """
+            )
+        )
+        var waiting = 0
+        for try await count in rows.decode(Int.self) { waiting = count }
+        return waiting > 0
     }
 
     /// Polls `condition` until it holds; fails after a minute.

@@ -98,15 +98,47 @@ import FoundationEssentials
         #expect(store.base.count == 1)
     }
 
-    @Test(arguments: EngineDriver.allCases) func withoutAGracePeriodAStaleKeyStartsANewSession(driver: EngineDriver) async throws {
-        let configuration = SessionConfiguration(staleCookieGracePeriod: .zero)
-        let (harness, store, _) = try makeMemoryHarness(driver: driver, configuration: configuration)
+    @Test(arguments: EngineDriver.allCases) func aLogoutThatLoadedBeforeARenewStillEndsTheRenewedSession(driver: EngineDriver) async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
-        try await harness.request(cookie: cookie) { try await $0.purge() }
+        let logout = try await slowRequest(harness, cookie: cookie)
+        // Two renews land while the logout runs: the session now lives two keys on.
+        let first = try #require(try await harness.request(cookie: cookie) { try await $0.renew(.keyRotation) }.cookieValue)
+        let second = try #require(try await harness.request(cookie: first) { try await $0.renew(.newAuthentication) }.cookieValue)
+        try await logout.purge()
+        let headers = try await harness.engine.commit(logout, logger: harness.logger)
+        #expect(headers.setCookies.first?.contains("Max-Age=0") == true)
+        #expect(store.base.count == 0, "the logout followed both renews")
+        try await harness.request(cookie: second) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == nil, "the renewed key is logged out too")
+        }
+    }
+
+    @Test(arguments: EngineDriver.allCases) func aKeyRotationOfASessionThatEndedMeanwhileIsAWriteLikeAnyOther(driver: EngineDriver) async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
+        let anonymous = try await harness.login(["counter": 1])
+        try await harness.request(cookie: anonymous) { session async throws in
+            try await session.insert("user_id", "ada")
+            try await session.renew(.newAuthentication)
+        }
+        let rotated = try await harness.request(cookie: anonymous) { session async throws in
+            try await session.insert("theme", "dark")
+            try await session.renew(.keyRotation)
+        }
+        #expect(rotated.headers.isEmpty, "no session to rotate: the stale-cookie rule applies, no cookie replaces the login")
+        #expect(store.base.count == 1)
+    }
+
+    @Test(arguments: EngineDriver.allCases) func everyKeyTheCookiesNamedIsAskedAboutItsTombstone(driver: EngineDriver) async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
+        let loggedOut = try await harness.login()
+        try await harness.request(cookie: loggedOut) { try await $0.purge() }
+        let expired = harness.engine.codec.seal(SessionKey.generate().rawValue)
+        let session = harness.engine.begin(cookieHeader: "id=\(expired); id=\(loggedOut)", logger: harness.logger)
+        try await session.insert("cart", 1)
         store.resetCalls()
-        let next = try await harness.request(cookie: cookie) { try await $0.insert("cart", 1) }
-        #expect(next.cookieValue.map { !$0.isEmpty } == true)
-        #expect(store.calls == ["load", "save"], "no tombstone to ask about")
+        #expect(try await harness.engine.commit(session, logger: harness.logger).isEmpty)
+        #expect(store.calls == ["hasTombstone", "hasTombstone"], "the second cookie's tombstone is found too")
     }
 
     @Test(arguments: EngineDriver.allCases) func aLoginWithAStaleKeyStillLogsIn(driver: EngineDriver) async throws {
@@ -160,6 +192,18 @@ import FoundationEssentials
         await harness.engine.abandon(session, logger: harness.logger)
         #expect(store.calls == ["purge"])
         #expect(store.base.count == 0)
+    }
+
+    @Test(arguments: EngineDriver.allCases) func afterAFailedLoginTheBrowsersNextWriteStartsASession(driver: EngineDriver) async throws {
+        // The failed request set no cookie, so the browser keeps the old one: it must not be treated as stale.
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
+        let cookie = try await harness.login(["csrf": "t1"])
+        let login = try await slowRequest(harness, cookie: cookie)
+        try await login.renew(.newAuthentication)
+        await harness.engine.abandon(login, logger: harness.logger)
+        #expect(store.base.count == 0)
+        let next = try await harness.request(cookie: cookie) { try await $0.insert("csrf", "t2") }
+        #expect(next.cookieValue.map { !$0.isEmpty } == true, "a new session, not a dropped write")
     }
 
     @Test(arguments: EngineDriver.allCases) func abandoningAnyOtherChangeWritesNothing(driver: EngineDriver) async throws {

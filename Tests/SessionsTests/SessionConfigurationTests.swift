@@ -40,6 +40,7 @@ import Logging
         (.init(lifecycle: .persistent(ttl: .seconds(Int64.max))), "at most"),
         (.init(absoluteTimeout: .seconds(400_000_000)), "at most"),
         (.init(staleCookieGracePeriod: .seconds(-1)), "grace period"),
+        (.init(staleCookieGracePeriod: .zero), "grace period"),
         (.init(staleCookieGracePeriod: .seconds(86_401)), "grace period"),
         (.init(maximumStateSize: 0), "state size"),
     ]

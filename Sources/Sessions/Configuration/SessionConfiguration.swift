@@ -23,7 +23,8 @@ public struct SessionConfiguration: Sendable, Hashable {
     /// How long after a renew or a logout a request still carrying the old key neither removes nor replaces
     /// the browser's cookie: its writes are dropped instead of starting a new session whose cookie would
     /// overwrite the fresh login (single-page apps fire requests in parallel at login). The store keeps a
-    /// tombstone under the old key this long; zero keeps none.
+    /// tombstone under the old key this long, and a logout by a request that loaded the session before a
+    /// concurrent renew follows that tombstone to the new key: at least a second.
     public var staleCookieGracePeriod: Duration
     /// The most bytes of JSON one session may hold: a write that leaves it larger is refused (HTTP 422), so
     /// that no client grows the store without bound through one session. Removals are always allowed.
@@ -102,8 +103,8 @@ public struct SessionConfiguration: Sendable, Hashable {
                 throw .invalid("the absolute timeout must be at most \(Self.maximumLifetime.components.seconds) seconds (ten years)")
             }
         }
-        guard staleCookieGracePeriod >= .zero, staleCookieGracePeriod <= Self.maximumStaleCookieGracePeriod else {
-            throw .invalid("the stale-cookie grace period must be from 0 to \(Self.maximumStaleCookieGracePeriod.components.seconds) seconds")
+        guard staleCookieGracePeriod >= .seconds(1), staleCookieGracePeriod <= Self.maximumStaleCookieGracePeriod else {
+            throw .invalid("the stale-cookie grace period must be from 1 to \(Self.maximumStaleCookieGracePeriod.components.seconds) seconds")
         }
         guard maximumStateSize > 0 else {
             throw .invalid("the maximum session state size must be a positive number of bytes")

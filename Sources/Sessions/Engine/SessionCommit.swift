@@ -14,10 +14,11 @@ import Foundation
 /// | purged | yes | purge (delete, leave a tombstone) | removal |
 /// | purged | no | none | removal if a cookie came |
 /// | renewed | yes | renew: move to a new key if still live, merging, tombstone the old key | the new key; gone → none |
-/// | renewed | no | save non-empty state | the new key |
+/// | renewed for a new authentication | no | save non-empty state | the new key |
+/// | renewed for a key rotation | no | as changed: there was no live session to rotate | |
 /// | changed | yes | update (merge) | again if the key changed, the cookie is persistent or was rotated; gone → none |
 /// | changed, cleared and empty | yes | purge | removal |
-/// | changed | no | save non-empty state, unless the cookie's key has a tombstone (then nothing) | the new key |
+/// | changed | no | save non-empty state, unless a key the cookies named has a tombstone (then nothing) | the new key |
 /// | unchanged | yes | updateTTL under on-every-request | again if persistent under on-every-request, or rotated |
 /// | renewed, empty | yes | purge | removal |
 ///
@@ -27,7 +28,8 @@ import Foundation
 /// and its writes are dropped; it is never forwarded to the session that replaced it.
 ///
 /// After the handler failed (``Mode/abandon``) only what a failure must not undo is carried out: a purge,
-/// and a renew's end of its old key.
+/// and a renew's end of its old key, with no tombstone (the browser keeps that cookie, and no newer one
+/// exists for a tombstone to protect).
 ///
 /// The commit makes no store call itself: ``next(after:)`` names the next call and takes the answer to
 /// the previous one, so the engine drives it with `await` or, for an ``ImmediateSessionStore``, on the
@@ -61,8 +63,9 @@ struct SessionCommit {
         case awaitingRenew(key: SessionKey, ttl: Duration)
         /// A delete or purge answered: remove the cookie or not.
         case awaitingDelete(removeCookie: Bool)
-        /// The store said whether the request's unresolved key has a tombstone: if not, save `state`.
-        case awaitingTombstone(key: SessionKey, state: SessionState)
+        /// The store said whether `keys[index]`, a key the request's cookies named, has a tombstone: if
+        /// none of them has, save `state`.
+        case awaitingTombstone(keys: [SessionKey], index: Int, state: SessionState)
         case finished
     }
 
@@ -114,16 +117,16 @@ struct SessionCommit {
         case .awaitingDelete(let remove):
             if remove { removeCookie() }
             return finish()
-        case .awaitingTombstone(let key, let state):
+        case .awaitingTombstone(let keys, let index, let state):
             guard case .tombstone(let present) = answer else { preconditionFailure("a tombstone check is answered with a yes or no") }
             if present {
                 logger.info(
                     "request carried the key of a session renewed or logged out moments ago; its changes were dropped",
-                    metadata: ["session": "\(key.fingerprint)"]
+                    metadata: ["session": "\(keys[index].fingerprint)"]
                 )
                 return finish()
             }
-            return try save(state)
+            return try askForTombstone(keys, from: index + 1, else: state)
         case .finished:
             return nil
         }
@@ -136,16 +139,13 @@ struct SessionCommit {
             case .purged:
                 if resolution.cookie != .absent { removeCookie() }
                 return finish()
-            case .renewed:
+            case .renewed where contents.renewal == .newAuthentication:
                 // A new authentication on a fresh session: the request decided to set a cookie.
                 return state.isEmpty ? finish() : try save(state)
-            case .changed:
+            case .renewed, .changed:
+                // A key rotation of a session that no longer resolves has nothing to rotate: it is a write.
                 guard !state.isEmpty else { return finish() }
-                if let unresolvedKey = resolution.unresolvedKey, tombstoneTTL > .zero {
-                    stage = .awaitingTombstone(key: unresolvedKey, state: state)
-                    return .hasTombstone(unresolvedKey)
-                }
-                return try save(state)
+                return try askForTombstone(resolution.unresolvedKeys, from: 0, else: state)
             case .unchanged:
                 return finish()
             }
@@ -180,10 +180,18 @@ struct SessionCommit {
     }
 
     /// After a failed handler: a purge is carried out, and so is a renew's end of the old key (the renewed
-    /// state is not saved). Nothing else is written and no cookie changes.
+    /// state is not saved). Nothing else is written and no cookie changes. No tombstone: the browser keeps
+    /// its cookie, and its next write should start a session rather than be dropped as stale.
     private mutating func abandon() -> SessionStoreCall? {
         guard let key = resolution.key, contents.status == .purged || contents.status == .renewed else { return finish() }
-        return ask(.purge(key, tombstoneTTL: tombstoneTTL), then: .awaitingDelete(removeCookie: false))
+        return ask(.purge(key, tombstoneTTL: .zero), then: .awaitingDelete(removeCookie: false))
+    }
+
+    /// Asks about the tombstone of each of `keys` from `index` on, then saves `state` if none has one.
+    private mutating func askForTombstone(_ keys: [SessionKey], from index: Int, else state: SessionState) throws -> SessionStoreCall? {
+        guard index < keys.count else { return try save(state) }
+        stage = .awaitingTombstone(keys: keys, index: index, state: state)
+        return .hasTombstone(keys[index])
     }
 
     /// Saves `state` under a new key and sets its cookie.

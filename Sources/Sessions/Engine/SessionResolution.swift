@@ -18,9 +18,9 @@ struct SessionResolution: Sendable {
     var cookie: Cookie
     /// A key that named a session past its absolute timeout or with unreadable state: delete it at commit.
     var staleKey: SessionKey? = nil
-    /// The first key that verified but named no live session: it may have been renewed away or purged
-    /// moments ago, which the commit asks the store before starting a new session in its place.
-    var unresolvedKey: SessionKey? = nil
+    /// The keys that verified but named no live session, in header order: any of them may have been renewed
+    /// away or purged moments ago, which the commit asks the store before starting a new session.
+    var unresolvedKeys: [SessionKey] = []
     /// The cookie value that opened to `key` with the current secret: sent again as it is when the same
     /// key's cookie is re-issued, rather than sealed anew with a fresh nonce.
     var cookieValue: Substring? = nil

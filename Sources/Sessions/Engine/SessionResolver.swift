@@ -71,7 +71,7 @@ struct SessionResolver {
         }
         guard let state = loaded else {
             logger.debug("session cookie names no live session", metadata: ["session": "\(key.fingerprint)"])
-            if resolution.unresolvedKey == nil { resolution.unresolvedKey = key }
+            resolution.unresolvedKeys.append(key)
             return false
         }
         if core.hasOutlivedAbsoluteTimeout(state, now: now) {

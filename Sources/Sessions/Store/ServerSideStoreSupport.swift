@@ -6,6 +6,11 @@ import Foundation
 
 /// Pieces every server-side store of this package shares: one spelling of each rule.
 
+/// How many renews a purge follows from the key it was given to the key the session lives under now
+/// (each renew's tombstone names its successor): more renews than this within one tombstone TTL are not
+/// a browser's doing.
+package let maximumRenewalsFollowed = 8
+
 /// How many generated keys a save tries before it gives up on collisions (with 256-bit keys, a second
 /// attempt already means a broken generator).
 package let maximumKeyAttempts = 8

@@ -51,7 +51,8 @@ public protocol SessionStore: Sendable {
     /// What lands under the new key is the session as stored under `key` with the request's `changes`
     /// applied (``SessionState/merged(into:changes:)``, so concurrent updates that reached the store first
     /// survive the move), created at `state.createdAt`, living `ttl`. The session under `key` is deleted,
-    /// and a tombstone that ``hasTombstone(_:)`` finds stays under `key` for `tombstoneTTL` (none for zero).
+    /// and a tombstone that ``hasTombstone(_:)`` finds, naming the new key for a later ``purge(_:tombstoneTTL:)``
+    /// of the old one, stays under `key` for `tombstoneTTL` (none for zero).
     /// Returns ``SessionUpdateResult/gone`` and writes nothing when no live session was under `key`
     /// (purged, renewed away or expired meanwhile): a renew never brings a session back.
     ///
@@ -61,10 +62,14 @@ public protocol SessionStore: Sendable {
     func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
         async throws(UpdateError) -> SessionUpdateResult
 
-    /// Deletes the session under `key` and leaves a tombstone under it for `tombstoneTTL` (none for zero),
-    /// so that requests still carrying `key` learn that it ended moments ago; a missing key is not an error.
+    /// Deletes the session under `key`, and the session a renew moved it to (following each renew's
+    /// tombstone while it lasts), and leaves a tombstone under `key` for `tombstoneTTL` (none for zero), so
+    /// that requests still carrying `key` learn that it ended moments ago; a missing key is not an error.
     ///
-    /// The default is ``delete(_:)``, which leaves no tombstone.
+    /// Following the renews is what makes a logout final when another request of the same session renewed
+    /// it first: the request that logs out loaded the session under its old key.
+    ///
+    /// The default is ``delete(_:)``: it follows no renew and leaves no tombstone.
     func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError)
 
     /// Whether a renew or purge left a tombstone under `key` whose TTL has not yet run out.

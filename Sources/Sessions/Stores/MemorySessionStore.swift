@@ -41,11 +41,17 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
         var expiresAt: Date
     }
 
+    /// A key a renew or purge ended: until when that is known, and where a renew moved the session.
+    private struct Tombstone {
+        var until: Date
+        var successor: SHA256Digest?
+    }
+
     private struct Storage {
         var entries: [SHA256Digest: Entry] = [:]
-        /// Keys a renew or purge ended, until when their tombstones last.
-        var tombstones: [SHA256Digest: Date] = [:]
+        var tombstones: [SHA256Digest: Tombstone] = [:]
         var lastSweep: Date = .distantPast
+        var lastTombstoneSweep: Date = .distantPast
     }
 
     private let storage = Mutex(Storage())
@@ -150,18 +156,25 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
                 if let existing = storage.entries[newDigest], existing.expiresAt > now { return false }
                 storage.entries[digest] = nil
                 storage.entries[newDigest] = Entry(state: state.renewed(from: stored.state, changes: changes), expiresAt: expiresAt)
-                if tombstoneTTL > .zero { storage.tombstones[digest] = now + tombstoneTTL }
+                Self.placeTombstone(digest, until: now + tombstoneTTL, successor: newDigest, ttl: tombstoneTTL, in: &storage, now: now)
                 return true
             }
         }
     }
 
+    /// Deletes the session, and every session a renew moved it to while their tombstones last: a logout
+    /// that lands after a concurrent request renewed the key still ends the session.
     public func purgeImmediately(_ key: SessionKey, tombstoneTTL: Duration) throws(DeleteError) {
         let now = clock.now
         let digest = key.digest
         storage.withLock { storage in
-            storage.entries[digest] = nil
-            if tombstoneTTL > .zero { storage.tombstones[digest] = now + tombstoneTTL }
+            var next: SHA256Digest? = digest
+            for _ in 0..<maximumRenewalsFollowed {
+                guard let current = next else { break }
+                storage.entries[current] = nil
+                next = storage.tombstones[current].flatMap { $0.until > now ? $0.successor : nil }
+            }
+            Self.placeTombstone(digest, until: now + tombstoneTTL, successor: nil, ttl: tombstoneTTL, in: &storage, now: now)
         }
     }
 
@@ -169,7 +182,7 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
         let now = clock.now
         let digest = key.digest
         return storage.withLock { storage in
-            guard let until = storage.tombstones[digest] else { return false }
+            guard let until = storage.tombstones[digest]?.until else { return false }
             guard until > now else {
                 storage.tombstones[digest] = nil
                 return false
@@ -196,6 +209,25 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
         sweep()
     }
 
+    /// Writes a tombstone (none for a zero TTL). Tombstones that ran out are dropped now and then, at most
+    /// once a second, once they outnumber the sessions: without the sweeper service they would otherwise
+    /// pile up with every login and logout.
+    private static func placeTombstone(
+        _ digest: SHA256Digest,
+        until: Date,
+        successor: SHA256Digest?,
+        ttl: Duration,
+        in storage: inout Storage,
+        now: Date
+    ) {
+        guard ttl > .zero else { return }
+        storage.tombstones[digest] = Tombstone(until: until, successor: successor)
+        if storage.tombstones.count > storage.entries.count + 1024, now.timeIntervalSince(storage.lastTombstoneSweep) >= 1 {
+            storage.tombstones = storage.tombstones.filter { $0.value.until > now }
+            storage.lastTombstoneSweep = now
+        }
+    }
+
     private func makeRoom(in storage: inout Storage, now: Date) throws(SaveError) {
         guard let capacity = configuration.capacity, storage.entries.count >= capacity else { return }
         // A full sweep is O(n): at most once a second, so a flood of new sessions cannot turn every
@@ -212,7 +244,8 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
     private static func sweep(_ storage: inout Storage, now: Date) -> Int {
         let before = storage.entries.count
         storage.entries = storage.entries.filter { $0.value.expiresAt > now }
-        storage.tombstones = storage.tombstones.filter { $0.value > now }
+        storage.tombstones = storage.tombstones.filter { $0.value.until > now }
+        storage.lastTombstoneSweep = now
         storage.lastSweep = now
         return before - storage.entries.count
     }

@@ -112,19 +112,15 @@ final class RedisConnection: Sendable {
             timer.cancel()
             activity.replyArrived()
         }
-        // A write to a connection that has just closed never reaches the handler: fail at once, as a
-        // command that was never sent (which the client may retry), rather than at the timeout.
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        written.futureResult.whenFailure { _ in reply.fail(RedisClientError.connectionClosedBeforeSending) }
-        channel.write(RedisCommand(bytes: bytes, reply: reply), promise: written)
+        // A write to a connection that has just closed never reaches the handler, whose acceptance would
+        // have succeeded this promise: fail at once, as a command that was never sent (which the client may
+        // retry), rather than at the timeout. Once accepted, the handler alone says what was sent.
+        let accepted = channel.eventLoop.makePromise(of: Void.self)
+        accepted.futureResult.whenFailure { _ in reply.fail(RedisClientError.connectionClosedBeforeSending) }
+        channel.write(RedisCommand(bytes: bytes, reply: reply), promise: accepted)
         let value: RESPValue
         do {
             value = try await reply.futureResult.get()
-        } catch let error as RedisClientError where error.kind == .connectionClosed && error.reachedServer {
-            // A closing connection fails its replies before (or after) its unwritten bytes: the write's own
-            // outcome says whether the command left this process. It completes either way once closed.
-            if (try? await written.futureResult.get()) == nil { throw .connectionClosedBeforeSending }
-            throw error
         } catch let error as RedisClientError {
             throw error
         } catch {

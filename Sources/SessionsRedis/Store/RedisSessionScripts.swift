@@ -51,8 +51,9 @@ enum RedisSessionScripts {
     /// KEYS: the session, its new key, the old key's tombstone. ARGV: ttl ms, tombstone ttl ms (0 for
     /// none), created ms, "1" to clear every entry first, the number n of removed fields, n field names,
     /// then field/value pairs to set. Moves a live session to its new key with the changes merged, in one
-    /// step: returns 1; 0 and writes nothing when the session is gone (so it is never brought back); -1
-    /// when the new key is taken (the caller retries with another).
+    /// step, and leaves a tombstone holding the new key's name (a later purge of the old key follows it):
+    /// returns 1; 0 and writes nothing when the session is gone (so it is never brought back); -1 when the
+    /// new key is taken (the caller retries with another).
     static let renew = RedisScript(
         """
         if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -67,17 +68,25 @@ enum RedisSessionScripts {
         redis.call('HSET', KEYS[1], 'created', ARGV[3])
         redis.call('RENAME', KEYS[1], KEYS[2])
         redis.call('PEXPIRE', KEYS[2], ARGV[1])
-        if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[3], '1', 'PX', ARGV[2]) end
+        if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[3], KEYS[2], 'PX', ARGV[2]) end
         return 1
         """
     )
 
-    /// KEYS: the session, its tombstone. ARGV: tombstone ttl ms (0 for none). Deletes the session and
-    /// leaves the tombstone in one step.
+    /// KEYS: the session, its tombstone. ARGV: tombstone ttl ms (0 for none), the key prefix, the most
+    /// renews to follow. Deletes the session and every session renews moved it to (each renew's tombstone
+    /// holds its successor's key), then leaves an empty tombstone, in one step.
     static let purge = RedisScript(
         """
-        redis.call('UNLINK', KEYS[1])
-        if tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[1]) end
+        local session, tombstone = KEYS[1], KEYS[2]
+        for i = 1, tonumber(ARGV[3]) do
+          redis.call('UNLINK', session)
+          local successor = redis.call('GET', tombstone)
+          if not successor or successor == '' then break end
+          session = successor
+          tombstone = ARGV[2] .. 'tombstone:' .. string.sub(successor, #ARGV[2] + 1)
+        end
+        if tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[2], '', 'PX', ARGV[1]) end
         return 1
         """
     )
