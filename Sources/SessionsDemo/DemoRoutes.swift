@@ -122,11 +122,13 @@ public enum DemoRoutes {
 
     /// Adds one to the counter; a counter an earlier deploy stored as something else starts again at 0.
     private static func increment(_ session: LoadedSession) throws -> Int {
-        guard try ignoringOtherTypes({ () throws(SessionError) in try session.get(counterKey, as: Int.self) ?? 0 }) != nil else {
+        do {
+            return try session.update(counterKey, as: Int.self, incrementCounter)
+        } catch {
+            guard (error as? SessionError)?.kind == .valueDecoding else { throw error }
             try session.insert(counterKey, 1)
             return 1
         }
-        return try session.update(counterKey, as: Int.self, incrementCounter)
     }
 
     private static func incrementCounter(_ counter: inout Int?) -> Int {
@@ -139,24 +141,29 @@ public enum DemoRoutes {
         try user(in: try await session.load())
     }
 
-    private static func user(in session: LoadedSession) throws -> String? {
-        try ignoringOtherTypes { () throws(SessionError) in try session.get(userKey, as: String.self) }
-    }
-
-    /// What `read` reads, or `nil` when the stored value is of another type than asked for.
-    private static func ignoringOtherTypes<Value>(_ read: () throws(SessionError) -> Value?) throws(SessionError) -> Value? {
+    private static func user(in session: LoadedSession) throws(SessionError) -> String? {
         do {
-            return try read()
+            return try session.get(userKey, as: String.self)
         } catch {
             guard error.kind == .valueDecoding else { throw error }
             return nil
         }
     }
 
+    /// The counter; one stored as something else reads as 0.
+    private static func counter(in session: LoadedSession) throws(SessionError) -> Int {
+        do {
+            return try session.get(counterKey, as: Int.self) ?? 0
+        } catch {
+            guard error.kind == .valueDecoding else { throw error }
+            return 0
+        }
+    }
+
     private static func state(_ session: Session) async throws -> DemoReply {
         let loaded = try await session.load()
         let user = try user(in: loaded)
-        let counter = try ignoringOtherTypes { () throws(SessionError) in try loaded.get(counterKey, as: Int.self) } ?? 0
+        let counter = try counter(in: loaded)
         return .json(DemoJSON.encode([userKey: user.map(JSONValue.string) ?? .null, counterKey: .integer(Int64(counter))]))
     }
 

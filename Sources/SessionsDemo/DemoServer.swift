@@ -90,8 +90,10 @@ public enum DemoServer {
         // load grew the demo by hundreds of MiB. See "Pool configuration" on PostgresSessionStore.
         clientConfiguration.options.minimumConnections = 8
         clientConfiguration.options.maximumConnections = 8
+        let storeConfiguration = PostgresSessionStoreConfiguration()
+        clientConfiguration.applySessionStoreSettings(queryTimeout: storeConfiguration.queryTimeout)
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
-        let store = try PostgresSessionStore(client: client, logger: logger)
+        let store = try PostgresSessionStore(client: client, configuration: storeConfiguration, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }

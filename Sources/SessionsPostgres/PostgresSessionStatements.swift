@@ -142,12 +142,14 @@ struct PostgresSessionStatements: Sendable {
     }
 
     /// $1 key hash, $2 tombstone TTL (ms, 0 for none). One statement deletes the session and every session
-    /// renews moved it to (following the successors of tombstones that have not run out), and leaves a
-    /// tombstone under the key.
+    /// renews moved it to (following the successors of tombstones that have not run out), then writes a
+    /// tombstone under every key of that chain and returns the successors that lie outside it.
     ///
-    /// A renew that commits while this statement waits for the row's lock moves the row out from under
-    /// the `DELETE`; its tombstone, which the `INSERT ... ON CONFLICT` then meets, names where the row went:
-    /// the statement returns that successor when it did not delete it, and the store purges it too.
+    /// Those exist when a renew of a key in the chain committed while this statement ran: its row moved out
+    /// from under the `DELETE` (which re-checks the moved row and finds another key), but its tombstone, which
+    /// the `INSERT ... ON CONFLICT` meets whether or not this statement's snapshot saw it, names where the row
+    /// went. The store purges those keys too. The `DELETE` runs before the `INSERT` (the insert reads its
+    /// count), so rows are locked before tombstones, in the same order as a renew takes them.
     func purge(now: String) -> String {
         """
         WITH RECURSIVE chain(key_hash, depth) AS (
@@ -156,16 +158,17 @@ struct PostgresSessionStatements: Sendable {
             SELECT t.successor, chain.depth + 1 FROM \(tombstones) AS t JOIN chain ON t.key_hash = chain.key_hash
             WHERE t.successor IS NOT NULL AND t.ended_until > \(now) AND chain.depth < \(maximumRenewalsFollowed)
         ), purged AS (
-            DELETE FROM \(table) WHERE key_hash IN (SELECT key_hash FROM chain)
+            DELETE FROM \(table) WHERE key_hash IN (SELECT key_hash FROM chain) RETURNING 1
         ), tombstone AS (
             INSERT INTO \(tombstones) AS existing (key_hash, ended_until, successor)
-            VALUES ($1, \(now) + \(Self.interval("$2::bigint")), NULL)
+            SELECT chain.key_hash, \(now) + \(Self.interval("$2::bigint")), NULL
+            FROM chain, (SELECT count(*) FROM purged) AS deleted
             ON CONFLICT (key_hash) DO UPDATE SET
                 ended_until = greatest(existing.ended_until, excluded.ended_until),
                 successor = CASE WHEN existing.ended_until > \(now) THEN existing.successor END
             RETURNING existing.successor
         )
-        SELECT successor FROM tombstone WHERE successor IS NOT NULL AND successor NOT IN (SELECT key_hash FROM chain)
+        SELECT DISTINCT successor FROM tombstone WHERE successor IS NOT NULL AND successor NOT IN (SELECT key_hash FROM chain)
         """
     }
 

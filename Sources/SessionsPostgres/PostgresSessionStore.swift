@@ -264,18 +264,18 @@ public final class PostgresSessionStore: ExpiringSessionStore {
         }
     }
 
-    /// Deletes the session and every session a renew moved it to, and leaves a tombstone; a renew that
+    /// Deletes the session and every session a renew moved it to, and leaves tombstones; a renew that
     /// committed while the purge waited for its lock is followed too (see the statement).
     public func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {
-        var next: ByteBuffer? = digest(key)
-        var followed = 0
+        var pending = [digest(key)]
+        var statements = 0
         do {
-            while let current = next, followed < maximumRenewalsFollowed {
+            while let current = pending.popLast(), statements < maximumRenewalsFollowed {
                 var binds = PostgresBindings()
                 binds.append(current)
                 binds.append(max(0, tombstoneTTL.wholeMilliseconds))
-                next = try await first(statements.purge(now: now), binds, as: ByteBuffer.self)
-                followed += 1
+                pending += try await all(self.statements.purge(now: now), binds, as: ByteBuffer.self)
+                statements += 1
             }
         } catch {
             throw .other(PostgresStoreFailure(error))
@@ -316,6 +316,18 @@ public final class PostgresSessionStore: ExpiringSessionStore {
         PostgresSessionStatements.now(milliseconds: configuration.clock?.now.unixMilliseconds)
     }
 
+    /// Runs `sql` and decodes every row, within the query timeout.
+    private func all<Row: Sendable>(_ sql: String, _ binds: PostgresBindings, as type: Row.Type) async throws -> [Row]
+    where Row: PostgresDecodable {
+        try await bounded { [client, logger] in
+            var rows: [Row] = []
+            for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(Row.self) {
+                rows.append(row)
+            }
+            return rows
+        }
+    }
+
     /// Runs `sql` and decodes its first row, if any, within the query timeout.
     private func first<Row: Sendable>(_ sql: String, _ binds: PostgresBindings, as type: Row.Type) async throws -> Row?
     where Row: PostgresDecodable {
@@ -344,7 +356,25 @@ public final class PostgresSessionStore: ExpiringSessionStore {
 
     private func bounded<Result: Sendable>(_ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
         try await prepareSchema(runningDDL: configuration.migrate)
-        return try await withStoreDeadline(configuration.queryTimeout, timer: .postgresEventLoop, operation)
+        return try await withStoreDeadline(configuration.queryTimeout, timer: .postgresEventLoop) {
+            try await Self.retryingConflicts(operation)
+        }
+    }
+
+    /// Runs `operation` again when PostgreSQL aborted it for a conflict with a concurrent transaction: a
+    /// serialization failure (a database whose default isolation is repeatable read or serializable) or a
+    /// deadlock. Every statement of the store is one statement in its own transaction, which the server
+    /// rolled back, so running it again is safe. A few attempts: each conflict means another request's
+    /// statement committed, and the query timeout bounds them all.
+    private static func retryingConflicts<Result: Sendable>(_ operation: @Sendable () async throws -> Result) async throws -> Result {
+        var attempt = 1
+        while true {
+            do {
+                return try await operation()
+            } catch let error as PSQLError where attempt < 8 && ["40001", "40P01"].contains(error.serverInfo?[.sqlState]) {
+                attempt += 1
+            }
+        }
     }
 
     private func digest(_ key: SessionKey) -> ByteBuffer {

@@ -48,6 +48,30 @@ public struct PostgresSessionStoreConfiguration: Sendable {
 }
 
 extension PostgresClient.Configuration {
+    /// Gives every connection of the client the settings a session store relies on, as startup parameters:
+    /// statements run under read committed whatever the database's default (teams that set repeatable read
+    /// database-wide would otherwise see concurrent updates of one session fail), and the server itself
+    /// gives up a statement, or its wait for a lock, at `queryTimeout`. Without that, a statement the
+    /// store abandoned at its deadline runs on: during a stall the abandoned statements hold every pooled
+    /// connection, and a timed-out write may still commit later.
+    ///
+    /// ```swift
+    /// var configuration = try PostgresClient.Configuration(url: url)
+    /// configuration.applySessionStoreSettings(queryTimeout: .seconds(3))
+    /// let store = try PostgresSessionStore(client: PostgresClient(configuration: configuration), configuration: .init(queryTimeout: .seconds(3)))
+    /// ```
+    ///
+    /// The settings apply to every query on the client: give the store a client of its own when the app's
+    /// other queries need longer. A pooler in transaction mode (PgBouncer's) refuses startup parameters it
+    /// does not know: there, set them on the database role instead (`ALTER ROLE app SET statement_timeout
+    /// = '3s'`, and likewise `lock_timeout` and `default_transaction_isolation`).
+    public mutating func applySessionStoreSettings(queryTimeout: Duration) {
+        let milliseconds = String(max(1, queryTimeout.wholeMilliseconds))
+        let settings = [("default_transaction_isolation", "read committed"), ("statement_timeout", milliseconds), ("lock_timeout", milliseconds)]
+        options.additionalStartupParameters.removeAll { name, _ in settings.contains { $0.0 == name } }
+        options.additionalStartupParameters += settings
+    }
+
     /// A client configuration from a URL: `postgres://user:password@host:port/database?sslmode=disable|prefer|require`.
     ///
     /// ```swift

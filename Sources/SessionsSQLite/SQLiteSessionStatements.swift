@@ -140,15 +140,22 @@ struct SQLiteSessionStatements: Sendable {
     }
 
     /// ?1 old key hash, ?2 tombstone TTL, ?3 new key hash: a renew's tombstone, naming where the session
-    /// went. Returns a row when it wrote it (new, or replacing one that had run out); a live tombstone is
-    /// left as it is (the key already ended, and the renew will find it gone).
+    /// will go. Returns a row when it wrote it (new, or replacing one that had run out); it writes nothing
+    /// when a live tombstone is there (the key already ended, or another renew of it is under way) or when
+    /// the new key is in use (a purge must never follow the name of someone else's session).
     func placeRenewTombstone(now: String) -> String {
         """
-        INSERT INTO "\(tombstones)" (key_hash, ended_until, successor) VALUES (?1, \(now) + ?2, ?3)
+        INSERT INTO "\(tombstones)" (key_hash, ended_until, successor)
+        SELECT ?1, \(now) + ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM "\(table)" WHERE key_hash = ?3)
         ON CONFLICT (key_hash) DO UPDATE SET ended_until = excluded.ended_until, successor = excluded.successor
         WHERE "\(tombstones)".ended_until <= \(now)
         RETURNING 1
         """
+    }
+
+    /// ?1 key hash: whether any row, live or expired, holds the key.
+    var keyInUse: String {
+        "SELECT 1 FROM \"\(table)\" WHERE key_hash = ?1"
     }
 
     /// ?1 old key hash, ?2 new key hash: takes back the tombstone of a renew that did not move its session,

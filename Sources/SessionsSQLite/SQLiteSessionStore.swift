@@ -190,11 +190,14 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
         }
         // Each attempt writes the tombstone first: between its two statements a request still carrying the
         // old key finds the live session (never an absent one with no tombstone), and a purge finds the key
-        // the session is about to move to and deletes it there too.
+        // the session is about to move to and deletes it there too. A live tombstone already there means the
+        // key ended, or another renew of it is under way: this one is gone, as on every other store.
         let sql = statements.renew(now: now)
         return try await moveUnderFreshKey(generateKey: generateKey) { newKey throws(UpdateError) -> Bool? in
             do {
-                let placedTombstone = try await placeRenewTombstone(key, successor: newKey, ttl: tombstoneTTL)
+                if tombstoneTTL > .zero, try await !placeRenewTombstone(key, successor: newKey, ttl: tombstoneTTL) {
+                    return try await run(statements.keyInUse, [digest(newKey)]).isEmpty ? nil : false
+                }
                 let binds: [SQLiteData] = [
                     digest(key), digest(newKey), .integer(changes.cleared ? 1 : 0), .text(touchedKeys), .text(setEntries),
                     .integer(Int(state.createdAt.unixMilliseconds)), .integer(Int(ttl.wholeMilliseconds)),
@@ -202,12 +205,13 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
                 let moved: Bool?
                 do {
                     moved = try await run(sql, binds).isEmpty ? nil : true
-                } catch let error as SQLiteError where error.isKeyInUse {
-                    moved = false
+                } catch {
+                    // Take the tombstone back before answering, whatever the failure: it names no session.
+                    try? await takeBackRenewTombstone(key, successor: newKey, ttl: tombstoneTTL)
+                    if let error = error as? SQLiteError, error.isKeyInUse { return false }
+                    throw error
                 }
-                if moved != true, placedTombstone {
-                    _ = try await run(statements.deleteRenewTombstone, [digest(key), digest(newKey)])
-                }
+                if moved == nil { try await takeBackRenewTombstone(key, successor: newKey, ttl: tombstoneTTL) }
                 return moved
             } catch {
                 throw .other(error)
@@ -243,12 +247,16 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
         return sessions + tombstones
     }
 
-    /// Writes a renew's tombstone under `key`, naming `successor`; `true` when this call wrote it (none for
-    /// a zero TTL).
+    /// Writes a renew's tombstone under `key`, naming `successor`; `true` when this call wrote it.
     private func placeRenewTombstone(_ key: SessionKey, successor: SessionKey, ttl: Duration) async throws -> Bool {
-        guard ttl > .zero else { return false }
         let binds: [SQLiteData] = [digest(key), .integer(Int(ttl.wholeMilliseconds)), digest(successor)]
         return try await !run(statements.placeRenewTombstone(now: now), binds).isEmpty
+    }
+
+    /// Takes back the tombstone a renew that did not move its session wrote (unless a purge made it its own).
+    private func takeBackRenewTombstone(_ key: SessionKey, successor: SessionKey, ttl: Duration) async throws {
+        guard ttl > .zero else { return }
+        _ = try await run(statements.deleteRenewTombstone, [digest(key), digest(successor)])
     }
 
     // MARK: Helpers

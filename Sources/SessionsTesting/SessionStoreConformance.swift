@@ -1,3 +1,4 @@
+import Logging
 import Sessions
 import Synchronization
 
@@ -91,6 +92,8 @@ public struct SessionStoreConformance: Sendable {
         case renewRacingDisjointUpdates
         case purgeAndRenewLeaveTombstones
         case purgeFollowsRenewals
+        case concurrentRenewsOfOneKeyMoveItOnce
+        case entryNamesInAnyNormalFormAgree
         case tombstonesRunOut
 
         public var description: String { rawValue }
@@ -107,6 +110,8 @@ public struct SessionStoreConformance: Sendable {
                 [.mergesConcurrentUpdates, .atomicRenew]
             case .purgeAndRenewLeaveTombstones, .purgeFollowsRenewals, .tombstonesRunOut:
                 .tombstones
+            case .concurrentRenewsOfOneKeyMoveItOnce:
+                [.serverSide, .atomicRenew, .tombstones]
             default:
                 []
             }
@@ -193,6 +198,8 @@ public struct SessionStoreConformance: Sendable {
         case .renewRacingDisjointUpdates: try await renewRacingDisjointUpdates()
         case .purgeAndRenewLeaveTombstones: try await purgeAndRenewLeaveTombstones()
         case .purgeFollowsRenewals: try await purgeFollowsRenewals()
+        case .concurrentRenewsOfOneKeyMoveItOnce: try await concurrentRenewsOfOneKeyMoveItOnce()
+        case .entryNamesInAnyNormalFormAgree: try await entryNamesInAnyNormalFormAgree()
         case .tombstonesRunOut: try await tombstonesRunOut()
         }
     }
@@ -570,6 +577,31 @@ public struct SessionStoreConformance: Sendable {
         try expect(try await store.load(moved) != nil, "once the renew's tombstone ran out, a purge of the old key no longer reaches the new one")
     }
 
+    /// Several requests of one session renew it at once (a double-submitted login, parallel requests at a
+    /// periodic rotation): it moves once, the others find it gone, and a logout of the old key still
+    /// reaches the key it moved to.
+    private func concurrentRenewsOfOneKeyMoveItOnce() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        // Rounds, since how the renews interleave is up to the scheduler.
+        for _ in 0..<12 {
+            let key = try await store.save(sample(["user_id": "ada"]), ttl: ttl)
+            let state = try await require(store.load(key), "saved session loads")
+            let results = try await withThrowingTaskGroup(of: SessionUpdateResult.self) { group in
+                for _ in 0..<6 {
+                    group.addTask { try await store.renew(key, to: state, changes: .init(), ttl: ttl, tombstoneTTL: ttl) }
+                }
+                return try await group.reduce(into: [SessionUpdateResult]()) { $0.append($1) }
+            }
+            let moved = results.compactMap { result -> SessionKey? in
+                if case .updated(let key) = result { key } else { nil }
+            }
+            try expect(moved.count == 1, "one of six concurrent renews moves the session, the others find it gone: \(moved.count) moved")
+            try expect(try await store.hasTombstone(key), "the old key keeps its tombstone")
+            try await store.purge(key, tombstoneTTL: ttl)
+            try expect(try await store.load(moved[0]) == nil, "a logout of the old key reaches the key the session moved to")
+        }
+    }
+
     private func tombstonesRunOut() async throws {
         let store = try await makeStore { SessionKey.generate() }
         let key = try await store.save(sample(["x": 1]), ttl: ttl * 4)
@@ -578,6 +610,43 @@ public struct SessionStoreConformance: Sendable {
         try expect(try await store.hasTombstone(key), "a tombstone lasts its TTL")
         try await pass(ttl)
         try expect(!(try await store.hasTombstone(key)), "a tombstone is gone after its TTL")
+    }
+
+    // MARK: Through the engine
+
+    /// Names that differ only in Unicode normal form are one entry, in the request and in the store: the
+    /// engine normalizes them, and the store must keep what it is given byte for byte. Runs requests
+    /// through a ``SessionEngine`` over the store.
+    private func entryNamesInAnyNormalFormAgree() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let clock: any SessionClock
+        switch time {
+        case .manual(let manual): clock = manual
+        case .real: clock = SystemSessionClock()
+        }
+        let engine = try SessionEngine(store: ForwardingSessionStore(base: store), secrets: SessionSecrets(current: .generate()), clock: clock)
+        let logger = Logger(label: "swift-sessions.conformance")
+        func request(_ cookie: String?, _ body: (Session) async throws -> Void) async throws -> String? {
+            let session = engine.begin(cookieHeader: cookie.map { "id=\($0)" }, logger: logger)
+            try await body(session)
+            let headers = try await engine.commit(session, logger: logger)
+            return headers.setCookies.last.map { String($0.prefix { $0 != ";" }.dropFirst(3)) } ?? cookie
+        }
+        let decomposed = "caf" + "e\u{301}"
+        let composed = "caf\u{E9}"
+        var cookie = try await request(nil) { try await $0.insert(decomposed, 1) }
+        cookie = try await request(cookie) { _ = try await $0.remove(composed) }
+        cookie = try await request(cookie) { session in
+            try expect(try await session.entries().isEmpty, "an entry inserted as NFD and removed as NFC stays removed in the store")
+            try await session.insert(composed, 2)
+            try await session.insert("other", true)
+        }
+        cookie = try await request(cookie) { try await $0.insert(decomposed, 3) }
+        _ = try await request(cookie) { session in
+            let entries = try await session.entries()
+            try expect(entries.count == 2, "the two forms name one entry: \(entries.count) entries")
+            try expect(try await session.get(composed, as: Int.self) == 3, "the last write under either form wins")
+        }
     }
 
     // MARK: Helpers
@@ -654,6 +723,28 @@ private struct ImmediateCallsSessionStore: SessionStore {
     }
     func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) { try base.purgeImmediately(key, tombstoneTTL: tombstoneTTL) }
     func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool { try base.hasTombstoneImmediately(key) }
+}
+
+/// Any store, behind a concrete type the engine can be generic over.
+private struct ForwardingSessionStore: SessionStore {
+    let base: any SessionStore
+
+    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
+    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        try await base.update(key, to: state, changes: changes, ttl: ttl)
+    }
+    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
+    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
+    func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        async throws(UpdateError) -> SessionUpdateResult
+    {
+        try await base.renew(key, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
+    }
+    func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) { try await base.purge(key, tombstoneTTL: tombstoneTTL) }
+    func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool { try await base.hasTombstone(key) }
 }
 
 /// Hands out a fixed sequence of keys, then fresh random ones.

@@ -107,9 +107,10 @@ import Glibc
         let options = try DemoOptions.parse(["--secret-file", "/nonexistent/dir/secret"])
         let (_, note) = try DemoSecrets.resolve(options: options, environment: ["SESSIONS_SECRET": String(repeating: "ab", count: 32)])
         #expect(note == nil, "no file is created when the environment has a secret")
-        #expect(throws: (any Error).self) {
+        let error = #expect(throws: DemoSecrets.Failure.self) {
             try DemoSecrets.resolve(options: options, environment: ["SESSIONS_SECRET": "short"])
         }
+        #expect(error?.description.contains("SESSIONS_SECRET") == true)
     }
 
     @Test func withoutASecretTheDemoCreatesAPrivateFileOnceAndReusesIt() async throws {

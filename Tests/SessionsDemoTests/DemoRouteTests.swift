@@ -84,10 +84,11 @@ import Glibc
         _ framework: Framework,
         store: Store,
         configuration: SessionConfiguration = .init(),
+        secrets: SessionSecrets = .init(current: .generate()),
         logger: Logger? = nil,
         _ test: @Sendable (DemoClient) async throws -> Void
     ) async throws {
-        let engine = try SessionEngine(store: store, secrets: .init(current: .generate()), configuration: configuration)
+        let engine = try SessionEngine(store: store, secrets: secrets, configuration: configuration)
         switch framework {
         case .hummingbird:
             let app = Hummingbird.Application(router: HummingbirdDemo.router(engine: engine), logger: logger ?? Logger(label: "demo-test"))

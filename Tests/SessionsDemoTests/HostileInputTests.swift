@@ -71,20 +71,27 @@ import Testing
         }
     }
 
-    @Test(arguments: Framework.allCases, stores)
-    func jsonBombsAndHugeNumbersAreRefusedOrStored(framework: Framework, kind: StoreKind) async throws {
+    /// Each hostile body gets its one right answer, on every store: refused as not JSON (400), stored
+    /// (200), refused as too large for a session (422) or for the demo (413). Never a 5xx.
+    @Test(arguments: Framework.allCases, DemoRouteTests.StoreKind.allCases)
+    func jsonBombsAndHugeNumbersGetTheirOneRightAnswer(framework: Framework, kind: StoreKind) async throws {
         try await DemoRouteTests.withDemo(framework, kind) { client async throws in
-            let bodies = [
-                String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000),
-                String(repeating: "{\"a\":", count: 50_000) + "1" + String(repeating: "}", count: 50_000),
-                "1e999999", "-1e999999", String(repeating: "9", count: 100_000), "123456789012345678901234567890",
-                "[" + Array(repeating: "1", count: 100_000).joined(separator: ",") + "]",
-                "\"" + String(repeating: "x", count: 900_000) + "\"",
-                String(repeating: " ", count: 1_100_000) + "1",
+            let bodies: [(String, HTTPResponse.Status)] = [
+                (String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000), .badRequest),
+                (String(repeating: "{\"a\":", count: 50_000) + "1" + String(repeating: "}", count: 50_000), .badRequest),
+                ("1e999999", .badRequest),
+                ("-1e999999", .badRequest),
+                (String(repeating: "9", count: 100_000), .badRequest),
+                ("123456789012345678901234567890", .ok),
+                ("[" + Array(repeating: "1", count: 100_000).joined(separator: ",") + "]", .unprocessableContent),
+                ("\"" + String(repeating: "x", count: 900_000) + "\"", .unprocessableContent),
+                // Over the demo's 1 MiB body limit. Vapor's in-memory tester hands the route a body it collected
+                // itself, past the limit the running server enforces: there the padded 1 is simply stored.
+                (String(repeating: " ", count: 1_100_000) + "1", framework == .vapor ? .ok : .contentTooLarge),
             ]
-            for body in bodies {
+            for (body, expected) in bodies {
                 let reply = try await TestBrowser().send(.put, "/session/bomb", body: body, client: client)
-                #expect(reply.status.code < 500, "a body of \(body.utf8.count) bytes answered \(reply.status)")
+                #expect(reply.status == expected, "a body of \(body.utf8.count) bytes starting \(body.prefix(8).debugDescription)")
             }
         }
     }

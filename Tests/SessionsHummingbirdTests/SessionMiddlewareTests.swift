@@ -40,6 +40,7 @@ import TestSupport
             let denied = try await browser.send(.get, "/deny", client: client)
             #expect(denied.status == .forbidden)
             #expect(denied.setCookies.count == 1)
+            #expect(denied.headers[.cacheControl] == "no-store", "an error response that sets the cookie is not cached either")
             #expect(try await browser.send(.get, "/check", client: client).body == "true")
         }
     }
@@ -155,6 +156,7 @@ import TestSupport
             #expect(header.hasPrefix("__Host-sid="))
             #expect(header.contains("; Max-Age=120; Expires="))
             #expect(header.hasSuffix("; Path=/; Secure; HttpOnly; SameSite=Strict"))
+            #expect(reply.headers[.cacheControl] == "no-store")
         }
     }
 }

@@ -179,12 +179,12 @@ import Testing
         return waiting > 0
     }
 
-    /// Polls `condition` until it holds; fails after a minute.
-    static func waitUntil(_ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
+    /// Polls `condition` until it holds; fails after `limit`.
+    static func waitUntil(within limit: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + limit
         while try await !condition() {
             guard ContinuousClock.now < deadline else {
-                Issue.record("condition not met within a minute")
+                Issue.record("condition not met within \(limit)")
                 return
             }
             try await Task.sleep(for: .milliseconds(20))
@@ -197,4 +197,80 @@ final class Flag: Sendable {
     private let value = Mutex(false)
     var isSet: Bool { value.withLock { $0 } }
     func set() { value.withLock { $0 = true } }
+}
+
+/// The store on databases configured otherwise than the defaults: another default isolation, and a
+/// statement that waits on a lock past the store's deadline.
+@Suite struct PostgresServerSettingsTests {
+    /// A database whose default isolation is repeatable read fails one of two concurrent updates of a row
+    /// with a serialization failure; the store runs it again.
+    @Test func concurrentUpdatesSucceedUnderRepeatableRead() async throws {
+        try await TestPostgres.withClient { owner in
+            let table = TestPostgres.uniqueTable()
+            let role = "rr_" + table
+            try await PostgresSessionStoreTests.store(owner, table: table).migrate()
+            for statement in [
+                "CREATE ROLE \(role) LOGIN",
+                "ALTER ROLE \(role) SET default_transaction_isolation = 'repeatable read'",
+                "GRANT SELECT ON swift_sessions_schema TO \(role)",
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON \(table), \(table)_tombstones TO \(role)",
+            ] {
+                try await owner.query(PostgresQuery(unsafeSQL: statement))
+            }
+            try await TestPostgres.withClient(user: role) { client in
+                var isolation = ""
+                for try await value in try await client.query("SHOW transaction_isolation").decode(String.self) { isolation = value }
+                #expect(isolation == "repeatable read", "the role's default applies to the store's connections")
+                let store = try PostgresSessionStoreTests.store(client, table: table)
+                let key = try await store.save(SessionState(["base": true], createdAt: Date()), ttl: .seconds(600))
+                let results = try await withThrowingTaskGroup(of: SessionUpdateResult.self) { group in
+                    for index in 0..<8 {
+                        group.addTask {
+                            try await store.update(
+                                key,
+                                to: SessionState(["w\(index)": .integer(Int64(index))], createdAt: Date()),
+                                changes: .init(setKeys: ["w\(index)"]),
+                                ttl: .seconds(600)
+                            )
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(results.allSatisfy { $0 == .updated(key) })
+                #expect(try await store.load(key)?.entries.count == 9, "every concurrent update persisted")
+            }
+        }
+    }
+
+    /// With the client's settings the server gives up a statement the store abandoned at its deadline: it
+    /// neither holds its connection nor commits later.
+    @Test func aStatementAbandonedAtTheDeadlineNeverCommitsLater() async throws {
+        var configuration = try PostgresClient.Configuration(url: try TestServices.environment("SESSIONS_TEST_POSTGRES_URL"))
+        configuration.applySessionStoreSettings(queryTimeout: .seconds(1))
+        let client = PostgresClient(configuration: configuration)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let table = TestPostgres.uniqueTable()
+            let store = try PostgresSessionStore(client: client, configuration: .init(tableName: table, queryTimeout: .seconds(1)))
+            try await TestPostgres.withClient { blocker in
+                // Set up on a patient client: on two busy cores a first migration can take more than a second.
+                let setup = try PostgresSessionStoreTests.store(blocker, table: table)
+                let key = try await setup.save(SessionState(["n": 1], createdAt: Date()), ttl: .seconds(600))
+                try await blocker.withConnection { connection in
+                    try await connection.query("BEGIN", logger: Logger(label: "test"))
+                    try await connection.query(PostgresQuery(unsafeSQL: "SELECT * FROM \(table) FOR UPDATE"), logger: Logger(label: "test"))
+                    await #expect(throws: UpdateError.self) {
+                        try await store.update(key, to: SessionState(["n": 2], createdAt: Date()), changes: .init(setKeys: ["n"]), ttl: .seconds(600))
+                    }
+                    // The server cancels the waiting statement itself (lock_timeout): no query waits on the row.
+                    try await PostgresSchemaTests.waitUntil(within: .seconds(20)) {
+                        try await !PostgresSchemaTests.aQueryIsWaitingForALock(on: table, client: blocker)
+                    }
+                    try await connection.query("COMMIT", logger: Logger(label: "test"))
+                }
+                #expect(try await setup.load(key)?["n"] == 1, "the abandoned update did not commit once the lock was free")
+            }
+        }
+    }
 }

@@ -108,7 +108,9 @@ import Testing
         var untrusted = try TestRedis.tlsConfiguration()
         untrusted.tls = .makeClientConfiguration()
         try await TestRedis.withClient(untrusted) { client async throws in
-            await #expect(throws: RedisClientError.self) { try await client.send(["PING"]) }
+            let error = await #expect(throws: RedisClientError.self) { try await client.send(["PING"]) }
+            #expect(error?.kind == .connectFailed, "a refused certificate fails the connect, not the command")
+            #expect(error?.description.contains("CERTIFICATE_VERIFY_FAILED") == true, "and says why: \(String(describing: error))")
         }
     }
 
@@ -169,17 +171,44 @@ import Testing
         await server.stop()
     }
 
-    @Test func aRefusedConnectionIsAConnectError() async throws {
+    @Test func aRefusedConnectionIsAConnectErrorThatSaysSo() async throws {
         let server = try await MisbehavingServer.start(.neverAnswer)
         let port = server.port
         await server.stop()
         try await TestRedis.withClient(RedisClientConfiguration(port: port)) { client async throws in
-            do {
-                _ = try await client.send(["PING"])
-                Issue.record("nothing listens there")
-            } catch let error as RedisClientError {
-                #expect(error.kind == .connectFailed)
+            let error = await #expect(throws: RedisClientError.self) { try await client.send(["PING"]) }
+            #expect(error?.kind == .connectFailed)
+            #expect(error?.description.lowercased().contains("refused") == true, "\(error.map { "\($0)" } ?? "")")
+        }
+    }
+
+    /// A server that is down is not asked once per command: after a failed connect the pool waits (with a
+    /// growing, jittered delay) and fails the commands in between at once, with the same cause.
+    @Test func aDownServerIsRetriedWithBackoffNotOncePerCommand() async throws {
+        let server = try await MisbehavingServer.start(.neverAnswer)
+        let port = server.port
+        await server.stop()
+        var configuration = RedisClientConfiguration(port: port, maximumConnections: 4)
+        configuration.reconnectDelay = .milliseconds(100)
+        configuration.reconnectDelayLimit = .milliseconds(400)
+        try await TestRedis.withClient(configuration) { client async throws in
+            // One after another, as requests arriving while the server is down do.
+            var errors: [RedisClientError?] = []
+            for _ in 0..<40 {
+                do {
+                    _ = try await client.send(["PING"], idempotent: true)
+                    errors.append(nil)
+                } catch {
+                    errors.append(error as? RedisClientError)
+                }
             }
+            #expect(errors.allSatisfy { $0?.kind == .connectFailed }, "every command fails with the connect's cause")
+            #expect(client.connectAttempts <= 4, "40 commands made \(client.connectAttempts) connect attempts")
+            // Once the delay has passed, the pool tries again by itself (not stuck failing).
+            let before = client.connectAttempts
+            try await Task.sleep(for: .seconds(1))
+            await #expect(throws: RedisClientError.self) { try await client.send(["PING"], idempotent: true) }
+            #expect(client.connectAttempts > before)
         }
     }
 

@@ -30,6 +30,10 @@ import Foundation
         }
     }
 
+    static func integer(_ reply: RESPValue) -> Int64? {
+        if case .integer(let value) = reply { value } else { nil }
+    }
+
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
         bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
@@ -61,14 +65,23 @@ import Foundation
             let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: prefix))
             let key = try await store.save(SessionState(["a": 1], createdAt: .now), ttl: .milliseconds(90_250))
             let name = RESPArgument(prefix + Self.hex(key.storageDigest))
-            guard case .integer(let remaining) = try await client.send(["PTTL", name]) else {
-                Issue.record("PTTL answers an integer")
+            // Seconds would have dropped the 250 and 500 milliseconds: the upper bounds tell the two apart.
+            let remaining = try #require(Self.integer(try await client.send(["PTTL", name])), "PTTL answers an integer")
+            #expect((60_000...90_250).contains(remaining), "PTTL \(remaining) keeps the millisecond part of the TTL")
+            #expect(remaining > 90_000 - 30_000)
+            #expect(try await store.updateTTL(key, ttl: .milliseconds(120_500)) == .updated(key))
+            let refreshed = try #require(Self.integer(try await client.send(["PTTL", name])), "PTTL answers an integer")
+            #expect((90_500...120_500).contains(refreshed))
+            let renewed = try await store.renew(key, to: SessionState(["a": 1], createdAt: .now), changes: .init(), ttl: .milliseconds(60_250), tombstoneTTL: .milliseconds(30_250))
+            guard case .updated(let newKey) = renewed else {
+                Issue.record("renew of a live session")
                 return
             }
-            #expect((60_000...90_250).contains(remaining), "PTTL \(remaining) keeps the millisecond part of the TTL")
-            #expect(try await store.updateTTL(key, ttl: .milliseconds(120_500)) == .updated(key))
-            guard case .integer(let refreshed) = try await client.send(["PTTL", name]) else { return }
-            #expect((90_500...120_500).contains(refreshed))
+            let moved = try #require(Self.integer(try await client.send(["PTTL", RESPArgument(prefix + Self.hex(newKey.storageDigest))])))
+            #expect((30_250...60_250).contains(moved), "a renew sets the new key's TTL in milliseconds")
+            let tombstone = try #require(Self.integer(try await client.send(["PTTL", RESPArgument(prefix + "tombstone:" + Self.hex(key.storageDigest))])))
+            #expect((250...30_250).contains(tombstone), "and the tombstone's")
+            try await store.delete(newKey)
             try await store.delete(key)
         }
     }
@@ -107,6 +120,23 @@ import Foundation
             _ = try await client.send(["HSET", RESPArgument(prefix + Self.hex(key.storageDigest)), "flags", "x"])
             #expect(try await store.load(key)?.entries == ["a": 1])
             try await store.delete(key)
+        }
+    }
+
+    /// A tombstone whose value is not a successor key this store wrote (an earlier release wrote "1") is
+    /// never followed: a purge deletes nothing but the session and the keys its own renews named.
+    @Test func aPurgeFollowsOnlyTombstonesThatNameASessionKey() async throws {
+        try await TestRedis.withClient { client async throws in
+            let prefix = TestRedis.uniquePrefix()
+            let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: prefix))
+            let key = try await store.save(SessionState(["a": 1], createdAt: .now), ttl: .seconds(60))
+            let bystander = RESPArgument(prefix + "1")
+            _ = try await client.send(["SET", bystander, "keep me"])
+            _ = try await client.send(["SET", RESPArgument(prefix + "tombstone:" + Self.hex(key.storageDigest)), bystander, "PX", "60000"])
+            try await store.purge(key, tombstoneTTL: .seconds(60))
+            #expect(try await store.load(key) == nil)
+            #expect(try await client.send(["GET", bystander]) == .bulkString(ByteBuffer(string: "keep me")), "no other key was deleted")
+            _ = try await client.send(["DEL", bystander])
         }
     }
 

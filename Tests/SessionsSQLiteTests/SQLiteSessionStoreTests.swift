@@ -105,12 +105,39 @@ import Testing
         }
     }
 
-    @Test func theSweeperServiceStopsWhenCancelled() async throws {
-        try await Self.withStore { store in
-        let sweeper = SessionExpirySweeper(store: store, configuration: .init(interval: .milliseconds(5)))
-        let running = Task { try await sweeper.run() }
-        running.cancel()
-        try await running.value
+    @Test func theSweeperServiceSweepsUntilCancelledThenStops() async throws {
+        let clock = ManualSessionClock()
+        try await Self.withStore(clock: clock) { store in
+            let sweeper = SessionExpirySweeper(store: store, configuration: .init(interval: .milliseconds(5)))
+            _ = try await store.save(SessionState(["a": 1], createdAt: clock.now), ttl: .seconds(1))
+            clock.advance(by: .seconds(2))
+            let running = Task { try await sweeper.run() }
+            // It sweeps while it runs: the expired row goes without anyone calling sweep().
+            let deadline = ContinuousClock.now + .seconds(60)
+            while try await store.connection.query("SELECT count(*) AS n FROM sessions").first?.column("n")?.integer != 0 {
+                guard ContinuousClock.now < deadline else {
+                    Issue.record("the running sweeper never swept the expired row")
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            running.cancel()
+            // And it returns once cancelled, rather than sleeping on: bounded, so a sweeper that ignored
+            // cancellation fails here instead of hanging the suite.
+            let stopped = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await running.value
+                    return true
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(30))
+                    return false
+                }
+                let first = try await group.next()!
+                group.cancelAll()
+                return first
+            }
+            #expect(stopped, "the sweeper stopped when cancelled")
         }
     }
 

@@ -50,7 +50,8 @@ import FoundationEssentials
         try await login.insert("role", "admin")
         try await login.renew(.newAuthentication)
         let renewed = EngineHarness<RecordingSessionStore<MemorySessionStore>>.Outcome(headers: try await harness.engine.commit(login, logger: harness.logger))
-        try await harness.request(cookie: try #require(renewed.cookieValue)) { session async throws in
+        let renewedCookie = try #require(renewed.cookieValue)
+        try await harness.request(cookie: renewedCookie) { session async throws in
             #expect(try await session.entries() == ["user_id": "ada", "cart": 2, "role": "admin"])
         }
     }
@@ -190,8 +191,25 @@ import FoundationEssentials
         try await session.renew(.newAuthentication)
         store.resetCalls()
         await harness.engine.abandon(session, logger: harness.logger)
-        #expect(store.calls == ["purge"])
+        #expect(store.calls == ["delete"])
         #expect(store.base.count == 0)
+    }
+
+    @Test(arguments: EngineDriver.allCases) func aFailedRenewDoesNotEndTheLoginOfAConcurrentRequest(driver: EngineDriver) async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
+        let cookie = try await harness.login(["counter": 1])
+        let failing = try await slowRequest(harness, cookie: cookie)
+        let login = try await harness.request(cookie: cookie) { session async throws in
+            try await session.insert("user_id", "ada")
+            try await session.renew(.newAuthentication)
+        }
+        try await failing.renew(.keyRotation)
+        await harness.engine.abandon(failing, logger: harness.logger)
+        #expect(store.base.count == 1, "the other request's login survives this request's failure")
+        let loggedIn = try #require(login.cookieValue)
+        try await harness.request(cookie: loggedIn) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == "ada")
+        }
     }
 
     @Test(arguments: EngineDriver.allCases) func afterAFailedLoginTheBrowsersNextWriteStartsASession(driver: EngineDriver) async throws {

@@ -37,13 +37,13 @@ import Testing
         #expect(try JSONValueConversion.decode(.integer(7), as: Int?.self) == 7)
     }
 
-    @Test func aMismatchedTypeIsAnError() {
-        #expect(throws: (any Error).self) { try JSONValueConversion.decode(.string("seven"), as: Int.self) }
-        #expect(throws: (any Error).self) { try JSONValueConversion.decode(.double(1.5), as: Int.self) }
+    @Test func aMismatchedTypeIsADecodingError() {
+        #expect(throws: DecodingError.self) { try JSONValueConversion.decode(.string("seven"), as: Int.self) }
+        #expect(throws: DecodingError.self) { try JSONValueConversion.decode(.double(1.5), as: Int.self) }
     }
 
-    @Test func aNonFiniteDoubleIsRefused() {
-        #expect(throws: (any Error).self) { try JSONValueConversion.encode(Double.infinity) }
-        #expect(throws: (any Error).self) { try JSONValueConversion.encode(Double.nan) }
+    @Test func aNonFiniteDoubleIsAnEncodingError() {
+        #expect(throws: EncodingError.self) { try JSONValueConversion.encode(Double.infinity) }
+        #expect(throws: EncodingError.self) { try JSONValueConversion.encode(Double.nan) }
     }
 }

@@ -1,9 +1,17 @@
+import Crypto
 import FoundationEssentials
 import Sessions
 import SessionsTesting
 import Testing
 
 @Suite struct MemorySessionStoreTests {
+    @Test func keysAreStoredHashedNeverRaw() async throws {
+        let store = MemorySessionStore()
+        let key = try await store.save(SessionState(["user_id": "ada"], createdAt: .now), ttl: .seconds(60))
+        #expect(store.storedKeys == [Array(SHA256.hash(data: Array(key.rawValue.utf8)))], "filed under the SHA-256 of the key")
+        #expect(store.storedKeys.allSatisfy { !$0.starts(with: Array(key.rawValue.utf8).prefix(16)) }, "the raw key is nowhere")
+    }
+
     @Test func sweepRemovesOnlyExpiredSessions() async throws {
         let clock = ManualSessionClock()
         let store = MemorySessionStore(clock: clock)

@@ -150,7 +150,8 @@ import FoundationEssentials
             try await session.renew(.keyRotation)
         }
         clock.advance(by: .seconds(3000))
-        try await harness.request(cookie: try #require(renewed.cookieValue)) { session async throws in
+        let renewedCookie = try #require(renewed.cookieValue)
+        try await harness.request(cookie: renewedCookie) { session async throws in
             #expect(try await session.get("user_id", as: String.self) == "ada")
         }
     }
@@ -389,9 +390,11 @@ import FoundationEssentials
 
     @Test(arguments: EngineDriver.allCases) func maxAgeIsClampedTo400Days(driver: EngineDriver) async throws {
         let configuration = SessionConfiguration(lifecycle: .persistent(ttl: .seconds(1000 * 86_400)))
-        let (harness, _, _) = try makeMemoryHarness(driver: driver, configuration: configuration)
+        let (harness, _, clock) = try makeMemoryHarness(driver: driver, configuration: configuration)
         let outcome = try await harness.request { try await $0.insert("a", 1) }
         #expect(outcome.headers.setCookies[0].contains("Max-Age=34560000;"))
+        let expires = Int64(clock.now.timeIntervalSince1970) + 34_560_000
+        #expect(outcome.headers.setCookies[0].contains("Expires=" + HTTPDateForTests.format(expires) + ";"), "Expires is clamped with Max-Age")
     }
 
     @Test(arguments: EngineDriver.allCases) func duplicateCookiesUseTheFirstValidOne(driver: EngineDriver) async throws {
@@ -403,14 +406,17 @@ import FoundationEssentials
 
     @Test func storeFailureWhileLoadingThrowsWithoutLeakingIntoTheError() async throws {
         let engine = try SessionEngine(store: FailingSessionStore(), secrets: .init(current: .generate()))
-        let sealed = engine.codec.seal(SessionKey.generate().rawValue)
+        let key = SessionKey.generate()
+        let sealed = engine.codec.seal(key.rawValue)
         let session = engine.begin(cookieHeader: "id=\(sealed)", logger: Logger(label: "test"))
-        await #expect(throws: SessionError.self) { try await session.get("user_id", as: String.self) }
-        do {
-            _ = try await session.entries()
-        } catch {
-            #expect(error.kind == .loadFailed)
-        }
+        let error = try #require(await #expect(throws: SessionError.self) { try await session.get("user_id", as: String.self) })
+        #expect(error.kind == .loadFailed)
+        #expect(error.isStoreFailure)
+        #expect(error.httpStatus == 500, "adapters answer an empty 500: nothing of the cause reaches the client")
+        let text = "\(error)"
+        #expect(!text.contains(key.rawValue), "the error never carries the session key")
+        #expect(!text.contains(sealed), "nor the cookie value")
+        #expect(text.contains("connection refused"), "the store's cause stays in the error, for the log")
     }
 
     @Test func storeFailureWhileCommittingThrows() async throws {
@@ -493,11 +499,25 @@ import FoundationEssentials
         #expect(headers.setCookies.count == 1)
     }
 
-    @Test func sessionErrorsNeverPrintKeysOrStoreInternalsAsKeys() throws {
+    @Test func sessionErrorsNeverPrintKeysOrStoreInternalsAsKeys() async throws {
         let key = SessionKey.generate()
         #expect(!"\(key)".contains(key.rawValue))
         #expect("\(key)" == "SessionKey(\(key.fingerprint))")
         #expect(key.fingerprint.count == 8)
+        // A commit failure of a session under a live key: its error names no key, only the store's cause.
+        let clock = ManualSessionClock()
+        let base = MemorySessionStore(clock: clock)
+        let secrets = SessionSecrets(current: .generate())
+        let working = EngineHarness(engine: try SessionEngine(store: base, secrets: secrets, clock: clock))
+        let cookie = try await working.login()
+        let failing = try SessionEngine(store: FailingSessionStore(loadFailure: nil, base: base), secrets: secrets, clock: clock)
+        let session = failing.begin(cookieHeader: "id=\(cookie)", logger: working.logger)
+        try await session.insert("cart", 1)
+        let error = try #require(await #expect(throws: SessionError.self) { try await failing.commit(session, logger: working.logger) })
+        let rawKey = try #require(working.engine.codec.open(Substring(cookie))?.payload)
+        let text = "\(error)" + String(reflecting: error)
+        #expect(!text.contains(rawKey), "no session key in a SessionError")
+        #expect(!text.contains(cookie), "no cookie value in a SessionError")
     }
 }
 

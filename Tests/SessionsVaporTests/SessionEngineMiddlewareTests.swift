@@ -58,6 +58,7 @@ import VaporTesting
             let denied = try await app.testing().sendRequest(.GET, "deny")
             #expect(denied.status == .forbidden)
             #expect(denied.headers.first(name: "X-Reason") == "policy", "the error's own headers survive")
+            #expect(denied.headers.first(name: .cacheControl) == "no-store", "an error response that sets the cookie is not cached either")
             let cookie = try #require(Self.cookie(from: denied))
             let check = try await app.testing().sendRequest(.GET, "check", headers: ["Cookie": cookie])
             #expect(check.body.string == "true")
@@ -129,6 +130,25 @@ import VaporTesting
         }
     }
 
+    @Test func customCookieAttributesReachTheBrowser() async throws {
+        var cookie = SessionCookieConfiguration(name: "__Host-sid", sameSite: .strict)
+        cookie.httpOnly = true
+        let configuration = SessionConfiguration(cookie: cookie, lifecycle: .persistent(ttl: .seconds(120)))
+        try await Self.withApp(engineStore: MemorySessionStore(), configuration: configuration, routes: { app in
+            app.get("set") { request async throws -> String in
+                try await request.httpSession.insert("x", 1)
+                return "ok"
+            }
+        }) { app in
+            let reply = try await app.testing().sendRequest(.GET, "set")
+            let header = try #require(reply.headers[.setCookie].first)
+            #expect(header.hasPrefix("__Host-sid="))
+            #expect(header.contains("; Max-Age=120; Expires="))
+            #expect(header.hasSuffix("; Path=/; Secure; HttpOnly; SameSite=Strict"))
+            #expect(reply.headers.first(name: .cacheControl) == "no-store")
+        }
+    }
+
     @Test func aSessionErrorIsAnEmpty500() async throws {
         try await Self.withApp(routes: { app in
             app.get("wrong-type") { request async throws -> String in
@@ -177,11 +197,12 @@ import VaporTesting
 
     static func withApp<Store: SessionStore>(
         engineStore store: Store,
+        configuration: SessionConfiguration = .init(),
         routes: (Application) -> Void,
         _ test: (Application) async throws -> Void
     ) async throws {
         try await VaporTesting.withApp { app in
-            let engine = try SessionEngine(store: store, secrets: .init(current: .generate()))
+            let engine = try SessionEngine(store: store, secrets: .init(current: .generate()), configuration: configuration)
             app.middleware.use(SessionEngineMiddleware(engine: engine))
             routes(app)
             try await test(app)

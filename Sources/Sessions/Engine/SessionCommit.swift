@@ -28,8 +28,8 @@ import Foundation
 /// and its writes are dropped; it is never forwarded to the session that replaced it.
 ///
 /// After the handler failed (``Mode/abandon``) only what a failure must not undo is carried out: a purge,
-/// and a renew's end of its old key, with no tombstone (the browser keeps that cookie, and no newer one
-/// exists for a tombstone to protect).
+/// and a renew's end of its old key (a plain delete), with no tombstone (the browser keeps that cookie, and
+/// no newer one exists for a tombstone to protect).
 ///
 /// The commit makes no store call itself: ``next(after:)`` names the next call and takes the answer to
 /// the previous one, so the engine drives it with `await` or, for an ``ImmediateSessionStore``, on the
@@ -87,6 +87,7 @@ struct SessionCommit {
     /// is done and ``headers`` are final.
     /// - Throws: a store error for a state over the configured size or a cookie the browser would refuse
     ///   (over 4096 bytes).
+    @inline(__always)
     mutating func next(after answer: SessionStoreAnswer?) throws -> SessionStoreCall? {
         switch stage {
         case .start:
@@ -145,7 +146,7 @@ struct SessionCommit {
             case .renewed, .changed:
                 // A key rotation of a session that no longer resolves has nothing to rotate: it is a write.
                 guard !state.isEmpty else { return finish() }
-                return try askForTombstone(resolution.unresolvedKeys, from: 0, else: state)
+                return try askForTombstone(resolution.unresolvedKeys ?? [], from: 0, else: state)
             case .unchanged:
                 return finish()
             }
@@ -155,14 +156,14 @@ struct SessionCommit {
             return awaitPurge(key)
         case .renewed:
             if state.isEmpty { return awaitPurge(key) }
-            try checkSize(of: state)
+            try checkSize(of: contents.resolution.state)
             let renewed = SessionState(state.entries, createdAt: contents.renewal == .newAuthentication ? now : state.createdAt)
             let ttl = core.ttl(for: renewed, now: now)
             stage = .awaitingRenew(key: key, ttl: ttl)
             return .renew(key, to: renewed, changes: contents.changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
         case .changed:
             if contents.changes.cleared && state.isEmpty { return awaitPurge(key) }
-            try checkSize(of: state)
+            try checkSize(of: contents.resolution.state)
             let ttl = core.ttl(for: state, now: now)
             stage = .awaitingUpdate(key: key, ttl: ttl)
             return .update(key, to: state, changes: contents.changes, ttl: ttl)
@@ -183,8 +184,18 @@ struct SessionCommit {
     /// state is not saved). Nothing else is written and no cookie changes. No tombstone: the browser keeps
     /// its cookie, and its next write should start a session rather than be dropped as stale.
     private mutating func abandon() -> SessionStoreCall? {
-        guard let key = resolution.key, contents.status == .purged || contents.status == .renewed else { return finish() }
-        return ask(.purge(key, tombstoneTTL: .zero), then: .awaitingDelete(removeCookie: false))
+        guard let key = resolution.key else { return finish() }
+        switch contents.status {
+        case .purged:
+            // A logout: it also ends the session wherever a concurrent renew moved it.
+            return ask(.purge(key, tombstoneTTL: .zero), then: .awaitingDelete(removeCookie: false))
+        case .renewed:
+            // This request's own renew failed: end only the key it held. A concurrent request may have moved
+            // the session on by a login of its own, which is not this request's to undo.
+            return ask(.delete(key), then: .awaitingDelete(removeCookie: false))
+        case .changed, .unchanged:
+            return finish()
+        }
     }
 
     /// Asks about the tombstone of each of `keys` from `index` on, then saves `state` if none has one.
@@ -238,7 +249,8 @@ struct SessionCommit {
 
     /// Refuses a write that leaves the session's JSON over the configured cap: the request's input is at
     /// fault (422). A request that only removes may always shrink a session, whatever its size.
-    private func checkSize(of state: SessionState) throws {
+    @inline(__always)
+    private func checkSize(of state: borrowing SessionState) throws {
         guard !contents.changes.setKeys.isEmpty else { return }
         let limit = core.configuration.maximumStateSize
         let size = state.encodedSizeEstimate(upTo: limit)

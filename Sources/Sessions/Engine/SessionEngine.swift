@@ -83,7 +83,11 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/commitFailed`` when the store fails;
     ///   the cause is logged at error level. Answer with an empty HTTP 500.
     public func commit(_ session: Session, logger: Logger) async throws(SessionError) -> SessionResponseHeaders {
-        try await end(session, mode: .commit, logger: logger)
+        // The calling-thread path first, outside any async frame: an untouched session or a store that never
+        // waits costs no task allocation (a commit's state in this frame outgrew the task allocator's first
+        // slab: one malloc a request, which scripts/malloc-guard caught).
+        if let headers = try endImmediately(session, mode: .commit, logger: logger) { return headers }
+        return try await endAwaiting(session, mode: .commit, logger: logger)
     }
 
     /// ``commit(_:logger:)`` on the calling thread, when the store never waits (``ImmediateSessionStore``:
@@ -117,7 +121,8 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     /// A store failure here is logged at error level and otherwise ignored: the handler's error is the
     /// answer.
     public func abandon(_ session: Session, logger: Logger) async {
-        _ = try? await end(session, mode: .abandon, logger: logger)
+        if abandonImmediately(session, logger: logger) { return }
+        _ = try? await endAwaiting(session, mode: .abandon, logger: logger)
     }
 
     /// ``abandon(_:logger:)`` on the calling thread when the store never waits; `false` when it would have
@@ -131,11 +136,9 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
         }
     }
 
-    private func end(_ session: Session, mode: SessionCommit.Mode, logger: Logger) async throws(SessionError) -> SessionResponseHeaders {
+    /// The commit through a store that waits; ``endImmediately(_:mode:logger:)`` has handled every other case.
+    private func endAwaiting(_ session: Session, mode: SessionCommit.Mode, logger: Logger) async throws(SessionError) -> SessionResponseHeaders {
         guard let contents = session.contentsForCommit() else { return SessionResponseHeaders() }
-        if let immediateStore = core.immediateStore {
-            return try end(contents, on: immediateStore, mode: mode, logger: logger)
-        }
         var commit = SessionCommit(core: core, contents: contents, now: clock.now, logger: logger, mode: mode)
         do {
             var answer: SessionStoreAnswer?

@@ -19,9 +19,11 @@ struct SessionResolution: Sendable {
     /// A key that named a session past its absolute timeout or with unreadable state: delete it at commit.
     var staleKey: SessionKey? = nil
     /// The keys that verified but named no live session, in header order: any of them may have been renewed
-    /// away or purged moments ago, which the commit asks the store before starting a new session.
-    var unresolvedKeys: [SessionKey] = []
-    /// The cookie value that opened to `key` with the current secret: sent again as it is when the same
-    /// key's cookie is re-issued, rather than sealed anew with a fresh nonce.
+    /// away or purged moments ago, which the commit asks the store before starting a new session. `nil`
+    /// rather than empty, so that copying a resolution (several times a request) retains no array.
+    var unresolvedKeys: [SessionKey]? = nil
+    /// The cookie value that opened to `key` with the current secret, kept for a persistent cookie (the
+    /// only kind re-issued under the same key): sent again as it is rather than sealed anew with a fresh
+    /// nonce.
     var cookieValue: Substring? = nil
 }

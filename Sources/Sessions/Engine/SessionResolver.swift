@@ -21,8 +21,6 @@ struct SessionResolver {
     private var next = 0
     /// Whether the cookie of the key being loaded was sealed with a previous secret.
     private var openedWithPreviousSecret = false
-    /// The cookie value of the key being loaded.
-    private var value: Substring?
     private(set) var resolution: SessionResolution
 
     init(core: SessionEngineCore, cookieHeader: String?, logger: Logger) {
@@ -47,7 +45,6 @@ struct SessionResolver {
                 continue
             }
             openedWithPreviousSecret = opened.usedPreviousSecret
-            self.value = value
             return key
         }
         return nil
@@ -71,7 +68,7 @@ struct SessionResolver {
         }
         guard let state = loaded else {
             logger.debug("session cookie names no live session", metadata: ["session": "\(key.fingerprint)"])
-            resolution.unresolvedKeys.append(key)
+            resolution.unresolvedKeys = (resolution.unresolvedKeys ?? []) + [key]
             return false
         }
         if core.hasOutlivedAbsoluteTimeout(state, now: now) {
@@ -82,7 +79,10 @@ struct SessionResolver {
         resolution.key = key
         resolution.state = state
         resolution.cookie = .valid(rotated: openedWithPreviousSecret)
-        resolution.cookieValue = openedWithPreviousSecret ? nil : value
+        // Only a persistent cookie is ever sent again under the same key; a browser-session one is not.
+        if core.configuration.lifecycle.isPersistent, !openedWithPreviousSecret {
+            resolution.cookieValue = candidates[next - 1]
+        }
         return true
     }
 }

@@ -1,5 +1,8 @@
 /// A loaded ``Session``, read and written without `await`: actix-session's synchronous API.
 ///
+/// Entry names are normalized to Unicode NFC on the way in, so `"é"` and `"e\u{301}"` name the same entry
+/// in the request and in every store.
+///
 /// Once the session is loaded nothing waits, so a handler that cannot or need not be `async` (a
 /// synchronous Vapor route, which Vapor runs without starting a task) works on this view. It is the same
 /// session: changes made here are committed with the request like any other.
@@ -22,13 +25,15 @@ public struct LoadedSession: Sendable {
     /// The value under `key` decoded as `type`, or `nil` when absent.
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/valueDecoding`` when the value is not a `type`.
     public func get<Value: Decodable>(_ key: String, as type: Value.Type = Value.self) throws(SessionError) -> Value? {
+        let key = EntryName.normalized(key)
         guard let value = session.withLoadedContents({ $0.resolution.state[key] }) else { return nil }
         return try Session.decode(value, as: type, entry: key)
     }
 
     /// Whether a value is stored under `key`.
     public func contains(_ key: String) -> Bool {
-        session.withLoadedContents { $0.resolution.state[key] != nil }
+        let key = EntryName.normalized(key)
+        return session.withLoadedContents { $0.resolution.state[key] != nil }
     }
 
     /// All entries of the session.
@@ -44,6 +49,7 @@ public struct LoadedSession: Sendable {
     /// Stores `value` under `key`, replacing any value there. A no-op after ``purge()``.
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/valueEncoding`` when `value` cannot be encoded.
     public func insert<Value: Encodable>(_ key: String, _ value: Value) throws(SessionError) {
+        let key = EntryName.normalized(key)
         let json = try Session.encode(value, entry: key)
         session.withLoadedContents { $0.set(key, json) }
     }
@@ -62,7 +68,8 @@ public struct LoadedSession: Sendable {
         as type: Value.Type = Value.self,
         _ body: (inout Value?) throws -> Result
     ) throws -> Result {
-        try session.withLoadedContents { contents in
+        let key = EntryName.normalized(key)
+        return try session.withLoadedContents { contents in
             let current = contents.resolution.state[key]
             var value = try current.map { json throws(SessionError) in try Session.decode(json, as: type, entry: key) }
             let result = try body(&value)
@@ -78,7 +85,8 @@ public struct LoadedSession: Sendable {
     /// Removes the value under `key` and returns it, or `nil` when there was none.
     @discardableResult
     public func remove(_ key: String) -> JSONValue? {
-        session.withLoadedContents { $0.remove(key) }
+        let key = EntryName.normalized(key)
+        return session.withLoadedContents { $0.remove(key) }
     }
 
     /// Removes the value under `key` and returns it decoded as `type`.
@@ -86,6 +94,7 @@ public struct LoadedSession: Sendable {
     /// A value that is not a `type` stays in place and the call throws.
     @discardableResult
     public func remove<Value: Decodable>(_ key: String, as type: Value.Type) throws(SessionError) -> Value? {
+        let key = EntryName.normalized(key)
         guard let json = session.withLoadedContents({ $0.resolution.state[key] }) else { return nil }
         let value = try Session.decode(json, as: type, entry: key)
         session.withLoadedContents { _ = $0.remove(key) }

@@ -269,12 +269,21 @@ public final class Session: Sendable {
         case .engine(let core, let cookieHeader, let logger):
             // Two tasks touching a fresh session at once may both resolve; the first result is kept,
             // which is safe because resolving only reads.
-            if let resolution = try core.resolveImmediately(cookieHeader: cookieHeader, logger: logger) {
-                keep(resolution)
-            } else {
-                keep(try await core.resolve(cookieHeader: cookieHeader, logger: logger))
-            }
+            // The resolution is kept by non-async code: held in this frame, it would outgrow the task
+            // allocator's first slab (one malloc a request).
+            if try resolveImmediatelyAndKeep(core: core, cookieHeader: cookieHeader, logger: logger) { return }
+            try await resolveAndKeep(core: core, cookieHeader: cookieHeader, logger: logger)
         }
+    }
+
+    private func resolveImmediatelyAndKeep(core: SessionEngineCore, cookieHeader: String?, logger: Logger) throws(SessionError) -> Bool {
+        guard let resolution = try core.resolveImmediately(cookieHeader: cookieHeader, logger: logger) else { return false }
+        keep(resolution)
+        return true
+    }
+
+    private func resolveAndKeep(core: SessionEngineCore, cookieHeader: String?, logger: Logger) async throws(SessionError) {
+        keep(try await core.resolve(cookieHeader: cookieHeader, logger: logger))
     }
 
     private func keep(_ resolution: SessionResolution) {

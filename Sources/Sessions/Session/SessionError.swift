@@ -18,35 +18,64 @@
 public struct SessionError: Error, CustomStringConvertible {
     /// What went wrong, in general terms.
     public struct Kind: Sendable, Hashable, CustomStringConvertible {
-        private let name: String
+        // A byte, not a name: every `async throws(SessionError)` frame on the request's path holds room for
+        // the error, and a larger one outgrew the task allocator's first slab (one malloc a request).
+        private enum Code: UInt8 {
+            case loadFailed, commitFailed, valueEncoding, valueDecoding, notAttached, notLoaded
+        }
+
+        private let code: Code
         /// The store failed while loading the session.
-        public static var loadFailed: Kind { .init(name: "load failed") }
+        public static var loadFailed: Kind { .init(code: .loadFailed) }
         /// The store failed while saving, updating or deleting the session at the end of the request.
-        public static var commitFailed: Kind { .init(name: "commit failed") }
+        public static var commitFailed: Kind { .init(code: .commitFailed) }
         /// A value could not be encoded as JSON.
-        public static var valueEncoding: Kind { .init(name: "value encoding") }
+        public static var valueEncoding: Kind { .init(code: .valueEncoding) }
         /// A stored value could not be decoded as the requested type.
-        public static var valueDecoding: Kind { .init(name: "value decoding") }
+        public static var valueDecoding: Kind { .init(code: .valueDecoding) }
         /// The session was used on a request that no session middleware handled.
-        public static var notAttached: Kind { .init(name: "not attached") }
+        public static var notAttached: Kind { .init(code: .notAttached) }
         /// The session was read synchronously (``Session/loaded``) before anything loaded it.
-        public static var notLoaded: Kind { .init(name: "not loaded") }
-        public var description: String { name }
+        public static var notLoaded: Kind { .init(code: .notLoaded) }
+
+        public var description: String {
+            switch code {
+            case .loadFailed: "load failed"
+            case .commitFailed: "commit failed"
+            case .valueEncoding: "value encoding"
+            case .valueDecoding: "value decoding"
+            case .notAttached: "not attached"
+            case .notLoaded: "not loaded"
+            }
+        }
+    }
+
+    /// The entry and type a value error names, boxed for the same reason as ``Kind``'s code: made only
+    /// when such an error is.
+    private final class Value: Sendable {
+        let entry: String
+        let expectedType: String?
+
+        init(entry: String, expectedType: String?) {
+            self.entry = entry
+            self.expectedType = expectedType
+        }
     }
 
     /// What went wrong.
     public let kind: Kind
-    /// The name of the session value involved, if any.
-    public let entry: String?
-    /// For ``Kind/valueDecoding``: the type the value was read as.
-    public let expectedType: String?
+    private let value: Value?
     /// The error beneath, for logs.
     public let underlying: (any Error)?
 
+    /// The name of the session value involved, if any.
+    public var entry: String? { value?.entry }
+    /// For ``Kind/valueDecoding``: the type the value was read as.
+    public var expectedType: String? { value?.expectedType }
+
     init(_ kind: Kind, entry: String? = nil, expectedType: String? = nil, underlying: (any Error)? = nil) {
         self.kind = kind
-        self.entry = entry
-        self.expectedType = expectedType
+        self.value = entry.map { Value(entry: $0, expectedType: expectedType) }
         self.underlying = underlying
     }
 

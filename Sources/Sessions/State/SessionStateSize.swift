@@ -44,12 +44,19 @@ extension JSONValue {
 
     /// A JSON string's length with its quotes and escapes.
     fileprivate static func encodedSize(of string: String) -> Int {
-        var size = 2
-        for byte in string.utf8 {
+        // A buffer rather than the UTF-8 view's iterator, and one comparison for the usual byte: this runs
+        // over every name and string a changed session holds.
+        if let size = string.utf8.withContiguousStorageIfAvailable(encodedSize(of:)) { return size }
+        return encodedSize(of: Array(string.utf8)[...])
+    }
+
+    private static func encodedSize(of bytes: some Collection<UInt8>) -> Int {
+        var size = 2 + bytes.count
+        for byte in bytes where byte < 0x30 || byte == UInt8(ascii: "\\") {
             switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), 0x08, 0x09, 0x0A, 0x0C, 0x0D: size += 2
-            case 0..<0x20: size += 6
-            default: size += 1
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), 0x08, 0x09, 0x0A, 0x0C, 0x0D: size += 1
+            case 0..<0x20: size += 5
+            default: break
             }
         }
         return size

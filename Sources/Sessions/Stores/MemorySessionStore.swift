@@ -77,6 +77,9 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
     /// The number of sessions held, expired ones not yet swept included.
     public var count: Int { storage.withLock { $0.entries.count } }
 
+    /// What sessions are filed under (SHA-256 digests of their keys): lets tests check that no raw key is held.
+    package var storedKeys: [[UInt8]] { storage.withLock { $0.entries.keys.map { Array($0) } } }
+
     public func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState? {
         let now = clock.now
         let digest = key.digest
@@ -169,7 +172,7 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
         let digest = key.digest
         storage.withLock { storage in
             var next: SHA256Digest? = digest
-            for _ in 0..<maximumRenewalsFollowed {
+            for _ in 0...maximumRenewalsFollowed {
                 guard let current = next else { break }
                 storage.entries[current] = nil
                 next = storage.tombstones[current].flatMap { $0.until > now ? $0.successor : nil }

@@ -29,6 +29,8 @@ public final class RedisClient: Service {
     package var pendingReplies: Int { pool.activity.pendingReplies }
     /// Connects under way now.
     package var connectsInFlight: Int { pool.activity.connectsInFlight }
+    /// Connects started so far: lets tests check that a server that is down is not asked once per command.
+    package var connectAttempts: Int { pool.activity.connectAttempts }
 
     /// A client for `configuration`; connections open on first use.
     /// - Throws: ``SessionConfigurationError`` for an invalid pool size, timeout or TLS configuration.

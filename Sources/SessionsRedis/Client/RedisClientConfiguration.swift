@@ -36,6 +36,12 @@ public struct RedisClientConfiguration: Sendable, CustomStringConvertible {
     public var commandTimeout: Duration
     /// Bounds on the replies the client accepts.
     public var replyLimits: RESPParser.Limits
+    /// How long the pool waits before it tries to connect again after a connect failed: doubled after each
+    /// failure up to ``reconnectDelayLimit``, with jitter. Commands in between fail at once with the last
+    /// failure's cause rather than each trying to connect to a server that is down.
+    public var reconnectDelay: Duration = .milliseconds(50)
+    /// The longest wait between connect attempts while a server stays down.
+    public var reconnectDelayLimit: Duration = .seconds(2)
 
     /// A configuration for `host:port`, plain TCP, no authentication, database 0.
     public init(
@@ -109,5 +115,11 @@ public struct RedisClientConfiguration: Sendable, CustomStringConvertible {
     func validate() throws(SessionConfigurationError) {
         guard maximumConnections >= 1 else { throw .invalid("a Redis pool needs at least one connection") }
         guard connectTimeout > .zero, commandTimeout > .zero else { throw .invalid("Redis timeouts must be positive") }
+        guard connectTimeout <= .seconds(3600), commandTimeout <= .seconds(3600) else {
+            throw .invalid("Redis timeouts must be at most 3600 seconds")
+        }
+        guard reconnectDelay >= .zero, reconnectDelay <= reconnectDelayLimit, reconnectDelayLimit <= .seconds(3600) else {
+            throw .invalid("the Redis reconnect delay must be from 0 to its limit, and the limit at most 3600 seconds")
+        }
     }
 }

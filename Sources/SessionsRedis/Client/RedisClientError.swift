@@ -44,6 +44,10 @@ public struct RedisClientError: Error, Hashable, CustomStringConvertible {
     }
     static func handshakeFailed(_ step: String, _ reply: String) -> Self { .init(.handshakeFailed, "Redis refused \(step) (\(reply))") }
     static var connectionClosed: Self { .init(.connectionClosed, "the Redis connection closed before the reply arrived; the command may have run") }
+    /// The connection broke for `cause` (a TLS failure, a reset) before the reply arrived.
+    static func connectionBroken(_ cause: String) -> Self {
+        .init(.connectionClosed, "the Redis connection broke before the reply arrived (\(cause)); the command may have run")
+    }
     static var connectionClosedBeforeSending: Self {
         .init(.connectionClosed, "the Redis connection closed before the command was sent", reachedServer: false)
     }

@@ -67,7 +67,8 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         if let error = error as? RESPError {
             failAll(.protocolViolation(error.description))
         } else {
-            failAll(.connectionClosed)
+            // Keep the cause (a TLS handshake that failed, a reset): it is the first thing an operator needs.
+            failAll(.connectionBroken("\(error)"))
         }
         context.close(promise: nil)
     }

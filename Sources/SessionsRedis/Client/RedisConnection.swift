@@ -31,8 +31,11 @@ final class RedisConnection: Sendable {
     ) async throws(RedisClientError) -> RedisConnection {
         activity.connectStarted()
         defer { activity.connectEnded() }
+        // One deadline for the whole connect: TCP, TLS and the AUTH/SELECT handshake share the timeout.
+        let deadline = NIODeadline.now() + .nanoseconds(configuration.connectTimeout.wholeNanoseconds)
         let limits = configuration.replyLimits
         let serverHostname = configuration.host.isIPAddress ? nil : configuration.host
+        let handshake = group.any().makePromise(of: Void.self)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.nanoseconds(configuration.connectTimeout.wholeNanoseconds))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -41,6 +44,7 @@ final class RedisConnection: Sendable {
                     let handlers = channel.pipeline.syncOperations
                     if let sslContext {
                         try handlers.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
+                        try handlers.addHandler(TLSHandshakeHandler(done: handshake))
                     }
                     try handlers.addHandler(ByteToMessageHandler(RESPReplyDecoder(limits: limits)))
                     try handlers.addHandler(RedisCommandHandler())
@@ -50,11 +54,30 @@ final class RedisConnection: Sendable {
         do {
             channel = try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
         } catch {
+            handshake.fail(error)
             throw .connectFailed("\(configuration.host):\(configuration.port)", reason(error))
         }
-        // The handshake is bounded by the connect timeout, not the command timeout.
-        let connection = RedisConnection(channel: channel, commandTimeout: configuration.connectTimeout, activity: activity)
-        do {
+        if sslContext != nil {
+            // The TLS handshake runs after the TCP connect returned: wait for it, within the connect timeout,
+            // so that a certificate the client refuses fails the connect with its cause.
+            let timeout = channel.eventLoop.scheduleTask(deadline: deadline) {
+                handshake.fail(ChannelError.connectTimeout(.nanoseconds(configuration.connectTimeout.wholeNanoseconds)))
+            }
+            do {
+                try await handshake.futureResult.get()
+                timeout.cancel()
+            } catch {
+                timeout.cancel()
+                channel.close(promise: nil)
+                throw .connectFailed("\(configuration.host):\(configuration.port)", "TLS handshake failed: \(reason(error))")
+            }
+        } else {
+            handshake.succeed()
+        }
+        // The handshake is bounded by what is left of the connect timeout, not the command timeout.
+        let left = max(deadline - NIODeadline.now(), .milliseconds(1))
+        let connection = RedisConnection(channel: channel, commandTimeout: .nanoseconds(left.nanoseconds), activity: activity)
+        do throws(RedisClientError) {
             if let password = configuration.password {
                 var arguments: [RESPArgument] = ["AUTH"]
                 if let username = configuration.username { arguments.append(RESPArgument(username)) }
@@ -66,6 +89,10 @@ final class RedisConnection: Sendable {
             }
         } catch {
             channel.close(promise: nil)
+            // A handshake the server refused keeps its kind; anything else (TLS, a reset) failed the connect.
+            guard error.kind == .handshakeFailed || error.kind == .protocolViolation else {
+                throw .connectFailed("\(configuration.host):\(configuration.port)", error.message)
+            }
             throw error
         }
         logger.debug("redis connection opened", metadata: ["redis.server": "\(configuration.host):\(configuration.port)"])
@@ -86,9 +113,14 @@ final class RedisConnection: Sendable {
         }
     }
 
-    private func expectOK(_ arguments: [RESPArgument], step: String) async throws(RedisClientError) {
+    private func encoded(_ arguments: [RESPArgument]) -> ByteBuffer {
         var bytes = channel.allocator.buffer(capacity: 64)
         RESPCommandEncoder.encode(arguments, into: &bytes)
+        return bytes
+    }
+
+    private func expectOK(_ arguments: [RESPArgument], step: String) async throws(RedisClientError) {
+        let bytes = encoded(arguments)
         do throws(RedisClientError) {
             guard try await send(bytes) == .simpleString("OK") else {
                 throw RedisClientError.protocolViolation("unexpected reply to \(step)")

@@ -1,11 +1,16 @@
 import Logging
 import NIOCore
 import NIOSSL
+import Sessions
 import Synchronization
 
 /// A fixed number of connection slots, filled lazily and refilled whenever a connection has died, so the
 /// pool heals by itself once the server is back. Commands spread over the slots in turn and are pipelined
 /// on each connection, so a slot never has to be "free" to be used.
+///
+/// While the server is down the pool backs off: after a failed connect no slot tries again before a
+/// delay (doubled after each failure up to a limit, with jitter), and commands in between fail at once
+/// with the last failure's cause, instead of each one spending a connect on a server that is not there.
 final class RedisConnectionPool: Sendable {
     private enum Slot {
         case empty
@@ -13,10 +18,20 @@ final class RedisConnectionPool: Sendable {
         case ready(RedisConnection)
     }
 
+    /// The last connect failure, while the pool backs off.
+    private struct Backoff {
+        var error: RedisClientError
+        var retryAt: ContinuousClock.Instant
+        var delay: Duration
+    }
+
     private struct State {
         var slots: [Slot]
         var next = 0
         var closed = false
+        var backoff: Backoff?
+        /// Whether a connect ever succeeded: failures after that are an outage, worth a warning.
+        var everConnected = false
     }
 
     private let state: Mutex<State>
@@ -40,6 +55,7 @@ final class RedisConnectionPool: Sendable {
             case live(RedisConnection)
             case opening(Task<RedisConnection, any Error>)
         }
+        let now = ContinuousClock.now
         let pick = try state.withLock { (state) throws(RedisClientError) -> Pick in
             guard !state.closed else { throw .closed }
             let index = state.next
@@ -50,7 +66,12 @@ final class RedisConnectionPool: Sendable {
             case .connecting(let task):
                 return .opening(task)
             case .ready, .empty:
-                let task = Task { try await self.open(slot: index) }
+                if let backoff = state.backoff, now < backoff.retryAt {
+                    // Backing off: any other live connection serves the command; only with none does it fail.
+                    for case .ready(let connection) in state.slots where connection.isActive { return .live(connection) }
+                    throw backoff.error
+                }
+                let task = Task { try await self.open(slot: index, startedAt: now) }
                 state.slots[index] = .connecting(task)
                 return .opening(task)
             }
@@ -69,7 +90,7 @@ final class RedisConnectionPool: Sendable {
         }
     }
 
-    private func open(slot index: Int) async throws -> RedisConnection {
+    private func open(slot index: Int, startedAt: ContinuousClock.Instant) async throws -> RedisConnection {
         let result: Result<RedisConnection, RedisClientError>
         do {
             result = .success(
@@ -84,12 +105,29 @@ final class RedisConnectionPool: Sendable {
         } catch {
             result = .failure(error)
         }
-        let closed = state.withLock { state in
+        let now = ContinuousClock.now
+        let (closed, recovered, backoff, outage) = state.withLock { state -> (Bool, Bool, Backoff?, Bool) in
             switch result {
-            case .success(let connection): state.slots[index] = state.closed ? .empty : .ready(connection)
-            case .failure: state.slots[index] = .empty
+            case .success(let connection):
+                state.slots[index] = state.closed ? .empty : .ready(connection)
+                state.everConnected = true
+                defer { state.backoff = nil }
+                return (state.closed, state.backoff != nil, nil, false)
+            case .failure(let error):
+                state.slots[index] = .empty
+                // Doubled once per window: connects that were already under way when the last failure set the
+                // window fail together (every slot of a pool at once), and count as one failure.
+                let delay: Duration
+                if let previous = state.backoff {
+                    delay = startedAt < previous.retryAt ? previous.delay : min(previous.delay * 2, configuration.reconnectDelayLimit)
+                } else {
+                    delay = configuration.reconnectDelay
+                }
+                // Jitter: several app servers that lost the same Redis do not all come back at once.
+                let backoff = Backoff(error: error, retryAt: now + delay * Double.random(in: 0.5...1), delay: delay)
+                state.backoff = backoff
+                return (state.closed, false, backoff, state.everConnected)
             }
-            return state.closed
         }
         switch result {
         case .success(let connection):
@@ -97,9 +135,16 @@ final class RedisConnectionPool: Sendable {
                 await connection.close()
                 throw RedisClientError.closed
             }
+            if recovered { logger.info("redis connection restored", metadata: ["redis.server": "\(configuration.description)"]) }
             return connection
         case .failure(let error):
-            logger.debug("redis connection failed", metadata: ["redis.error": "\(error)"])
+            // Before any connect succeeded the error reaches the caller (say, a server starting up), which
+            // reports it; once connected, a failure is an outage and the log is where operators look.
+            logger.log(
+                level: outage ? .warning : .debug,
+                "redis connection failed; backing off",
+                metadata: ["redis.error": "\(error)", "redis.retry_in_ms": "\(backoff.map { $0.delay.wholeMilliseconds } ?? 0)"]
+            )
             throw error
         }
     }

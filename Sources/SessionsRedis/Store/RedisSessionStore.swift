@@ -140,7 +140,7 @@ public final class RedisSessionStore: SessionStore {
             _ = try await evaluate(
                 RedisSessionScripts.purge,
                 keys: [redisKey(key), tombstoneKey(key)],
-                [RESPArgument(max(0, tombstoneTTL.wholeMilliseconds)), RESPArgument(ByteBuffer(bytes: prefix)), RESPArgument(Int64(maximumRenewalsFollowed))],
+                [RESPArgument(max(0, tombstoneTTL.wholeMilliseconds)), RESPArgument(ByteBuffer(bytes: prefix)), RESPArgument(Int64(maximumRenewalsFollowed + 1))],
                 idempotent: true
             )
         } catch {

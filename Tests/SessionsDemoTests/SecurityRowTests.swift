@@ -1,0 +1,151 @@
+import HTTPTypes
+import Logging
+@testable import Sessions
+import SessionsDemo
+import Synchronization
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SECURITY.md's rows about HTTP, proven through both frameworks: no caching of responses that carry the
+/// cookie, key rotation with previous secrets, nothing secret in the logs.
+@Suite struct SecurityRowTests {
+    typealias Framework = DemoRouteTests.Framework
+    typealias StoreKind = DemoRouteTests.StoreKind
+
+    /// Every way a response can set or remove the cookie: a new session, a re-issue (persistent, on every
+    /// request), an update that re-issues, a renew, a removal. Each says `Cache-Control: no-store`.
+    @Test(arguments: Framework.allCases, [StoreKind.memory, .cookie, .sqlite])
+    func everyResponseThatSetsOrRemovesTheCookieIsNotCached(framework: Framework, kind: StoreKind) async throws {
+        let configuration = SessionConfiguration(lifecycle: .persistent(ttl: .seconds(600)), ttlExtension: .onEveryRequest)
+        try await DemoRouteTests.withDemo(framework, kind, configuration: configuration) { client async throws in
+            let browser = TestBrowser()
+            let replies = [
+                try await browser.send(.get, "/counter", client: client),
+                try await browser.send(.get, "/read", client: client),
+                try await browser.send(.put, "/session/theme", body: #""dark""#, client: client),
+                try await browser.send(.post, "/login", body: #"{"user_id":"ada"}"#, client: client),
+                try await browser.send(.post, "/logout", client: client),
+            ]
+            for (index, reply) in replies.enumerated() {
+                #expect(!reply.setCookies.isEmpty, "step \(index) sets or removes the cookie")
+                #expect(reply.headers[.cacheControl] == "no-store", "step \(index)")
+            }
+            #expect(replies.last?.setCookies.first?.contains("Max-Age=0") == true)
+            let plain = try await browser.send(.get, "/plain", client: client)
+            #expect(plain.headers[.cacheControl] == nil, "a response that leaves the cookie alone says nothing of caching")
+        }
+    }
+
+    /// A secret rotates: cookies sealed with the previous one still open, and come back re-issued under the
+    /// current one; once the previous secret is dropped they are no session. Signed and private, in a
+    /// server-side store and in the cookie store.
+    static let rotations: [(CookieSecurity, StoreKind)] = [(.private, .memory), (.signed, .memory), (.private, .cookie), (.signed, .cookie)]
+
+    @Test(arguments: Framework.allCases, rotations)
+    func cookiesOfAPreviousSecretAreReissuedUnderTheCurrentOne(framework: Framework, rotation: (CookieSecurity, StoreKind)) async throws {
+        let (security, kind) = rotation
+        switch kind {
+        case .cookie: try await Self.rotate(framework, security: security, store: CookieSessionStore())
+        default: try await Self.rotate(framework, security: security, store: MemorySessionStore())
+        }
+    }
+
+    static func rotate<Store: SessionStore>(_ framework: Framework, security: CookieSecurity, store: Store) async throws {
+        let configuration = SessionConfiguration(security: security)
+        let old = SessionSecret.generate()
+        let new = SessionSecret.generate()
+        let browser = TestBrowser()
+        try await DemoRouteTests.withDemo(framework, store: store, configuration: configuration, secrets: .init(current: old)) { client async throws in
+            #expect(try await browser.send(.get, "/counter", client: client).body == "1")
+        }
+        let sealedWithOld = try #require(browser.cookie)
+        try await DemoRouteTests.withDemo(framework, store: store, configuration: configuration, secrets: .init(current: new, previous: [old])) {
+            client async throws in
+            let reply = try await browser.send(.get, "/read", client: client)
+            #expect(reply.body == "anonymous")
+            #expect(reply.setCookies.count == 1, "a read re-issues a cookie sealed with the previous secret")
+            #expect(reply.headers[.cacheControl] == "no-store")
+            #expect(try await browser.send(.get, "/counter", client: client).body == "2", "the session itself carried over")
+        }
+        let sealedWithNew = try #require(browser.cookie)
+        #expect(sealedWithNew != sealedWithOld)
+        try await DemoRouteTests.withDemo(framework, store: store, configuration: configuration, secrets: .init(current: new)) { client async throws in
+            let stale = TestBrowser()
+            stale.cookie = sealedWithOld
+            #expect(try await stale.send(.get, "/counter", client: client).body == "1", "without the previous secret its cookies are no session")
+            #expect(try await browser.send(.get, "/counter", client: client).body == "3", "the re-issued cookie opens with the current secret")
+        }
+    }
+
+    /// A whole login, renew, write, re-issue and logout, with every log line captured at trace level: no
+    /// session key, cookie value or secret appears anywhere in it.
+    @Test(arguments: Framework.allCases, CookieSecurity.allCases)
+    func aWholeSessionLogsNoKeyCookieOrSecret(framework: Framework, security: CookieSecurity) async throws {
+        let capture = LogCapture()
+        var secretBytes = [UInt8](repeating: 0, count: 64)
+        for index in secretBytes.indices { secretBytes[index] = .random(in: 0 ... .max) }
+        let secrets = SessionSecrets(current: try SessionSecret(bytes: secretBytes))
+        let configuration = SessionConfiguration(security: security, lifecycle: .persistent(ttl: .seconds(600)), ttlExtension: .onEveryRequest)
+        let cookies = Mutex<[String]>([])
+        try await DemoRouteTests.withDemo(framework, store: MemorySessionStore(), configuration: configuration, secrets: secrets, logger: capture.logger) {
+            client async throws in
+            let browser = TestBrowser()
+            func keep() { if let cookie = browser.cookie { cookies.withLock { $0.append(cookie) } } }
+            try await browser.send(.get, "/counter", client: client)
+            keep()
+            try await browser.send(.post, "/login", body: #"{"user_id":"ada"}"#, client: client)
+            keep()
+            try await browser.send(.get, "/read", client: client)
+            let stale = TestBrowser()
+            stale.cookie = cookies.withLock { $0.first }
+            try await stale.send(.put, "/session/x", body: "1", client: client)
+            let tampered = TestBrowser()
+            tampered.cookie = (browser.cookie ?? "") + "x"
+            try await tampered.send(.get, "/read", client: client)
+            try await browser.send(.post, "/logout", client: client)
+        }
+        let log = capture.text
+        #expect(!log.isEmpty, "the run logged something to search")
+        let codec = SessionCookieCodec(security: security, secrets: secrets, cookieName: "id")
+        let values = cookies.withLock { $0 }
+        #expect(values.count == 2)
+        for value in values {
+            #expect(!log.contains(value), "no cookie value in the log")
+            let key = try #require(codec.open(Substring(value))?.payload)
+            #expect(!log.contains(key), "no session key in the log")
+            #expect(!log.contains(String(key.prefix(16))), "not even part of one")
+        }
+        let hex = secretBytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        #expect(!log.lowercased().contains(hex.prefix(16)), "no secret in the log")
+    }
+}
+
+/// Collects every log line, message and metadata, at trace level.
+final class LogCapture: Sendable {
+    private let lines = Mutex<[String]>([])
+    var text: String { lines.withLock { $0.joined(separator: "\n") } }
+
+    var logger: Logger {
+        var logger = Logger(label: "capture") { _ in Handler(capture: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }
+            capture.lines.withLock { $0.append("\(event.level) \(event.message) \(all) \(event.source) \(event.file)") }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Sessions
+import SessionsVapor
+import Testing
+import Vapor
+import VaporTesting
+
+/// The README's Vapor snippets, kept compiling and working.
+@Suite struct VaporReadmeExampleTests {
+    @Test func theReadmeExamplesWork() async throws {
+        let secret = try SessionSecret(derivingFrom: Array("a master secret of at least thirty-two bytes".utf8))
+        try await withApp { app in
+            // From here to the end of the routes the code is the README's, line for line.
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: secret))
+            app.middleware.use(SessionEngineMiddleware(engine: engine))
+            app.post("login") { request async throws -> String in
+                try await request.httpSession.insert("user_id", "ada")
+                try await request.httpSession.renew(.newAuthentication)
+                return "welcome"
+            }
+            let loaded = app.grouped(SessionLoadingMiddleware())
+            loaded.get("counter") { request throws -> String in
+                let count = try request.loadedSession.update("counter", as: Int.self) { count in
+                    count = (count ?? 0) + 1
+                    return count!
+                }
+                return String(count)
+            }
+
+            let first = try await app.testing().sendRequest(.GET, "counter")
+            #expect(first.body.string == "1")
+            let anonymous = try #require(first.headers[.setCookie].first.map { String($0.prefix { $0 != ";" }) })
+            let login = try await app.testing().sendRequest(.POST, "login", headers: ["Cookie": anonymous])
+            #expect(login.body.string == "welcome")
+            let loggedIn = try #require(login.headers[.setCookie].first.map { String($0.prefix { $0 != ";" }) })
+            #expect(loggedIn != anonymous, "login moved the session to a new key")
+            let second = try await app.testing().sendRequest(.GET, "counter", headers: ["Cookie": loggedIn])
+            #expect(second.body.string == "2", "the count moved with it")
+        }
+    }
+}
