@@ -32,10 +32,11 @@ postgres_bin() {
     [ -n "$dir" ] && [ -x "$dir/pg_ctl" ] && echo "$dir"
 }
 
-# start_postgres NAME VARIABLE: a cluster in $services_dir/NAME; exports VARIABLE_URL, and VARIABLE_STOP and
-# VARIABLE_START, commands the tests use to take that server down and bring it back.
+# start_postgres NAME VARIABLE [tls]: a cluster in $services_dir/NAME; exports VARIABLE_URL, and VARIABLE_STOP and
+# VARIABLE_START, commands the tests use to take that server down and bring it back; with "tls" the server also
+# accepts TLS, with a certificate of the run's throwaway CA, which VARIABLE_TLS_CA names.
 start_postgres() {
-    local name=$1 variable=$2 bin port data
+    local name=$1 variable=$2 tls=${3:-} bin port data
     bin=$(postgres_bin) || true
     if [ -z "$bin" ]; then
         apt_install postgresql
@@ -48,6 +49,15 @@ start_postgres() {
     as_postgres "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --no-sync >"$services_dir/$name-initdb.log" 2>&1 \
         || { cat "$services_dir/$name-initdb.log" >&2; return 1; }
     local options="-p $port -k $services_dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+    if [ "$tls" = tls ]; then
+        local certificates="$services_dir/$name-tls"
+        mkdir -p "$certificates"
+        make_test_certificates "$certificates"
+        chmod 600 "$certificates/server.key"
+        [ "$(id -u)" = 0 ] && chown -R postgres "$certificates"
+        options="$options -c ssl=on -c ssl_cert_file=$certificates/server.crt -c ssl_key_file=$certificates/server.key"
+        export "${variable}_TLS_CA=$certificates/ca.crt"
+    fi
     local prefix=""
     if [ "$(id -u)" = 0 ]; then prefix="runuser -u postgres -- "; fi
     local start="$prefix$bin/pg_ctl -D $data -o '$options' -l $services_dir/$name.log -w -t 60 start"
@@ -63,14 +73,14 @@ start_postgres() {
 
 postgres_stops=()
 
-# A throwaway CA and a server certificate for 127.0.0.1, so the tests can speak rediss:// to a local server.
+# A throwaway CA and a server certificate for 127.0.0.1 and localhost, so the tests can speak TLS to local servers.
 make_test_certificates() {
     local dir=$1
     command -v openssl >/dev/null || apt_install openssl
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=swift-sessions test CA" \
         -keyout "$dir/ca.key" -out "$dir/ca.crt" >/dev/null 2>&1
     openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$dir/server.key" -out "$dir/server.csr" >/dev/null 2>&1
-    printf 'subjectAltName=IP:127.0.0.1\n' >"$dir/server.ext"
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/server.ext"
     openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
         -extfile "$dir/server.ext" -out "$dir/server.crt" >/dev/null 2>&1
 }
@@ -143,7 +153,7 @@ start_services() {
     trap stop_services EXIT
     # One server the tests share, one that a test stops and restarts between requests, and one that a test
     # kills in the middle of a load run.
-    start_postgres postgres SESSIONS_TEST_POSTGRES
+    start_postgres postgres SESSIONS_TEST_POSTGRES tls
     start_postgres postgres-outage SESSIONS_TEST_POSTGRES_OUTAGE
     start_postgres postgres-crash SESSIONS_TEST_POSTGRES_CRASH
     start_redis redis SESSIONS_TEST_REDIS tls

@@ -51,7 +51,7 @@ public struct DemoOptions: ParsableArguments, Sendable {
     @Option(help: "The SQLite database file for --store sqlite.")
     public var sqlitePath = "sessions-demo.sqlite"
 
-    @Option(help: "The PostgreSQL URL for --store postgres: postgres://user:password@host:port/database?sslmode=disable|prefer|require.")
+    @Option(help: "The PostgreSQL URL for --store postgres: postgres://user:password@host:port/database?sslmode=disable|prefer|require|verify-ca|verify-full&sslrootcert=FILE.")
     public var postgresUrl = "postgres://postgres@127.0.0.1:5432/postgres"
 
     @Option(help: "The Redis URL for --store redis: redis://[user:password@]host:port[/database], or rediss:// for TLS.")

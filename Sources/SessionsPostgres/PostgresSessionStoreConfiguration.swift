@@ -1,3 +1,4 @@
+import NIOSSL
 public import PostgresNIO
 public import Sessions
 
@@ -72,12 +73,25 @@ extension PostgresClient.Configuration {
         options.additionalStartupParameters += settings
     }
 
-    /// A client configuration from a URL: `postgres://user:password@host:port/database?sslmode=disable|prefer|require`.
+    /// A client configuration from a URL:
+    /// `postgres://user:password@host:port/database?sslmode=...&sslrootcert=...`.
+    ///
+    /// | `sslmode` | TLS | what is verified |
+    /// |---|---|---|
+    /// | `disable` | never | nothing |
+    /// | `prefer` (the default) | when the server offers it, else plaintext | the certificate chain and the host name, when TLS is used; a server (or a man in the middle) that offers no TLS gets plaintext |
+    /// | `require` | always | the certificate chain and the host name (stricter than libpq's `require`, which verifies nothing) |
+    /// | `verify-ca` | always | the certificate chain, not the host name |
+    /// | `verify-full` | always | the certificate chain and the host name |
+    ///
+    /// `sslrootcert` names a PEM file of the certificate authorities to trust (managed databases sign with
+    /// their own); without it, or with `sslrootcert=system`, the system's trust roots.
     ///
     /// ```swift
-    /// let client = PostgresClient(configuration: try .init(url: "postgres://app@127.0.0.1:5432/app"), backgroundLogger: logger)
+    /// let configuration = try PostgresClient.Configuration(url: "postgres://app@db.internal:5432/app?sslmode=verify-full&sslrootcert=/etc/ssl/db-ca.pem")
     /// ```
-    /// - Throws: ``SessionConfigurationError`` for a URL it cannot read.
+    /// - Throws: ``SessionConfigurationError`` for a URL it cannot read, an unknown `sslmode`, or an
+    ///   `sslrootcert` file that does not exist.
     public init(url: String) throws(SessionConfigurationError) {
         guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql",
             let host = components.host, !host.isEmpty
@@ -88,12 +102,29 @@ extension PostgresClient.Configuration {
             throw .invalid("the PostgreSQL URL names no user")
         }
         let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        var verified = TLSConfiguration.makeClientConfiguration()
+        switch components.queryItems?.first(where: { $0.name == "sslrootcert" })?.value {
+        case nil, "system":
+            break
+        case let path?:
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw .invalid("the PostgreSQL URL's sslrootcert file '\(path)' does not exist")
+            }
+            verified.trustRoots = .file(path)
+        }
         let tls: TLS
         switch components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer" {
-        case "disable": tls = .disable
-        case "prefer": tls = .prefer(.makeClientConfiguration())
-        case "require": tls = .require(.makeClientConfiguration())
-        case let mode: throw .invalid("sslmode '\(mode)' is not one of disable, prefer, require")
+        case "disable":
+            tls = .disable
+        case "prefer":
+            tls = .prefer(verified)
+        case "require", "verify-full":
+            tls = .require(verified)
+        case "verify-ca":
+            verified.certificateVerification = .noHostnameVerification
+            tls = .require(verified)
+        case let mode:
+            throw .invalid("sslmode '\(mode)' is not one of disable, prefer, require, verify-ca, verify-full")
         }
         self.init(
             host: host,

@@ -20,12 +20,17 @@ import Testing
 
     /// Creates the tables as the previous release (schema 1, no tombstones) did, with one live session.
     static func createVersionOne(_ client: PostgresClient, table: String, holding key: SessionKey) async throws {
-        for statement in [
-            "CREATE TABLE IF NOT EXISTS swift_sessions_schema (table_name text PRIMARY KEY, version integer NOT NULL)",
-            "CREATE TABLE \(table) (key_hash bytea PRIMARY KEY, state jsonb NOT NULL, created_at timestamptz NOT NULL, expires_at timestamptz NOT NULL)",
-            "INSERT INTO swift_sessions_schema VALUES ('\(table)', 1)",
-        ] {
-            try await client.query(PostgresQuery(unsafeSQL: statement))
+        // Under the migrations' advisory lock: on a fresh server other tests create the schema table at the
+        // same moment, and concurrent CREATE TABLE IF NOT EXISTS of one table can fail in PostgreSQL's catalog.
+        try await client.withTransaction(logger: Logger(label: "test")) { connection in
+            for statement in [
+                "SELECT pg_advisory_xact_lock(hashtext('swift_sessions_schema'))",
+                "CREATE TABLE IF NOT EXISTS swift_sessions_schema (table_name text PRIMARY KEY, version integer NOT NULL)",
+                "CREATE TABLE \(table) (key_hash bytea PRIMARY KEY, state jsonb NOT NULL, created_at timestamptz NOT NULL, expires_at timestamptz NOT NULL)",
+                "INSERT INTO swift_sessions_schema VALUES ('\(table)', 1)",
+            ] {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Logger(label: "test"))
+            }
         }
         var binds = PostgresBindings()
         binds.append(ByteBuffer(bytes: key.storageDigest))
