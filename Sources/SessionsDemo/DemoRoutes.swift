@@ -13,7 +13,7 @@ import Foundation
 /// | `GET /` | `{"user_id": string or null, "counter": int}`, read-only; an HTML page for browsers |
 /// | `POST /do_something` | counter += 1 |
 /// | `POST /login` | body `{"user_id": "..."}`: stores it and renews the key (a new authentication); bad body → 400; `?delay_ms=N` waits between loading the session and renewing, like a password check |
-/// | `POST /logout` | purges a session that holds a user, whatever its value's type |
+/// | `POST /logout` | purges a session that holds a user, whatever its value's type; `?delay_ms=N` waits between loading the session and purging it |
 /// | `GET /protected/count` | 401 unless logged in |
 /// | `PUT /session/{key}`, `DELETE /session/{key}`, `GET /session` | raw entries; `?delay_ms=N` slows the PUT |
 /// | `GET /plain` | `ok`, never touches the session |
@@ -24,7 +24,7 @@ import Foundation
 /// out: a user that is not a string reads as no user (and logout still purges it), a counter that is not
 /// an integer starts again at 0.
 public enum DemoRoutes {
-    /// The longest `delay_ms` accepted by `PUT /session/{key}` and `POST /login`.
+    /// The longest `delay_ms` accepted by `PUT /session/{key}`, `POST /login` and `POST /logout`.
     public static let maximumDelayMilliseconds = 2000
     /// The largest request body the demo reads.
     public static let maximumBodyBytes = 1 << 20
@@ -63,10 +63,15 @@ public enum DemoRoutes {
         return try await state(session)
     }
 
-    /// Purges a session that holds a user, whatever type an earlier deploy stored it as.
-    public static func logout(_ session: Session) async throws -> DemoReply {
+    /// Purges a session that holds a user, whatever type an earlier deploy stored it as. With a delay, the
+    /// purge comes that long after the session was loaded: a logout racing a login's renew.
+    public static func logout(_ session: Session, delayMilliseconds: String? = nil) async throws -> DemoReply {
+        guard let delay = delay(from: delayMilliseconds) else { return invalidDelay }
         guard let stored = try await session.entries()[userKey] else {
             return .text("Could not log out anonymous user")
+        }
+        if delay > 0 {
+            try await Task.sleep(for: .milliseconds(delay))
         }
         try await session.purge()
         if case .string(let user) = stored { return .text("Logged out: \(user)") }

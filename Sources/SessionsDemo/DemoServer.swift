@@ -85,11 +85,13 @@ public enum DemoServer {
         logger.logLevel = .warning
         var clientConfiguration = try PostgresClient.Configuration(url: options.postgresUrl)
         clientConfiguration.options.connectTimeout = .seconds(5)
-        // A fixed pool: PostgresNIO gives a connection above the minimum an idle timer each time it goes
-        // back to the pool, and a cancelled timer holds its memory until its deadline (60 s), which under
-        // load grew the demo by hundreds of MiB. See "Pool configuration" on PostgresSessionStore.
-        clientConfiguration.options.minimumConnections = 8
+        // No minimum: PostgresNIO 1.33's pool stops the process (a precondition) when a query arrives while
+        // connections it must keep are closing, as they all do when the server restarts. A short idle timeout:
+        // each connection going back to the pool starts one, and a cancelled timer holds its memory until its
+        // deadline. See "Pool configuration" on PostgresSessionStore.
+        clientConfiguration.options.minimumConnections = 0
         clientConfiguration.options.maximumConnections = 8
+        clientConfiguration.options.connectionIdleTimeout = .seconds(5)
         let storeConfiguration = PostgresSessionStoreConfiguration()
         clientConfiguration.applySessionStoreSettings(queryTimeout: storeConfiguration.queryTimeout)
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)

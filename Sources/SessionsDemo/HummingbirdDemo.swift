@@ -28,7 +28,9 @@ public enum HummingbirdDemo {
                 delayMilliseconds: request.uri.queryParameters.get("delay_ms")
             ).response
         }
-        router.post("/logout") { _, context in try await DemoRoutes.logout(context.session).response }
+        router.post("/logout") { request, context in
+            try await DemoRoutes.logout(context.session, delayMilliseconds: request.uri.queryParameters.get("delay_ms")).response
+        }
         router.get("/protected/count") { _, context in try await DemoRoutes.protectedCount(context.session).response }
         router.get("/session") { _, context in try await DemoRoutes.entries(context.session).response }
         router.put("/session/:key") { request, context in

@@ -26,7 +26,9 @@ public enum VaporDemo {
                 delayMilliseconds: request.query[String.self, at: "delay_ms"]
             ).vaporResponse
         }
-        app.post("logout") { request async throws in try await DemoRoutes.logout(request.httpSession).vaporResponse }
+        app.post("logout") { request async throws in
+            try await DemoRoutes.logout(request.httpSession, delayMilliseconds: request.query[String.self, at: "delay_ms"]).vaporResponse
+        }
         app.get("protected", "count") { request async throws in try await DemoRoutes.protectedCount(request.httpSession).vaporResponse }
         app.get("session") { request async throws in try await DemoRoutes.entries(request.httpSession).vaporResponse }
         app.put("session", ":key") { request async throws in

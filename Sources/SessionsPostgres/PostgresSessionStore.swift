@@ -40,17 +40,22 @@ import Foundation
 ///
 /// ## Pool configuration
 ///
-/// Give the client a fixed pool, `minimumConnections` equal to `maximumConnections`. PostgresNIO starts
-/// an idle-timeout timer each time a connection above the minimum goes back to the pool, and on Linux a
-/// cancelled timer keeps its memory until it would have fired (`connectionIdleTimeout`, 60 s by default):
-/// at a few thousand queries a second our demo on a default pool grew to over 300 MiB within 90 seconds,
-/// where on a fixed pool of 8 it stays under 50 MiB (BENCHMARKS.md). The store's own query deadlines are
-/// scheduled on an event loop of PostgresNIO's default group, whose cancelled tasks free at once.
+/// Keep `minimumConnections` at 0 and give `connectionIdleTimeout` a few seconds. PostgresNIO 1.33's pool
+/// stops the process with a precondition failure when a query asks for a connection while connections it
+/// must keep (the minimum) are closing, which is what they all do when the server restarts or fails over
+/// under load: our history checker's PostgreSQL crashes took the demo down that way in 3 runs of 4 while it
+/// ran a fixed pool of 8. And the pool starts an idle timer each time a connection above the minimum goes
+/// back to it; on Linux a cancelled timer keeps its memory until it would have fired (60 s by default),
+/// which at a few thousand queries a second grew our demo by hundreds of MiB. A 5-second idle timeout
+/// bounds that to what five seconds of queries leave (BENCHMARKS.md, "PostgreSQL pool"). The store's own
+/// query deadlines are scheduled on an event loop of PostgresNIO's default group, whose cancelled tasks
+/// free at once.
 ///
 /// ```swift
 /// var configuration = try PostgresClient.Configuration(url: "postgres://app@127.0.0.1/app")
-/// configuration.options.minimumConnections = 8
+/// configuration.options.minimumConnections = 0
 /// configuration.options.maximumConnections = 8
+/// configuration.options.connectionIdleTimeout = .seconds(5)
 /// ```
 public final class PostgresSessionStore: ExpiringSessionStore {
     /// The pool the store runs on; run it as a service.

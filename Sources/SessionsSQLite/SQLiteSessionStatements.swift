@@ -168,20 +168,30 @@ struct SQLiteSessionStatements: Sendable {
     /// tombstones that have not run out.
     func purgeFollowingRenewals(now: String) -> String {
         """
+        \(renewalChain(now: now))
+        DELETE FROM "\(table)" WHERE key_hash IN (SELECT key_hash FROM chain)
+        """
+    }
+
+    /// `chain`: the key ?1 and every key the successors of its live tombstones lead to, renew by renew.
+    private func renewalChain(now: String) -> String {
+        """
         WITH RECURSIVE chain(key_hash, depth) AS (
             SELECT ?1, 0
             UNION ALL
             SELECT t.successor, chain.depth + 1 FROM "\(tombstones)" AS t JOIN chain ON t.key_hash = chain.key_hash
             WHERE t.successor IS NOT NULL AND t.ended_until > \(now) AND chain.depth < \(maximumRenewalsFollowed)
         )
-        DELETE FROM "\(table)" WHERE key_hash IN (SELECT key_hash FROM chain)
         """
     }
 
-    /// ?1 key hash, ?2 tombstone TTL: a purge's tombstone, which names no successor.
-    func placePurgeTombstone(now: String) -> String {
+    /// ?1 key hash, ?2 tombstone TTL: a purge's tombstones, on the key and on every key its renews' tombstones
+    /// lead to (the keys `purgeFollowingRenewals` deleted), naming no successor: a request still carrying any
+    /// of them is stale. `WHERE true` tells the parser the `ON CONFLICT` belongs to the upsert.
+    func placePurgeTombstones(now: String) -> String {
         """
-        INSERT INTO "\(tombstones)" (key_hash, ended_until, successor) VALUES (?1, \(now) + ?2, NULL)
+        \(renewalChain(now: now))
+        INSERT INTO "\(tombstones)" (key_hash, ended_until, successor) SELECT key_hash, \(now) + ?2, NULL FROM chain WHERE true
         ON CONFLICT (key_hash) DO UPDATE SET ended_until = excluded.ended_until, successor = NULL
         """
     }

@@ -219,12 +219,12 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
         }
     }
 
-    /// Deletes the session and every session a renew moved it to, then leaves a tombstone.
+    /// Deletes the session and every session a renew moved it to, then leaves a tombstone on each of their keys.
     public func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {
         do {
             _ = try await run(statements.purgeFollowingRenewals(now: now), [digest(key)])
             if tombstoneTTL > .zero {
-                _ = try await run(statements.placePurgeTombstone(now: now), [digest(key), .integer(Int(tombstoneTTL.wholeMilliseconds))])
+                _ = try await run(statements.placePurgeTombstones(now: now), [digest(key), .integer(Int(tombstoneTTL.wholeMilliseconds))])
             }
         } catch {
             throw .other(error)

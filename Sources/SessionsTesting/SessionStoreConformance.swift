@@ -570,6 +570,11 @@ public struct SessionStoreConformance: Sendable {
         try expect(try await store.load(third) == nil, "a purge of the old key ends the session two renews on")
         try expect(try await store.load(second) == nil, "and every key between")
         try expect(try await store.load(bystander) != nil, "and no other session")
+        // A browser may still send a key the purge reached down the chain; its writes must be dropped as stale,
+        // not start a session whose cookie would replace a newer login's.
+        try expect(try await store.hasTombstone(third), "a purge leaves a tombstone on every key it followed to")
+        try expect(try await store.hasTombstone(second), "and on every key between")
+        try expect(!(try await store.hasTombstone(bystander)), "and on no other")
         let again = try await store.save(sample(["user_id": "ada"]), ttl: ttl * 4)
         let moved = try await updatedKey(store.renew(again, to: state, changes: .init(), ttl: ttl * 4, tombstoneTTL: ttl), "renew")
         try await pass(ttl * 1.5)

@@ -86,6 +86,35 @@ import FoundationNetworking
         return (read.body, log)
     }
 
+    /// The demo's `--previous-secret`: after a secret rotation a logged-in browser stays logged in and gets its
+    /// cookie re-issued under the new secret; once the old secret is dropped, only the re-issued cookie works.
+    @Test(arguments: ["hummingbird", "vapor"])
+    func aSecretRotatesThroughPreviousSecret(framework: String) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sessions-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let old = String(repeating: "ab", count: 32)
+        let new = String(repeating: "cd", count: 32)
+        let common = ["--framework", framework, "--sqlite-path", directory.appendingPathComponent("sessions.sqlite").path]
+
+        let first = try DemoProcess(common + ["--secret", old])
+        let login = try await first.request("POST", "/login", body: #"{"user_id":"ada"}"#)
+        let sealedWithOld = try #require(login.setCookie?.split(separator: ";").first.map(String.init))
+        #expect(first.stop(signal: SIGTERM) == 0)
+
+        let rotating = try DemoProcess(common + ["--secret", new, "--previous-secret", old])
+        let read = try await rotating.request("GET", "/read", cookie: sealedWithOld)
+        #expect(read.body == "ada", "a cookie of the previous secret still opens")
+        let sealedWithNew = try #require(read.setCookie?.split(separator: ";").first.map(String.init), "and is re-issued")
+        #expect(sealedWithNew != sealedWithOld)
+        #expect(rotating.stop(signal: SIGTERM) == 0)
+
+        let rotated = try DemoProcess(common + ["--secret", new])
+        #expect(try await rotated.request("GET", "/read", cookie: sealedWithOld).body == "anonymous", "the dropped secret's cookies are no session")
+        #expect(try await rotated.request("GET", "/read", cookie: sealedWithNew).body == "ada")
+        #expect(rotated.stop(signal: SIGTERM) == 0)
+    }
+
     @Test(arguments: ["hummingbird", "vapor"])
     func aLoggedInSessionSurvivesARestartOnRedis(framework: String) async throws {
         let arguments = ["--framework", framework, "--store", "redis", "--redis-url", try TestRedis.url(), "--secret", Self.secret]

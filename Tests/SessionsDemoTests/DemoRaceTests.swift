@@ -117,6 +117,23 @@ import TestSupport
         }
     }
 
+    /// `POST /logout?delay_ms=N` (the history checker's slow logout) takes the same delays as the slow login.
+    @Test(arguments: Framework.allCases)
+    func aSlowLogoutTakesTheSameDelaysAsTheSlowLogin(framework: Framework) async throws {
+        try await DemoRouteTests.withDemo(framework, .memory) { client async throws in
+            let browser = TestBrowser()
+            try await browser.send(.post, "/login", body: #"{"user_id":"ada"}"#, client: client)
+            for uri in ["/logout?delay_ms=2001", "/logout?delay_ms=-1", "/logout?delay_ms=soon"] {
+                let reply = try await browser.send(.post, uri, client: client)
+                #expect(reply.status == .badRequest, "\(uri)")
+                #expect(reply.setCookies.isEmpty)
+            }
+            #expect(try await browser.send(.get, "/read", client: client).body == "ada", "a refused logout purged nothing")
+            #expect(try await browser.send(.post, "/logout?delay_ms=20", client: client).body == "Logged out: ada")
+            #expect(try await browser.send(.get, "/read", client: client).body == "anonymous")
+        }
+    }
+
     /// An earlier deploy stored a user and a counter of other types: nobody is locked out.
     @Test(arguments: Framework.allCases, DemoRouteTests.StoreKind.allCases)
     func aValueOfAnotherTypeLocksNobodyOut(framework: Framework, kind: StoreKind) async throws {

@@ -171,13 +171,14 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
         let now = clock.now
         let digest = key.digest
         storage.withLock { storage in
+            // Every key the chain reached gets a tombstone: a request still carrying one of them is stale.
             var next: SHA256Digest? = digest
             for _ in 0...maximumRenewalsFollowed {
                 guard let current = next else { break }
                 storage.entries[current] = nil
                 next = storage.tombstones[current].flatMap { $0.until > now ? $0.successor : nil }
+                Self.placeTombstone(current, until: now + tombstoneTTL, successor: nil, ttl: tombstoneTTL, in: &storage, now: now)
             }
-            Self.placeTombstone(digest, until: now + tombstoneTTL, successor: nil, ttl: tombstoneTTL, in: &storage, now: now)
         }
     }
 

@@ -76,18 +76,19 @@ enum RedisSessionScripts {
     /// KEYS: the session, its tombstone. ARGV: tombstone ttl ms (0 for none), the key prefix, the most
     /// keys to delete. Deletes the session and every session renews moved it to (each renew's tombstone
     /// holds its successor's key: followed only when it is one, prefix and 64 hex digits, so that no other
-    /// value can name a key to delete), then leaves an empty tombstone, in one step.
+    /// value can name a key to delete), and leaves an empty tombstone on each key it deleted, in one step.
     static let purge = RedisScript(
         """
         local session, tombstone = KEYS[1], KEYS[2]
+        local ttl = tonumber(ARGV[1])
         for i = 1, tonumber(ARGV[3]) do
           redis.call('UNLINK', session)
           local successor = redis.call('GET', tombstone)
+          if ttl > 0 then redis.call('SET', tombstone, '', 'PX', ttl) end
           if not successor or #successor ~= #ARGV[2] + 64 or string.sub(successor, 1, #ARGV[2]) ~= ARGV[2] then break end
           session = successor
           tombstone = ARGV[2] .. 'tombstone:' .. string.sub(successor, #ARGV[2] + 1)
         end
-        if tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[2], '', 'PX', ARGV[1]) end
         return 1
         """
     )

@@ -1,0 +1,371 @@
+"""Replays a recorded history against a model of the promises and reports the violations.
+
+Sessions, as clients see them: every cookie value an answer set names one session (a "node"). A node is
+made by the request whose answer set its cookie: a write on no live session (a fresh session holding only
+that write), or a login (a renew of the node whose cookie it carried, holding what that node held at the
+renew plus the user; or a fresh session holding only the user when that node was already gone). A node
+ends when a logout purges it, when a login renews it away, or when a logout purges a node it was renewed
+from (a purge follows the renews its key's tombstones name).
+
+Each entry of a node is a register. A read must return, for every entry, a value some write of that node
+(or what the node started with) could have left there at some instant while the read ran: a write whose
+effect could have begun before the read ended (after its handler's `delay_ms`), and that no write known
+to have taken effect replaced before the read began. Requests whose outcome is unknown (a 5xx, no answer)
+may or may not have happened, as late as the fault they met allows: they can explain a value, never
+exclude one, so they raise no false alarm. The checks:
+
+- lost-write: a read misses (or shows a stale value of) an entry that a 2xx write left and nothing could
+  have removed or replaced since; a renewed session's new key lacks what the old one held at the renew;
+  a 2xx write that had to start a session set no cookie;
+- foreign-value: a read shows a value that no request of that session's lineage wrote;
+- undone-logout: a read that began after a logout answered shows state of the session it ended, through
+  any of its keys; old-key-after-renew: likewise through the key a login renewed away;
+- stale-cookie: an answer to a request that did not log in or out sets or removes the session cookie
+  while the browser may already hold a newer one (a read never sets one; a write sets one only to start
+  a session when the one it carried ended longer ago than the tombstones last), or a logout that purged
+  nothing removes it; a logout that purged keeps it (missing-removal);
+- lost-login: a 2xx login set no cookie although nothing ended its session while it ran;
+- unexpected-refusal: a 4xx to one of the clients' requests, which are all well formed;
+- error-outside-fault: a 5xx (or no answer) while no fault was active, nor had just ended.
+"""
+import dataclasses
+
+ABSENT = object()
+USER = "user_id"
+TRACKED = ["a", "b", "c", USER]
+
+
+def shown(value):
+    return "absent" if value is ABSENT else repr(value)
+
+
+@dataclasses.dataclass
+class Violation:
+    kind: str
+    message: str
+    ops: list
+
+    @property
+    def at(self):
+        return max(op.end for op in self.ops)
+
+    def report(self):
+        lines = [f"{self.kind}: {self.message}"]
+        seen = set()
+        for op in sorted(self.ops, key=lambda op: op.start):
+            if op.id not in seen:
+                seen.add(op.id)
+                lines.append("    " + op.describe())
+        return "\n".join(lines)
+
+
+@dataclasses.dataclass
+class End:
+    """A request that ended a node, or may have: `certain` when its answer proves it did, from `after` on."""
+    op: object
+    certain: bool
+    after: float = 0.0
+
+    def __post_init__(self):
+        self.after = max(self.after, self.op.end)
+
+
+class Node:
+    """A session as the clients saw it: the cookie value an answer set, and what made it."""
+
+    def __init__(self, cookie, creator, parent):
+        self.cookie = cookie
+        self.creator = creator
+        self.parent = parent
+        self.ops = []
+        self.initial = {}
+        self.ends = None
+
+
+class Checker:
+    """`grace` is the demo's stale-cookie grace period (how long tombstones last); `recovery` how long after a
+    fault ends requests may still fail (store timeouts, reconnect back-off); `slack` how long after its answer
+    (or after the fault that delayed it) a request of unknown outcome may still take effect."""
+
+    def __init__(self, ops, faults, grace=60.0, recovery=12.0, slack=2.0, abort_slack=10.0):
+        # A request whose connection was refused never reached the demo.
+        self.ops = sorted((op for op in ops if op.sent), key=lambda op: (op.end, op.id))
+        self.faults = faults
+        self.grace = grace
+        self.recovery = recovery
+        self.slack = slack
+        self.abort_slack = abort_slack
+        self.nodes = {}
+        self.violations = []
+        self.writer = {op.value: op for op in self.ops if op.value is not None}
+        for op in self.ops:
+            self._effect_window(op)
+        self._build()
+
+    def _effect_window(self, op):
+        """When the request's change can have happened: not before its handler's wait, and for an unknown
+        outcome as late as a fault it met held its store call back."""
+        op.effect_start = op.start + op.delay
+        if not op.unknown:
+            op.effect_end = op.end
+            return
+        # A handler the client gave up on runs on; on a loaded machine it may take a while.
+        horizon = max(op.end, op.effect_start) + (self.abort_slack if op.aborted else self.slack)
+        for fault in self.faults:
+            if fault.start <= horizon and op.start <= fault.end:
+                horizon = max(horizon, fault.end + self.slack)
+        op.effect_end = horizon
+
+    # MARK: The sessions clients saw
+
+    def _build(self):
+        for op in self.ops:
+            node = self.nodes.get(op.cookie) if op.cookie else None
+            op.node = node
+            if node is not None:
+                node.ops.append(op)
+            if op.set_cookie and op.set_cookie not in self.nodes:
+                self.nodes[op.set_cookie] = Node(op.set_cookie, op, node if op.kind == "login" else None)
+        # Parents were made before their children: each node's starting state from its parent's, in order.
+        for node in self.nodes.values():
+            node.initial = {key: self._starting_values(node, key) for key in TRACKED}
+
+    @staticmethod
+    def _reached(op):
+        """Whether the request may have changed anything: answered 2xx, or its outcome is unknown."""
+        return op.succeeded or op.unknown
+
+    @staticmethod
+    def _purged(op):
+        """Whether a logout purged (its answer says so) or may have (its outcome is unknown)."""
+        if op.kind != "logout":
+            return False
+        return op.unknown or (op.succeeded and isinstance(op.body, str) and op.body.startswith("Logged out"))
+
+    def _ends(self, node):
+        if node.ends is not None:
+            return node.ends
+        ends = []
+        for op in node.ops:
+            if self._purged(op):
+                ends.append(End(op, op.succeeded))
+            elif op.kind == "login" and self._reached(op):
+                # A 2xx login renewed the node away, or found it already gone; either way it is over. One that
+                # set no cookie may have met a concurrent login's renew still under way (SQLite's renew places
+                # its tombstone, then moves the row): over once the logins beside it have answered too.
+                after = op.end
+                if op.succeeded and not op.set_cookie:
+                    after = max([other.effect_end for other in node.ops if other.kind == "login" and other is not op
+                                 and self._reached(other) and other.start < op.end and other.effect_end > op.start], default=op.end)
+                ends.append(End(op, op.succeeded, after))
+        # A purge through an ancestor's key: it loaded that key live (it began before the renew away from it
+        # answered), and follows the tombstones down to this node when it came after every renew on the way,
+        # while the tombstones last. It certainly did when each of those logins loaded its session before the
+        # purge began (their load comes before their wait); otherwise a login may have found its session purged
+        # already and started a fresh one, which the purge never reaches.
+        renews = []
+        ancestor, child = node.parent, node
+        while ancestor is not None:
+            first = child.creator
+            renews.append(first)
+            for op in ancestor.ops:
+                if not self._purged(op) or op.start >= first.end:
+                    continue
+                if any(renew.effect_start >= op.effect_end for renew in renews):
+                    continue
+                late = op.effect_end - first.end
+                if late >= self.grace + 10:
+                    continue
+                # A logout loads, waits its delay, then purges: certain when every login on the way had loaded
+                # before that purge.
+                certain = op.succeeded and late < self.grace - 10 and all(
+                    renew.end - renew.delay < op.start + op.delay for renew in renews)
+                ends.append(End(op, certain))
+            ancestor, child = ancestor.parent, ancestor
+        # An end that may or may not have happened did not, if the node was seen live after it could have: a read
+        # showed its state, or a logout through it found a user to log out (an ended session never comes back).
+        proofs = [op.start for op in node.ops if op.succeeded and (
+            (op.kind == "read" and isinstance(op.body, dict) and any(key in op.body for key in TRACKED))
+            or (op.kind == "logout" and self._purged(op)))]
+        if proofs:
+            latest = max(proofs)
+            ends = [e for e in ends if e.certain or e.op.effect_end >= latest]
+        node.ends = ends
+        return ends
+
+    # MARK: What a read may return
+
+    def _writes(self, node, key, before):
+        return [op for op in node.ops
+                if op.kind in ("put", "delete") and op.key == key and self._reached(op) and not op.set_cookie
+                and op.effect_start < before]
+
+    def _candidates(self, node, key, start, end, exclude=None):
+        """The values `key` of `node` may hold at some instant of [start, end], each with the request that left
+        it there (None for "absent because the session ended")."""
+        writes = self._writes(node, key, end)
+        ends = [e for e in self._ends(node) if e.op is not exclude]
+        # A write took effect for sure if it answered 2xx and nothing could have ended the node before it committed.
+        certain = [w for w in writes if w.succeeded and not any(e.op.effect_start < w.end for e in ends)]
+        candidates = []
+        for write in writes:
+            if not any(o is not write and write.effect_end < o.effect_start and o.end < start for o in certain):
+                candidates.append((write.value if write.kind == "put" else ABSENT, write))
+        if not any(o.end < start for o in certain):
+            candidates += node.initial[key]
+        ending = [e for e in ends if e.op.effect_start < end]
+        if ending:
+            candidates.append((ABSENT, ending[0].op))
+        return candidates
+
+    def _starting_values(self, node, key):
+        creator = node.creator
+        if creator.kind != "login":
+            # A write that started a session: it holds that write alone.
+            return [(creator.value if creator.key == key and creator.kind == "put" else ABSENT, creator)]
+        if key == USER:
+            return [(creator.value, creator)]
+        if node.parent is None:
+            return [(ABSENT, creator)]
+        parent_ends = [e for e in self._ends(node.parent) if e.op is not creator]
+        if any(e.certain and e.op.end < creator.effect_start for e in parent_ends):
+            # The old node was over before the renew could run: a renew would have found it gone and set no
+            # cookie, so this is a fresh session the login started.
+            return [(ABSENT, creator)]
+        # The renew happened after the login's wait and before its answer: whatever the old node held then.
+        inherited = self._candidates(node.parent, key, creator.effect_start, creator.end, exclude=creator)
+        if any(e.op.effect_start < creator.end for e in parent_ends):
+            # The login may have found its session already gone and started a fresh one.
+            inherited.append((ABSENT, creator))
+        unique = {}
+        for value, op in inherited:
+            unique.setdefault((id(value) if value is ABSENT else repr(value)), (value, op))
+        return list(unique.values())
+
+    # MARK: The checks
+
+    def check(self):
+        for op in self.ops:
+            if op.refused:
+                # Every request the clients send is well formed: a 4xx is the demo refusing one it should serve.
+                self.violations.append(Violation("unexpected-refusal", f"HTTP {op.status} to a well-formed request", [op]))
+            if op.kind == "read" and op.succeeded:
+                self._check_read(op)
+            self._check_cookie(op)
+            self._check_error(op)
+        self.violations.sort(key=lambda violation: violation.at)
+        return self.violations
+
+    def _check_read(self, read):
+        entries = read.body if isinstance(read.body, dict) else {}
+        foreign = [key for key in entries if key not in TRACKED]
+        if foreign:
+            self.violations.append(Violation("foreign-value", f"a read showed entries no request writes: {foreign}", [read]))
+        node = read.node
+        if node is None:
+            if any(key in entries for key in TRACKED):
+                self.violations.append(Violation("foreign-value", "a request with no cookie read a session's state", [read]))
+            return
+        ended = [e for e in self._ends(node) if e.certain and e.after < read.start]
+        for key in TRACKED:
+            value = entries.get(key, ABSENT)
+            if ended and value is not ABSENT:
+                first = min(ended, key=lambda e: e.after).op
+                kind = "undone-logout" if first.kind == "logout" else "old-key-after-renew"
+                when = "a logout ended it" if first.kind == "logout" else "a login renewed it away"
+                involved = [read, first] + ([self.writer[value]] if value in self.writer else [])
+                self.violations.append(Violation(kind, f"entry {key} read as {shown(value)} after {when}", involved))
+                continue
+            candidates = self._candidates(node, key, read.start, read.end)
+            if any(value is allowed or value == allowed for allowed, _ in candidates):
+                continue
+            writer = self.writer.get(value) if value is not ABSENT else None
+            if value is not ABSENT and writer is None:
+                kind, message = "foreign-value", f"entry {key} read as {value!r}, which no request wrote"
+            elif value is not ABSENT and not self._in_lineage(writer, node):
+                kind, message = "foreign-value", f"entry {key} read as {value!r}, written under another session"
+            elif value is not ABSENT and self._logged_out_on_the_way(writer, node, read.start):
+                # Written on a session that a logout ended before this read began: whatever carried it here (a
+                # renew that moved a purged session) undid the logout.
+                kind, message = "undone-logout", f"entry {key} read as {value!r}, carried from a session logged out before the read"
+            else:
+                allowed = sorted({shown(v) for v, _ in candidates})
+                kind, message = "lost-write", f"entry {key} read as {shown(value)}; it could only be one of {allowed}"
+            involved = [read] + [op for _, op in candidates if op is not None][:6]
+            if writer is not None:
+                involved.append(writer)
+            self.violations.append(Violation(kind, message, involved))
+
+    def _logged_out_on_the_way(self, writer, node, instant):
+        """Whether the value `writer` wrote reached `node` through a session a logout ended before `instant`."""
+        home = self.nodes.get(writer.set_cookie) if writer.set_cookie else writer.node
+        logged_out = False
+        while node is not None:
+            logged_out = logged_out or any(
+                op.kind == "logout" and op.succeeded and self._purged(op) and op.end < instant for op in node.ops)
+            if node is home:
+                return logged_out
+            node = node.parent
+        return False
+
+    def _in_lineage(self, writer, node):
+        while node is not None:
+            if writer.node is node or writer is node.creator:
+                return True
+            node = node.parent
+        return False
+
+    def _check_cookie(self, op):
+        if op.kind == "logout":
+            if op.set_cookie == "" and op.succeeded and not self._purged(op):
+                self.violations.append(Violation("stale-cookie", "a logout that purged nothing removed the cookie", [op]))
+            elif op.set_cookie is None and op.succeeded and self._purged(op):
+                self.violations.append(Violation("missing-removal", "a logout that purged kept the cookie", [op]))
+            return
+        if op.kind == "login":
+            if op.set_cookie == "":
+                self.violations.append(Violation("stale-cookie", "a login removed the session cookie", [op]))
+            elif op.succeeded and op.set_cookie is None:
+                # Only a renew that found its session gone sets no cookie: something ended it while the login ran
+                # (a session that was already gone when the login loaded gets a fresh one).
+                ends = [e for e in self._ends(op.node) if e.op is not op and e.op.effect_start < op.end and e.op.effect_end > op.start] if op.node else []
+                if not ends:
+                    self.violations.append(Violation("lost-login", "a 2xx login set no cookie although nothing ended its session while it ran", [op]))
+            return
+        if op.set_cookie is None:
+            if op.kind == "put" and op.succeeded:
+                self._check_write_without_cookie(op)
+            return
+        if op.kind == "read" or op.set_cookie == "":
+            what = "set" if op.set_cookie else "removed"
+            self.violations.append(Violation("stale-cookie", f"a {op.kind} {what} the session cookie", [op]))
+            return
+        node = op.node
+        if node is None:
+            return
+        ends = [e for e in self._ends(node) if e.op.effect_start < op.end]
+        if not ends:
+            self.violations.append(Violation("stale-cookie", f"a {op.kind} replaced the cookie of a live session", [op]))
+        elif all(e.certain for e in ends):
+            recent = [e.op for e in ends if op.end < e.op.start + self.grace - 5]
+            if recent:
+                self.violations.append(Violation(
+                    "stale-cookie", f"a {op.kind} replaced the cookie of a session that ended moments before", [op, *recent]))
+
+    def _check_write_without_cookie(self, op):
+        """A 2xx write that had to start a session (no cookie, or one whose session ended longer ago than its
+        tombstone lasts) must have set a cookie."""
+        if op.node is not None:
+            ends = [e for e in self._ends(op.node) if e.op.effect_start < op.end]
+            if not ends or not all(e.certain for e in ends) or op.start < max(e.op.effect_end for e in ends) + self.grace + 10:
+                return
+        self.violations.append(Violation("lost-write", "a 2xx write that had to start a session set no cookie", [op]))
+
+    def _check_error(self, op):
+        if not op.unknown or op.aborted:
+            return
+        for fault in self.faults:
+            if op.end >= fault.start and op.start <= fault.end + self.recovery:
+                return
+        outcome = "no answer" if op.status is None else f"HTTP {op.status}"
+        self.violations.append(Violation("error-outside-fault", f"{outcome} while no fault was active", [op]))

@@ -1,0 +1,254 @@
+"""The history checker's own tests: hand-written histories, one per promise kept and broken, and runs against
+a fake demo that must come out clean while each of its mutants is caught.
+
+    python3 -m unittest discover -s scripts/history -p 'test_*.py'
+"""
+import itertools, os, sys, threading, time, unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checker import Checker
+from client import Jar, Recorder, Tab
+from fake_demo import FakeDemo
+from record import Fault, Op
+
+_ids = itertools.count(1)
+
+
+def op(kind, start, end, status=200, cookie=None, set_cookie=None, key=None, value=None, body=None, delay=0.0, aborted=False):
+    return Op(id=next(_ids), client=0, jar=0, kind=kind, key=key, value=value, cookie=cookie, start=start, end=end,
+              status=status, set_cookie=set_cookie, body=body, delay=delay, aborted=aborted)
+
+
+def put(start, end, key, value, cookie=None, set_cookie=None, **extra):
+    return op("put", start, end, cookie=cookie, set_cookie=set_cookie, key=key, value=value, body={key: value}, **extra)
+
+
+def read(start, end, cookie, body, **extra):
+    return op("read", start, end, cookie=cookie, body=body, **extra)
+
+
+def login(start, end, user, cookie=None, set_cookie=None, **extra):
+    return op("login", start, end, cookie=cookie, set_cookie=set_cookie, value=user, body={"user_id": user, "counter": 0}, **extra)
+
+
+def logout(start, end, cookie, purged=True, **extra):
+    body = "Logged out: u" if purged else "Could not log out anonymous user"
+    extra.setdefault("set_cookie", "" if purged else None)
+    return op("logout", start, end, cookie=cookie, body=body, **extra)
+
+
+def kinds(ops, faults=()):
+    return sorted({violation.kind for violation in Checker(ops, list(faults)).check()})
+
+
+class HandWrittenHistories(unittest.TestCase):
+    def test_a_write_then_a_read_is_clean(self):
+        self.assertEqual(kinds([put(0, 1, "a", "v1", set_cookie="C1"), read(2, 3, "C1", {"a": "v1"})]), [])
+
+    def test_a_read_that_misses_an_acknowledged_write_is_a_lost_write(self):
+        history = [put(0, 1, "a", "v1", set_cookie="C1"), put(2, 3, "a", "v2", cookie="C1"), read(4, 5, "C1", {"a": "v1"})]
+        self.assertEqual(kinds(history), ["lost-write"])
+
+    def test_a_read_overlapping_a_write_may_show_either_value(self):
+        for shown in ("v1", "v2"):
+            history = [put(0, 1, "a", "v1", set_cookie="C1"), put(2, 4, "a", "v2", cookie="C1"), read(3, 5, "C1", {"a": shown})]
+            self.assertEqual(kinds(history), [], shown)
+
+    def test_a_write_of_unknown_outcome_explains_a_value_and_excludes_none(self):
+        fault = Fault("redis-sleep", 1.5, 8)
+        for shown in ({"a": "v1"}, {"a": "v2"}):
+            history = [put(0, 1, "a", "v1", set_cookie="C1"), put(2, 7, "a", "v2", cookie="C1", status=500), read(12, 13, "C1", shown)]
+            self.assertEqual(kinds(history, [fault]), [], shown)
+
+    def test_a_value_no_request_wrote_is_foreign(self):
+        history = [put(0, 1, "a", "v1", set_cookie="C1"), put(0, 1, "b", "v2", set_cookie="C2"), read(2, 3, "C1", {"a": "v1", "b": "v2"})]
+        self.assertEqual(kinds(history), ["foreign-value"])
+        self.assertEqual(kinds([read(0, 1, None, {"a": "v9"})]), ["foreign-value"])
+
+    def test_state_read_after_a_logout_is_an_undone_logout(self):
+        history = [login(0, 1, "u1", set_cookie="C1"), logout(2, 3, "C1"), read(4, 5, "C1", {"user_id": "u1"})]
+        self.assertEqual(kinds(history), ["undone-logout"])
+        self.assertEqual(kinds(history[:2] + [read(4, 5, "C1", {})]), [])
+
+    def test_a_logout_through_the_old_key_ends_the_session_a_concurrent_login_renewed_it_to(self):
+        # The logout loaded the session during the login's wait (after the login's load, before its renew), and
+        # purged after the renew: it follows the tombstone.
+        history = [
+            put(0, 1, "a", "v1", set_cookie="C1"),
+            login(2, 4, "u1", cookie="C1", set_cookie="C2", delay=1.0),
+            logout(3.2, 4.5, "C1"),
+        ]
+        self.assertEqual(kinds(history + [read(5, 6, "C2", {"a": "v1", "user_id": "u1"})]), ["undone-logout"])
+        self.assertEqual(kinds(history + [read(5, 6, "C2", {})]), [])
+        # A logout that may have purged before the login loaded: the login may have started a fresh session.
+        history[2] = logout(2, 4.5, "C1")
+        self.assertEqual(kinds(history + [read(5, 6, "C2", {"user_id": "u1"})]), [])
+
+    def test_a_login_that_renews_a_session_logged_out_during_its_wait_starts_fresh(self):
+        # The logout answered before the login's wait was over: the renew must find the session gone.
+        history = [
+            put(0, 1, "a", "v1", set_cookie="C1"),
+            login(1.2, 1.5, "u0", cookie="C1", set_cookie="C2"),
+            login(2, 4, "u1", cookie="C2", set_cookie="C3", delay=1.5),
+            logout(2.1, 2.2, "C2"),
+        ]
+        self.assertEqual(kinds(history + [read(5, 6, "C3", {"a": "v1", "user_id": "u1"})]), ["undone-logout"])
+        self.assertEqual(kinds(history + [read(5, 6, "C3", {"user_id": "u1"})]), [])
+
+    def test_the_key_a_login_renewed_away_reads_empty(self):
+        history = [put(0, 1, "a", "v1", set_cookie="C1"), login(2, 3, "u1", cookie="C1", set_cookie="C2")]
+        self.assertEqual(kinds(history + [read(4, 5, "C1", {"a": "v1"})]), ["old-key-after-renew"])
+        self.assertEqual(kinds(history + [read(4, 5, "C1", {}), read(4, 5, "C2", {"a": "v1", "user_id": "u1"})]), [])
+
+    def test_a_renewed_session_carries_what_the_old_one_held(self):
+        history = [put(0, 1, "a", "v1", set_cookie="C1"), login(2, 3, "u1", cookie="C1", set_cookie="C2")]
+        self.assertEqual(kinds(history + [read(4, 5, "C2", {"user_id": "u1"})]), ["lost-write"])
+
+    def test_a_write_that_landed_during_a_logins_wait_is_merged(self):
+        # The renew comes after the login's one-second wait: a write acknowledged before that is in the new session.
+        base = [put(0, 1, "a", "v1", set_cookie="C1"), login(2, 4, "u1", cookie="C1", set_cookie="C2", delay=1.0)]
+        early = put(2.1, 2.5, "a", "v2", cookie="C1")
+        self.assertEqual(kinds(base + [early, read(5, 6, "C2", {"a": "v1", "user_id": "u1"})]), ["lost-write"])
+        self.assertEqual(kinds(base + [early, read(5, 6, "C2", {"a": "v2", "user_id": "u1"})]), [])
+        # One that answered after the wait may have come after the renew, and been dropped.
+        late = put(2.1, 3.5, "a", "v2", cookie="C1")
+        self.assertEqual(kinds(base + [late, read(5, 6, "C2", {"a": "v1", "user_id": "u1"})]), [])
+
+    def test_a_login_on_a_session_logged_out_meanwhile_may_start_fresh(self):
+        history = [
+            put(0, 1, "a", "v1", set_cookie="C1"),
+            login(1.5, 1.8, "u0", cookie="C1", set_cookie="C2"),
+            logout(2, 3, "C2"),
+            login(2.5, 4, "u1", cookie="C2", set_cookie="C3"),
+        ]
+        self.assertEqual(kinds(history + [read(5, 6, "C3", {"user_id": "u1"})]), [])
+
+    def test_a_read_never_sets_the_cookie_and_a_write_never_removes_it(self):
+        history = [put(0, 1, "a", "v1", set_cookie="C1"), read(2, 3, "C1", {"a": "v1"})]
+        history[1].set_cookie = "C9"
+        self.assertEqual(kinds(history), ["stale-cookie"])
+        self.assertEqual(kinds([put(0, 1, "a", "v1", set_cookie="C1"), put(2, 3, "b", "v2", cookie="C1", set_cookie="")]), ["stale-cookie"])
+
+    def test_a_write_with_the_cookie_of_a_session_that_just_ended_starts_none(self):
+        history = [login(0, 1, "u1", set_cookie="C1"), logout(2, 3, "C1")]
+        self.assertEqual(kinds(history + [put(4, 5, "a", "v1", cookie="C1", set_cookie="C2")]), ["stale-cookie"])
+        self.assertEqual(kinds(history + [put(4, 5, "a", "v1", cookie="C1")]), [])
+        # Once the tombstone is gone, the write must start a session.
+        self.assertEqual(kinds(history + [put(200, 201, "a", "v1", cookie="C1", set_cookie="C2")]), [])
+        self.assertEqual(kinds(history + [put(200, 201, "a", "v1", cookie="C1")]), ["lost-write"])
+
+    def test_a_write_on_a_live_session_replaces_no_cookie(self):
+        history = [put(0, 1, "a", "v1", set_cookie="C1"), put(2, 3, "b", "v2", cookie="C1", set_cookie="C2")]
+        self.assertEqual(kinds(history), ["stale-cookie"])
+
+    def test_logouts_remove_the_cookie_exactly_when_they_purge(self):
+        self.assertEqual(kinds([login(0, 1, "u1", set_cookie="C1"), logout(2, 3, "C1", purged=False, set_cookie="")]), ["stale-cookie"])
+        self.assertEqual(kinds([login(0, 1, "u1", set_cookie="C1"), logout(2, 3, "C1", set_cookie=None)]), ["missing-removal"])
+
+    def test_a_login_sets_a_cookie_unless_its_session_ended_meanwhile(self):
+        self.assertEqual(kinds([login(0, 1, "u1")]), ["lost-login"])
+        history = [put(0, 1, "a", "v1", set_cookie="C1"), login(2, 3, "u1", cookie="C1", set_cookie="C2"), login(2.5, 4, "u2", cookie="C1")]
+        self.assertEqual(kinds(history), [])
+
+    def test_a_login_or_logout_of_unknown_outcome_is_ruled_out_once_the_session_is_seen_live(self):
+        fault = Fault("redis-sleep", 1.5, 2.5)
+        base = [put(0, 1, "a", "v1", set_cookie="C1"), login(2, 2.2, "u1", cookie="C1", status=500)]
+        # The login may have renewed the session away, and the write found it gone: an empty read is fine.
+        self.assertEqual(kinds(base + [put(30, 31, "a", "v2", cookie="C1"), read(40, 41, "C1", {})], [fault]), [])
+        # A read that shows state after the login could have landed proves it did not (an ended session never
+        # comes back), so the write landed: v2 must show.
+        self.assertEqual(kinds(base + [put(30, 31, "a", "v2", cookie="C1"), read(40, 41, "C1", {"a": "v1"})], [fault]), ["lost-write"])
+        seen = read(20, 21, "C1", {"a": "v1"})
+        self.assertEqual(kinds(base + [seen, put(30, 31, "a", "v2", cookie="C1"), read(40, 41, "C1", {"a": "v2"})], [fault]), [])
+
+    def test_a_login_that_found_its_session_in_a_concurrent_renew_may_answer_before_the_move(self):
+        # SQLite places the renew's tombstone before it moves the row: a second login answers "gone" at once.
+        history = [
+            put(0, 1, "a", "v1", set_cookie="C1"),
+            login(2.0, 2.5, "u1", cookie="C1", set_cookie="C2"),
+            login(2.01, 2.02, "u2", cookie="C1"),
+            read(2.03, 2.04, "C1", {"a": "v1"}),
+        ]
+        self.assertEqual(kinds(history), [])
+        self.assertEqual(kinds(history + [read(3, 4, "C1", {"a": "v1"})]), ["old-key-after-renew"])
+
+    def test_a_login_long_after_its_session_ended_must_set_a_cookie(self):
+        history = [login(0, 1, "u0", set_cookie="C1"), login(2, 3, "u1", cookie="C1", set_cookie="C2")]
+        self.assertEqual(kinds(history + [login(10, 11, "u2", cookie="C1")]), ["lost-login"])
+        self.assertEqual(kinds(history + [login(10, 11, "u2", cookie="C1", set_cookie="C3")]), [])
+        self.assertEqual(kinds(history + [login(10, 11, "u2", cookie="C1", set_cookie="")]), ["stale-cookie"])
+
+    def test_a_slow_logout_follows_a_renew_made_during_its_wait(self):
+        history = [
+            login(0, 1, "u0", set_cookie="C1"),
+            logout(2, 2.6, "C1", delay=0.5),
+            login(2.1, 2.2, "u1", cookie="C1", set_cookie="C2"),
+        ]
+        self.assertEqual(kinds(history + [read(3, 4, "C2", {"user_id": "u1"})]), ["undone-logout"])
+        self.assertEqual(kinds(history + [read(3, 4, "C2", {})]), [])
+
+    def test_a_refusal_of_a_well_formed_request_is_a_violation(self):
+        self.assertEqual(kinds([put(0, 1, "a", "v1", status=422)]), ["unexpected-refusal"])
+
+    def test_a_request_whose_connection_was_refused_is_not_in_the_history(self):
+        refused = put(20, 20.1, "a", "v1", status=None)
+        refused.sent = False
+        self.assertEqual(kinds([put(0, 1, "a", "v0", set_cookie="C1"), refused, read(30, 31, "C1", {"a": "v0"})]), [])
+
+    def test_errors_only_while_a_fault_holds(self):
+        failed = put(20, 21, "a", "v1", status=500)
+        self.assertEqual(kinds([failed]), ["error-outside-fault"])
+        self.assertEqual(kinds([failed], [Fault("redis-kill", 19, 20.5)]), [])
+        self.assertEqual(kinds([failed], [Fault("redis-kill", 1, 2)]), ["error-outside-fault"])
+        self.assertEqual(kinds([put(20, 21, "a", "v1", status=None, aborted=True)]), [])
+
+
+class FakeDemoRuns(unittest.TestCase):
+    """The checker must pass the fake demo and catch each of its mutants within `limit` seconds."""
+
+    def run_fake(self, mutant, seconds):
+        with FakeDemo(mutant=mutant) as demo:
+            recorder = Recorder(time.monotonic)
+            deadline = time.monotonic() + seconds
+            tabs = []
+            for number in range(4):
+                jar = Jar(number)
+                for _ in range(3):
+                    tabs.append(Tab(len(tabs), jar, demo.port, recorder, 1000 * number + len(tabs), deadline, timeout=10))
+            for tab in tabs:
+                tab.start()
+            for tab in tabs:
+                tab.join()
+        return Checker(recorder.ops, []).check(), len(recorder.ops)
+
+    def test_the_fake_demo_is_clean(self):
+        violations, count = self.run_fake(None, 8)
+        self.assertGreater(count, 200)
+        self.assertEqual([violation.report() for violation in violations], [])
+
+    def assert_caught(self, mutant, expected, limit=40):
+        deadline = time.monotonic() + limit
+        found = set()
+        while time.monotonic() < deadline and not found & expected:
+            violations, _ = self.run_fake(mutant, 5)
+            found |= {violation.kind for violation in violations}
+        self.assertTrue(found & expected, f"{mutant}: found only {sorted(found)}")
+
+    def test_a_renew_that_resurrects_a_logged_out_session_is_caught(self):
+        self.assert_caught("resurrect-on-renew", {"undone-logout"})
+
+    def test_a_renew_that_drops_a_merged_entry_is_caught(self):
+        self.assert_caught("drop-merged-entry", {"lost-write"})
+
+    def test_a_response_that_removes_a_fresh_login_cookie_is_caught(self):
+        self.assert_caught("remove-fresh-login-cookie", {"stale-cookie"})
+
+    def test_a_purge_that_does_not_follow_a_concurrent_renew_is_caught(self):
+        self.assert_caught("purge-ignores-renews", {"undone-logout"})
+
+    def test_a_write_that_brings_back_an_ended_session_is_caught(self):
+        self.assert_caught("update-recreates-purged", {"undone-logout", "old-key-after-renew"})
+
+
+if __name__ == "__main__":
+    unittest.main()
