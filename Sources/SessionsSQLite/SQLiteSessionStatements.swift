@@ -153,6 +153,13 @@ struct SQLiteSessionStatements: Sendable {
         """
     }
 
+    /// Renew tombstones on keys that still hold their session: renews a process death cut between their two
+    /// statements (the tombstone placed, the row never moved). Left alone they would answer every later
+    /// renew of that live session "gone" until they ran out.
+    var deleteInterruptedRenewTombstones: String {
+        "DELETE FROM \"\(tombstones)\" WHERE successor IS NOT NULL AND key_hash IN (SELECT key_hash FROM \"\(table)\")"
+    }
+
     /// ?1 key hash: whether any row, live or expired, holds the key.
     var keyInUse: String {
         "SELECT 1 FROM \"\(table)\" WHERE key_hash = ?1"

@@ -48,7 +48,11 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
         self.generateKey = generateKey
     }
 
-    /// Opens (creating if needed) the database file at `path` in WAL mode and migrates it.
+    /// Opens (creating if needed) the database file at `path` in WAL mode, migrates it, and clears what a
+    /// renew cut short by a process death left: a renew places its tombstone, then moves the row, so a crash
+    /// in between leaves a live session behind a tombstone that would refuse its next login until it ran out.
+    /// (A process opening the file while another one sharing it is between those two statements would clear
+    /// that renew's tombstone early; open stores when the app starts.)
     public static func open(
         path: String,
         configuration: SQLiteSessionStoreConfiguration = .init(),
@@ -62,6 +66,7 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
             _ = try await connection.query("PRAGMA synchronous = NORMAL")
             let store = try SQLiteSessionStore(connection: connection, configuration: configuration)
             try await store.migrate()
+            _ = try await connection.query(store.statements.deleteInterruptedRenewTombstones)
             return store
         } catch {
             try? await connection.close()

@@ -214,6 +214,38 @@ import Testing
         try await readOnly.close()
     }
 
+    /// A process that died between a renew's two statements left the renew's tombstone on a key that still
+    /// holds its session; opening the file clears it, so the session can be renewed (logged in) again.
+    @Test func openingClearsTheTombstoneOfARenewCutShortByACrash() async throws {
+        let path = "/tmp/swift-sessions-\(UInt64.random(in: 0 ... .max)).sqlite"
+        defer {
+            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+        }
+        let first = try await SQLiteSessionStore.open(path: path)
+        let key = try await first.save(SessionState(["user_id": "ada"], createdAt: Date()), ttl: .seconds(60))
+        let bystander = try await first.save(SessionState(["user_id": "grace"], createdAt: Date()), ttl: .seconds(60))
+        let moved = try await first.renew(bystander, to: SessionState(["user_id": "grace"], createdAt: Date()), changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
+        let now = "CAST(unixepoch('subsec') * 1000 AS INTEGER)"
+        // The renew's first statement, as the crashed process ran it; its move never came.
+        _ = try await first.connection.query(
+            "INSERT INTO sessions_tombstones (key_hash, ended_until, successor) VALUES (?1, \(now) + 60000, ?2)",
+            [SQLiteData.blob(ByteBuffer(bytes: key.storageDigest)), SQLiteData.blob(ByteBuffer(bytes: SessionKey.generate().storageDigest))]
+        )
+        let state = try #require(try await first.load(key))
+        #expect(try await first.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60)) == .gone, "the leftover refuses the renew")
+        try await first.close()
+
+        let second = try await SQLiteSessionStore.open(path: path)
+        guard case .updated = try await second.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60)) else {
+            Issue.record("after reopening, the live session renews")
+            return
+        }
+        guard case .updated(let movedKey) = moved else { Issue.record("the bystander's renew moved it"); return }
+        #expect(try await second.hasTombstone(bystander), "a finished renew's tombstone stays")
+        #expect(try await second.load(movedKey)?["user_id"] == "grace")
+        try await second.close()
+    }
+
     @Test func sessionsSurviveReopeningTheFileInWALMode() async throws {
         let path = "/tmp/swift-sessions-\(UInt64.random(in: 0 ... .max)).sqlite"
         defer {

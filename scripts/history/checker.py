@@ -33,6 +33,8 @@ import dataclasses
 ABSENT = object()
 USER = "user_id"
 TRACKED = ["a", "b", "c", USER]
+# How many renews a purge follows (the stores' `maximumRenewalsFollowed`).
+RENEWALS_FOLLOWED = 8
 
 
 def shown(value):
@@ -87,7 +89,7 @@ class Checker:
     fault ends requests may still fail (store timeouts, reconnect back-off); `slack` how long after its answer
     (or after the fault that delayed it) a request of unknown outcome may still take effect."""
 
-    def __init__(self, ops, faults, grace=60.0, recovery=12.0, slack=2.0, abort_slack=10.0):
+    def __init__(self, ops, faults, grace=60.0, recovery=12.0, slack=2.0, abort_slack=10.0, store=None):
         # A request whose connection was refused never reached the demo.
         self.ops = sorted((op for op in ops if op.sent), key=lambda op: (op.end, op.id))
         self.faults = faults
@@ -95,6 +97,7 @@ class Checker:
         self.recovery = recovery
         self.slack = slack
         self.abort_slack = abort_slack
+        self.store = store
         self.nodes = {}
         self.violations = []
         self.writer = {op.value: op for op in self.ops if op.value is not None}
@@ -151,10 +154,10 @@ class Checker:
                 ends.append(End(op, op.succeeded))
             elif op.kind == "login" and self._reached(op):
                 # A 2xx login renewed the node away, or found it already gone; either way it is over. One that
-                # set no cookie may have met a concurrent login's renew still under way (SQLite's renew places
+                # set no cookie on SQLite may have met a concurrent login's renew still under way (its renew places
                 # its tombstone, then moves the row): over once the logins beside it have answered too.
                 after = op.end
-                if op.succeeded and not op.set_cookie:
+                if op.succeeded and not op.set_cookie and self.store == "sqlite":
                     after = max([other.effect_end for other in node.ops if other.kind == "login" and other is not op
                                  and self._reached(other) and other.start < op.end and other.effect_end > op.start], default=op.end)
                 ends.append(End(op, op.succeeded, after))
@@ -163,11 +166,19 @@ class Checker:
         # while the tombstones last. It certainly did when each of those logins loaded its session before the
         # purge began (their load comes before their wait); otherwise a login may have found its session purged
         # already and started a fresh one, which the purge never reaches.
+        # A purge follows at most RENEWALS_FOLLOWED renews, as the stores do. And a login is known to have
+        # renewed (not started afresh) only when nothing else could have ended its session before it loaded.
         renews = []
+        unsure = False
         ancestor, child = node.parent, node
-        while ancestor is not None:
+        while ancestor is not None and len(renews) < RENEWALS_FOLLOWED:
             first = child.creator
             renews.append(first)
+            loaded_by = first.end - first.delay
+            unsure = unsure or any(
+                other is not first and other.effect_start < loaded_by
+                and (self._purged(other) or (other.kind == "login" and self._reached(other)))
+                for other in ancestor.ops)
             for op in ancestor.ops:
                 if not self._purged(op) or op.start >= first.end:
                     continue
@@ -177,8 +188,8 @@ class Checker:
                 if late >= self.grace + 10:
                     continue
                 # A logout loads, waits its delay, then purges: certain when every login on the way had loaded
-                # before that purge.
-                certain = op.succeeded and late < self.grace - 10 and all(
+                # before that purge, and had found its session live.
+                certain = op.succeeded and not unsure and late < self.grace - 10 and all(
                     renew.end - renew.delay < op.start + op.delay for renew in renews)
                 ends.append(End(op, certain))
             ancestor, child = ancestor.parent, ancestor
@@ -347,10 +358,10 @@ class Checker:
         if not ends:
             self.violations.append(Violation("stale-cookie", f"a {op.kind} replaced the cookie of a live session", [op]))
         elif all(e.certain for e in ends):
-            recent = [e.op for e in ends if op.end < e.op.start + self.grace - 5]
-            if recent:
+            # Whichever of them ended the session left a tombstone, no earlier than the earliest began.
+            if op.end < min(e.op.start for e in ends) + self.grace - 5:
                 self.violations.append(Violation(
-                    "stale-cookie", f"a {op.kind} replaced the cookie of a session that ended moments before", [op, *recent]))
+                    "stale-cookie", f"a {op.kind} replaced the cookie of a session that ended moments before", [op, *(e.op for e in ends)]))
 
     def _check_write_without_cookie(self, op):
         """A 2xx write that had to start a session (no cookie, or one whose session ended longer ago than its

@@ -70,7 +70,7 @@ def run(store, framework, seconds, seed, binary, folder, jars=6, first_fault=0):
     history = os.path.join(folder, "history.json")
     meta = {"store": store, "framework": framework, "seconds": seconds, "seed": seed, "grace": GRACE}
     record.save(history, recorder.ops, schedule.faults, meta)
-    violations = Checker(recorder.ops, schedule.faults, grace=GRACE).check()
+    violations = Checker(recorder.ops, schedule.faults, grace=GRACE, store=store).check()
     return recorder.ops, schedule.faults, violations, history
 
 
@@ -104,7 +104,7 @@ def main():
 
     if options.check:
         ops, faults, meta = record.load(options.check)
-        violations = Checker(ops, faults, grace=meta.get("grace", GRACE)).check()
+        violations = Checker(ops, faults, grace=meta.get("grace", GRACE), store=meta.get("store")).check()
         print(f"{options.check}: {summary(ops, faults, violations)}")
         if violations:
             report(violations)

@@ -85,7 +85,8 @@ enum RedisSessionScripts {
           redis.call('UNLINK', session)
           local successor = redis.call('GET', tombstone)
           if ttl > 0 then redis.call('SET', tombstone, '', 'PX', ttl) end
-          if not successor or #successor ~= #ARGV[2] + 64 or string.sub(successor, 1, #ARGV[2]) ~= ARGV[2] then break end
+          if not successor or #successor ~= #ARGV[2] + 64 or string.sub(successor, 1, #ARGV[2]) ~= ARGV[2]
+            or not string.find(successor, '^%x+$', #ARGV[2] + 1) then break end
           session = successor
           tombstone = ARGV[2] .. 'tombstone:' .. string.sub(successor, #ARGV[2] + 1)
         end
