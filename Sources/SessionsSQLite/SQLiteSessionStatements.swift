@@ -57,6 +57,17 @@ struct SQLiteSessionStatements: Sendable {
                 ) WITHOUT ROWID
                 """
             )
+            // A purge's tombstone (no successor) ends the session under its key in the statement that writes it:
+            // a purge is then one statement, and no request, crash or failed second statement ever sees a purged
+            // key with neither its session nor its tombstone, nor a tombstone over a session that lives on.
+            for event in ["INSERT", "UPDATE"] {
+                statements.append(
+                    """
+                    CREATE TRIGGER IF NOT EXISTS "\(tombstones)_ends_session_on_\(event.lowercased())" AFTER \(event) ON "\(tombstones)"
+                    WHEN NEW.successor IS NULL BEGIN DELETE FROM "\(table)" WHERE key_hash = NEW.key_hash; END
+                    """
+                )
+            }
         }
         statements.append(
             """
@@ -171,8 +182,8 @@ struct SQLiteSessionStatements: Sendable {
         "DELETE FROM \"\(tombstones)\" WHERE key_hash = ?1 AND successor = ?2"
     }
 
-    /// ?1 key hash. Deletes the session and every session renews moved it to, following the successors of
-    /// tombstones that have not run out.
+    /// ?1 key hash. A purge that leaves no tombstones: deletes the session and every session renews moved it
+    /// to, following the successors of tombstones that have not run out.
     func purgeFollowingRenewals(now: String) -> String {
         """
         \(renewalChain(now: now))
@@ -192,10 +203,11 @@ struct SQLiteSessionStatements: Sendable {
         """
     }
 
-    /// ?1 key hash, ?2 tombstone TTL: a purge's tombstones, on the key and on every key its renews' tombstones
-    /// lead to (the keys `purgeFollowingRenewals` deleted), naming no successor: a request still carrying any
-    /// of them is stale. `WHERE true` tells the parser the `ON CONFLICT` belongs to the upsert.
-    func placePurgeTombstones(now: String) -> String {
+    /// ?1 key hash, ?2 tombstone TTL: a purge, the tombstones on the key and on every key its renews' tombstones
+    /// lead to, naming no successor (a request still carrying any of them is stale, and a renew under way can no
+    /// longer take its tombstone back); the tombstones' trigger deletes the session under each key in the same
+    /// statement. `WHERE true` tells the parser the `ON CONFLICT` belongs to the upsert.
+    func purge(now: String) -> String {
         """
         \(renewalChain(now: now))
         INSERT INTO "\(tombstones)" (key_hash, ended_until, successor) SELECT key_hash, \(now) + ?2, NULL FROM chain WHERE true

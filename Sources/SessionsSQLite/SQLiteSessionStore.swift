@@ -11,12 +11,12 @@ import Foundation
 
 /// Sessions in an SQLite database: the embedded store, nothing to install, sessions survive restarts.
 ///
-/// Keys are stored as SHA-256 digests, never raw. Every change to a session is one SQL statement, so
-/// concurrent requests are safe on one connection, and `update` merges field by field with SQLite's JSON
-/// functions: two requests changing different keys of one session both persist. `update`, `updateTTL`
-/// and `renew` touch only a row that exists and has not expired, so nothing is resurrected; a renew moves
-/// the row to its new key in place. Renew and purge leave a tombstone under the old key in
-/// `<table>_tombstones`. Expiry uses the database's clock.
+/// Keys are stored as SHA-256 digests, never raw. Every change to a session is one SQL statement (a renew
+/// two: its tombstone, then the move), so concurrent requests are safe on one connection, and `update`
+/// merges field by field with SQLite's JSON functions: two requests changing different keys of one session
+/// both persist. `update`, `updateTTL` and `renew` touch only a row that exists and has not expired, so
+/// nothing is resurrected; a renew moves the row to its new key in place. Renew and purge leave a tombstone
+/// under the old key in `<table>_tombstones`. Expiry uses the database's clock.
 ///
 /// ```swift
 /// let store = try await SQLiteSessionStore.open(path: "sessions.sqlite")
@@ -224,12 +224,14 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
         }
     }
 
-    /// Deletes the session and every session a renew moved it to, then leaves a tombstone on each of their keys.
+    /// Leaves a tombstone on the key and on every key a renew moved the session to, and deletes those sessions,
+    /// in one statement (the tombstones' trigger deletes each session).
     public func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {
         do {
-            _ = try await run(statements.purgeFollowingRenewals(now: now), [digest(key)])
             if tombstoneTTL > .zero {
-                _ = try await run(statements.placePurgeTombstones(now: now), [digest(key), .integer(Int(tombstoneTTL.wholeMilliseconds))])
+                _ = try await run(statements.purge(now: now), [digest(key), .integer(Int(tombstoneTTL.wholeMilliseconds))])
+            } else {
+                _ = try await run(statements.purgeFollowingRenewals(now: now), [digest(key)])
             }
         } catch {
             throw .other(error)

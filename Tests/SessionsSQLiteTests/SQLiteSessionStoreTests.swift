@@ -192,6 +192,7 @@ import Testing
             #expect(version.first?.column("version")?.integer == 2)
             try await store.purge(key, tombstoneTTL: .seconds(60))
             #expect(try await store.hasTombstone(key))
+            #expect(try await store.load(key) == nil, "the upgrade added the tombstones' trigger that ends the session")
         }
     }
 
@@ -244,6 +245,37 @@ import Testing
         #expect(try await second.hasTombstone(bystander), "a finished renew's tombstone stays")
         #expect(try await second.load(movedKey)?["user_id"] == "grace")
         try await second.close()
+    }
+
+    /// A request carrying a purged or renewed key must find the session or its tombstone, never neither (such a
+    /// request starts a new session whose cookie replaces the logout's removal): a purge that deleted first and
+    /// tombstoned in a second statement left that gap. Triggers record, at the moment a row goes or moves,
+    /// whether its key's tombstone is already there.
+    @Test func aKeyHasItsTombstoneBeforeItsSessionGoesOrMoves() async throws {
+        try await Self.withStore { store in
+            let now = "CAST(unixepoch('subsec') * 1000 AS INTEGER)"
+            let tombstoned = "EXISTS (SELECT 1 FROM sessions_tombstones WHERE key_hash = old.key_hash AND ended_until > \(now))"
+            _ = try await store.save(SessionState(["user_id": "warm-up"], createdAt: Date()), ttl: .seconds(60))
+            _ = try await store.connection.query("CREATE TABLE observed (event TEXT, tombstoned INTEGER)")
+            _ = try await store.connection.query(
+                "CREATE TRIGGER observe_delete AFTER DELETE ON sessions BEGIN INSERT INTO observed VALUES ('delete', \(tombstoned)); END")
+            _ = try await store.connection.query(
+                "CREATE TRIGGER observe_move AFTER UPDATE OF key_hash ON sessions BEGIN INSERT INTO observed VALUES ('move', \(tombstoned)); END")
+
+            let state = SessionState(["user_id": "ada"], createdAt: Date())
+            let key = try await store.save(state, ttl: .seconds(60))
+            guard case .updated(let renewed) = try await store.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60)) else {
+                Issue.record("the renew moved the session")
+                return
+            }
+            try await store.purge(key, tombstoneTTL: .seconds(60))
+            #expect(try await store.load(renewed) == nil, "the purge followed the renew")
+
+            let observed = try await store.connection.query("SELECT event, tombstoned FROM observed ORDER BY rowid").map {
+                "\($0.column("event")?.string ?? "?") \($0.column("tombstoned")?.integer == 1 ? "after" : "before") the tombstone"
+            }
+            #expect(observed == ["move after the tombstone", "delete after the tombstone"])
+        }
     }
 
     @Test func sessionsSurviveReopeningTheFileInWALMode() async throws {
