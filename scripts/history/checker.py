@@ -175,10 +175,8 @@ class Checker:
             first = child.creator
             renews.append(first)
             loaded_by = first.end - first.delay
-            unsure = unsure or any(
-                other is not first and other.effect_start < loaded_by
-                and (self._purged(other) or (other.kind == "login" and self._reached(other)))
-                for other in ancestor.ops)
+            # Whatever may have ended the ancestor, a purge through one of its own ancestors included.
+            unsure = unsure or any(e.op is not first and e.op.effect_start < loaded_by for e in self._ends(ancestor))
             for op in ancestor.ops:
                 if not self._purged(op) or op.start >= first.end:
                     continue

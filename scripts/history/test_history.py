@@ -198,6 +198,20 @@ class HandWrittenHistories(unittest.TestCase):
         ]
         self.assertEqual(kinds(history + [read(3, 4, "C2", {"user_id": "u1"})]), [])
 
+    def test_a_slow_logout_does_not_reach_a_login_that_may_have_found_the_session_ended_through_its_parent(self):
+        # The unanswered logout of C0 may have purged C0 and, following the renew, C1 before the second login
+        # loaded C1; that login then started a fresh session, which the slow logout of C1 never reaches.
+        history = [
+            login(0, 1, "u0", set_cookie="C0"),
+            logout(2, 2.3, "C0", delay=0.2, status=None, set_cookie=None, aborted=True),
+            login(2.05, 2.07, "u1", cookie="C0", set_cookie="C1"),
+            logout(2.1, 2.7, "C1", delay=0.5),
+            login(2.25, 2.4, "u2", cookie="C1", set_cookie="C2", delay=0.1),
+        ]
+        self.assertEqual(kinds(history + [read(3, 4, "C2", {"user_id": "u2"})]), [])
+        # Without the unanswered logout, the second login renewed C1 and the slow logout ended C2 too.
+        self.assertEqual(kinds(history[:1] + history[2:] + [read(3, 4, "C2", {"user_id": "u2"})]), ["undone-logout"])
+
     def test_a_purge_follows_at_most_eight_renews(self):
         def chain(renews):
             history = [login(0, 1, "u0", set_cookie="C0"), logout(2, 4, "C0", delay=1.9)]
