@@ -1,6 +1,6 @@
 """The line every benchmark table is printed under: the exact command, the date, the commit and the machine,
 so that BENCHMARKS.md pastes what a script printed and says where it came from."""
-import datetime, os, subprocess, sys
+import datetime, os, shlex, subprocess, sys
 
 
 def commit(directory):
@@ -25,5 +25,5 @@ def machine():
 
 def header(script, commits):
     """`script` as it was run, today's date, `commits` (a commit, or a description of several) and the machine."""
-    arguments = " ".join(sys.argv[1:])
+    arguments = shlex.join(sys.argv[1:])
     return f"`{script}{' ' + arguments if arguments else ''}`, {datetime.date.today().isoformat()}, commit {commits}, {machine()}."
