@@ -14,9 +14,10 @@ import Foundation
 /// Keys are stored as SHA-256 digests, never raw. Every change to a session is one SQL statement (a renew
 /// two: its tombstone, then the move; and a third that takes the tombstone back when the move fails), so
 /// concurrent requests are safe on one connection, and `update` merges field by field with SQLite's JSON
-/// functions: two requests changing different keys of one session both persist. `update`, `updateTTL` and `renew` touch only a row that exists and has not expired, so
-/// nothing is resurrected; a renew moves the row to its new key in place. Renew and purge leave a tombstone
-/// under the old key in `<table>_tombstones`. Expiry uses the database's clock.
+/// functions: two requests changing different keys of one session both persist. `update`, `updateTTL`
+/// and `renew` touch only a row that exists and has not expired, so nothing is resurrected; a renew moves
+/// the row to its new key in place. Renew and purge leave a tombstone under the old key in
+/// `<table>_tombstones`. Expiry uses the database's clock.
 ///
 /// ```swift
 /// let store = try await SQLiteSessionStore.open(path: "sessions.sqlite")
