@@ -26,6 +26,16 @@ import Testing
         }
     }
 
+    /// Runs `body` with the path of a database file that does not exist yet, and deletes the file and its WAL
+    /// companions afterwards, whatever happens.
+    static func withDatabaseFile(_ body: (String) async throws -> Void) async throws {
+        let path = "/tmp/swift-sessions-\(UInt64.random(in: 0 ... .max)).sqlite"
+        defer {
+            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+        }
+        try await body(path)
+    }
+
     static let capabilities: SessionStoreConformance.Capabilities = [.serverSide, .mergesConcurrentUpdates, .atomicRenew, .tombstones]
 
     @Test(arguments: SessionStoreConformance.checks(applicableTo: capabilities))
@@ -198,53 +208,51 @@ import Testing
 
     /// An up-to-date schema needs no DDL: a store on a read-only connection still loads (no CREATE tried).
     @Test func aCurrentSchemaIsOnlyRead() async throws {
-        let path = "/tmp/swift-sessions-\(UInt64.random(in: 0 ... .max)).sqlite"
-        defer { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
-        let writer = try await SQLiteSessionStore.open(path: path)
-        let key = try await writer.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(60))
-        try await writer.close()
-        let readOnly = try await SQLiteConnection.open(storage: .file(path: path))
-        _ = try await readOnly.query("PRAGMA query_only = ON")
-        do {
-            let store = try SQLiteSessionStore(connection: readOnly)
-            #expect(try await store.load(key)?["a"] == 1)
-        } catch {
+        try await Self.withDatabaseFile { path in
+            let writer = try await SQLiteSessionStore.open(path: path)
+            let key = try await writer.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(60))
+            try await writer.close()
+            let readOnly = try await SQLiteConnection.open(storage: .file(path: path))
+            _ = try await readOnly.query("PRAGMA query_only = ON")
+            do {
+                let store = try SQLiteSessionStore(connection: readOnly)
+                #expect(try await store.load(key)?["a"] == 1)
+            } catch {
+                try await readOnly.close()
+                throw error
+            }
             try await readOnly.close()
-            throw error
         }
-        try await readOnly.close()
     }
 
     /// A process that died between a renew's two statements left the renew's tombstone on a key that still
     /// holds its session; opening the file clears it, so the session can be renewed (logged in) again.
     @Test func openingClearsTheTombstoneOfARenewCutShortByACrash() async throws {
-        let path = "/tmp/swift-sessions-\(UInt64.random(in: 0 ... .max)).sqlite"
-        defer {
-            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
-        }
-        let first = try await SQLiteSessionStore.open(path: path)
-        let key = try await first.save(SessionState(["user_id": "ada"], createdAt: Date()), ttl: .seconds(60))
-        let bystander = try await first.save(SessionState(["user_id": "grace"], createdAt: Date()), ttl: .seconds(60))
-        let moved = try await first.renew(bystander, to: SessionState(["user_id": "grace"], createdAt: Date()), changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
-        let now = "CAST(unixepoch('subsec') * 1000 AS INTEGER)"
-        // The renew's first statement, as the crashed process ran it; its move never came.
-        _ = try await first.connection.query(
-            "INSERT INTO sessions_tombstones (key_hash, ended_until, successor) VALUES (?1, \(now) + 60000, ?2)",
-            [SQLiteData.blob(ByteBuffer(bytes: key.storageDigest)), SQLiteData.blob(ByteBuffer(bytes: SessionKey.generate().storageDigest))]
-        )
-        let state = try #require(try await first.load(key))
-        #expect(try await first.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60)) == .gone, "the leftover refuses the renew")
-        try await first.close()
+        try await Self.withDatabaseFile { path in
+            let first = try await SQLiteSessionStore.open(path: path)
+            let key = try await first.save(SessionState(["user_id": "ada"], createdAt: Date()), ttl: .seconds(60))
+            let bystander = try await first.save(SessionState(["user_id": "grace"], createdAt: Date()), ttl: .seconds(60))
+            let moved = try await first.renew(bystander, to: SessionState(["user_id": "grace"], createdAt: Date()), changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
+            let now = "CAST(unixepoch('subsec') * 1000 AS INTEGER)"
+            // The renew's first statement, as the crashed process ran it; its move never came.
+            _ = try await first.connection.query(
+                "INSERT INTO sessions_tombstones (key_hash, ended_until, successor) VALUES (?1, \(now) + 60000, ?2)",
+                [SQLiteData.blob(ByteBuffer(bytes: key.storageDigest)), SQLiteData.blob(ByteBuffer(bytes: SessionKey.generate().storageDigest))]
+            )
+            let state = try #require(try await first.load(key))
+            #expect(try await first.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60)) == .gone, "the leftover refuses the renew")
+            try await first.close()
 
-        let second = try await SQLiteSessionStore.open(path: path)
-        guard case .updated = try await second.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60)) else {
-            Issue.record("after reopening, the live session renews")
-            return
+            let second = try await SQLiteSessionStore.open(path: path)
+            guard case .updated = try await second.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60)) else {
+                Issue.record("after reopening, the live session renews")
+                return
+            }
+            guard case .updated(let movedKey) = moved else { Issue.record("the bystander's renew moved it"); return }
+            #expect(try await second.hasTombstone(bystander), "a finished renew's tombstone stays")
+            #expect(try await second.load(movedKey)?["user_id"] == "grace")
+            try await second.close()
         }
-        guard case .updated(let movedKey) = moved else { Issue.record("the bystander's renew moved it"); return }
-        #expect(try await second.hasTombstone(bystander), "a finished renew's tombstone stays")
-        #expect(try await second.load(movedKey)?["user_id"] == "grace")
-        try await second.close()
     }
 
     /// A request carrying a purged or renewed key must find the session or its tombstone, never neither (such a
@@ -279,18 +287,16 @@ import Testing
     }
 
     @Test func sessionsSurviveReopeningTheFileInWALMode() async throws {
-        let path = "/tmp/swift-sessions-\(UInt64.random(in: 0 ... .max)).sqlite"
-        defer {
-            for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+        try await Self.withDatabaseFile { path in
+            let first = try await SQLiteSessionStore.open(path: path)
+            let key = try await first.save(SessionState(["user_id": "ada"], createdAt: Date()), ttl: .seconds(60))
+            let mode = try await first.connection.query("PRAGMA journal_mode")
+            #expect(mode.first?.column("journal_mode")?.string == "wal")
+            try await first.close()
+            let second = try await SQLiteSessionStore.open(path: path)
+            #expect(try await second.load(key)?["user_id"] == "ada")
+            try await second.close()
         }
-        let first = try await SQLiteSessionStore.open(path: path)
-        let key = try await first.save(SessionState(["user_id": "ada"], createdAt: Date()), ttl: .seconds(60))
-        let mode = try await first.connection.query("PRAGMA journal_mode")
-        #expect(mode.first?.column("journal_mode")?.string == "wal")
-        try await first.close()
-        let second = try await SQLiteSessionStore.open(path: path)
-        #expect(try await second.load(key)?["user_id"] == "ada")
-        try await second.close()
     }
 }
 
