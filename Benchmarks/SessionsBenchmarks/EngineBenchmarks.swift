@@ -8,7 +8,7 @@ func engineBenchmarks() {
     let logger = Logger(label: "benchmark", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// An engine holding one live session, and the `Cookie` header that names it.
-    func engineWithSession() async -> (SessionEngine<MemorySessionStore>, String) {
+    func engineWithSession() async -> (SessionEngine, String) {
         let engine = try! SessionEngine(store: MemorySessionStore(), secrets: benchmarkSecrets)
         let session = engine.begin(cookieHeader: nil, logger: logger)
         try! await session.insert("user_id", "alice")

@@ -6,7 +6,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// What each demo route does, written once against ``Session`` and shared by every framework adapter.
+/// What each demo route does, written once against ``HTTPSession`` and shared by every framework adapter.
 ///
 /// | route | behaviour |
 /// |---|---|
@@ -32,7 +32,7 @@ public enum DemoRoutes {
     static let userKey = "user_id"
     static let counterKey = "counter"
 
-    public static func index(_ session: Session, acceptsHTML: Bool) async throws -> DemoReply {
+    public static func index(_ session: HTTPSession, acceptsHTML: Bool) async throws -> DemoReply {
         if acceptsHTML {
             let visits = try await increment(session)
             let user = try await self.user(in: session)
@@ -41,14 +41,14 @@ public enum DemoRoutes {
         return try await state(session)
     }
 
-    public static func doSomething(_ session: Session) async throws -> DemoReply {
+    public static func doSomething(_ session: HTTPSession) async throws -> DemoReply {
         try await increment(session)
         return try await state(session)
     }
 
     /// Stores the user and renews the key. With a delay, the session is loaded first and the renew comes
     /// after the wait: a login that checks a password hash, racing whatever else the browser sends.
-    public static func login(_ session: Session, body: [UInt8], delayMilliseconds: String? = nil) async throws -> DemoReply {
+    public static func login(_ session: HTTPSession, body: [UInt8], delayMilliseconds: String? = nil) async throws -> DemoReply {
         struct Login: Decodable { var user_id: String }
         guard let delay = delay(from: delayMilliseconds) else { return invalidDelay }
         guard let login = try? JSONDecoder().decode(Login.self, from: Data(body)), !login.user_id.isEmpty else {
@@ -65,7 +65,7 @@ public enum DemoRoutes {
 
     /// Purges a session that holds a user, whatever type an earlier deploy stored it as. With a delay, the
     /// purge comes that long after the session was loaded: a logout racing a login's renew.
-    public static func logout(_ session: Session, delayMilliseconds: String? = nil) async throws -> DemoReply {
+    public static func logout(_ session: HTTPSession, delayMilliseconds: String? = nil) async throws -> DemoReply {
         guard let delay = delay(from: delayMilliseconds) else { return invalidDelay }
         guard let stored = try await session.entries()[userKey] else {
             return .text("Could not log out anonymous user")
@@ -78,14 +78,14 @@ public enum DemoRoutes {
         return .text("Logged out: \(DemoJSON.encode(stored))")
     }
 
-    public static func protectedCount(_ session: Session) async throws -> DemoReply {
+    public static func protectedCount(_ session: HTTPSession) async throws -> DemoReply {
         guard try await user(in: session) != nil else {
             return .error(401, "log in first")
         }
         return try await state(session)
     }
 
-    public static func putEntry(_ session: Session, key: String, body: [UInt8], delayMilliseconds: String?) async throws -> DemoReply {
+    public static func putEntry(_ session: HTTPSession, key: String, body: [UInt8], delayMilliseconds: String?) async throws -> DemoReply {
         guard let delay = delay(from: delayMilliseconds) else { return invalidDelay }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
             return .error(400, "the body must be one JSON value")
@@ -99,34 +99,34 @@ public enum DemoRoutes {
         return try await entries(session)
     }
 
-    public static func deleteEntry(_ session: Session, key: String) async throws -> DemoReply {
+    public static func deleteEntry(_ session: HTTPSession, key: String) async throws -> DemoReply {
         try await session.remove(key)
         return try await entries(session)
     }
 
-    public static func entries(_ session: Session) async throws -> DemoReply {
+    public static func entries(_ session: HTTPSession) async throws -> DemoReply {
         .json(DemoJSON.encode(.object(try await session.entries())))
     }
 
     public static func plain() -> DemoReply { .text("ok") }
 
     // /counter and /read take the loaded session: every request uses it, so Vapor serves them as
-    // synchronous routes behind `SessionLoadingMiddleware`, which starts no task.
-    public static func counter(_ session: LoadedSession) throws -> DemoReply {
+    // synchronous routes behind `HTTPSessionLoadingMiddleware`, which starts no task.
+    public static func counter(_ session: LoadedHTTPSession) throws -> DemoReply {
         .text(String(try increment(session)))
     }
 
-    public static func read(_ session: LoadedSession) throws -> DemoReply {
+    public static func read(_ session: LoadedHTTPSession) throws -> DemoReply {
         .text(try user(in: session) ?? "anonymous")
     }
 
     @discardableResult
-    private static func increment(_ session: Session) async throws -> Int {
+    private static func increment(_ session: HTTPSession) async throws -> Int {
         try increment(try await session.load())
     }
 
     /// Adds one to the counter; a counter an earlier deploy stored as something else starts again at 0.
-    private static func increment(_ session: LoadedSession) throws -> Int {
+    private static func increment(_ session: LoadedHTTPSession) throws -> Int {
         do {
             return try session.update(counterKey, as: Int.self, incrementCounter)
         } catch {
@@ -142,11 +142,11 @@ public enum DemoRoutes {
     }
 
     /// The logged-in user; a user stored as anything but a string is no user.
-    private static func user(in session: Session) async throws -> String? {
+    private static func user(in session: HTTPSession) async throws -> String? {
         try user(in: try await session.load())
     }
 
-    private static func user(in session: LoadedSession) throws(SessionError) -> String? {
+    private static func user(in session: LoadedHTTPSession) throws(SessionError) -> String? {
         do {
             return try session.get(userKey, as: String.self)
         } catch {
@@ -156,7 +156,7 @@ public enum DemoRoutes {
     }
 
     /// The counter; one stored as something else reads as 0.
-    private static func counter(in session: LoadedSession) throws(SessionError) -> Int {
+    private static func counter(in session: LoadedHTTPSession) throws(SessionError) -> Int {
         do {
             return try session.get(counterKey, as: Int.self) ?? 0
         } catch {
@@ -165,7 +165,7 @@ public enum DemoRoutes {
         }
     }
 
-    private static func state(_ session: Session) async throws -> DemoReply {
+    private static func state(_ session: HTTPSession) async throws -> DemoReply {
         let loaded = try await session.load()
         let user = try user(in: loaded)
         let counter = try counter(in: loaded)

@@ -5,7 +5,7 @@ import Vapor
 
 extension DemoServer {
     /// Serves the demo through Vapor until SIGINT/SIGTERM, running `services` (sweepers) beside it.
-    static func serveWithVapor<Store: SessionStore>(_ options: DemoOptions, engine: SessionEngine<Store>, services: [any Service]) async throws {
+    static func serveWithVapor(_ options: DemoOptions, engine: SessionEngine, services: [any Service]) async throws {
         // Vapor must not read the demo's own flags as its commands: give it only "serve".
         let app = try await Application.make(Environment(name: "production", arguments: ["sessions-demo", "serve"]))
         do {

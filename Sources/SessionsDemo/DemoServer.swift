@@ -132,16 +132,16 @@ public enum DemoServer {
         return components.string ?? url
     }
 
-    private static func serve<Store: SessionStore>(_ options: DemoOptions, engine: SessionEngine<Store>, services: [any Service]) async throws {
+    private static func serve(_ options: DemoOptions, engine: SessionEngine, services: [any Service]) async throws {
         switch options.framework {
         case .hummingbird: try await serveWithHummingbird(options, engine: engine, services: services)
         case .vapor: try await serveWithVapor(options, engine: engine, services: services)
         }
     }
 
-    private static func serveWithHummingbird<Store: SessionStore>(
+    private static func serveWithHummingbird(
         _ options: DemoOptions,
-        engine: SessionEngine<Store>,
+        engine: SessionEngine,
         services: [any Service]
     ) async throws {
         var logger = Logger(label: "sessions-demo")

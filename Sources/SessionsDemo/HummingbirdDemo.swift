@@ -4,49 +4,49 @@ public import SessionsHummingbird
 import HTTPTypes
 import NIOCore
 
-/// The demo's routes served through Hummingbird and ``SessionMiddleware``.
+/// The demo's routes served through Hummingbird and ``HTTPSessionMiddleware``.
 public enum HummingbirdDemo {
     /// A router with the session middleware and every demo route.
     ///
     /// ```swift
     /// let app = Application(router: HummingbirdDemo.router(engine: engine))
     /// ```
-    public static func router<Store: SessionStore>(engine: SessionEngine<Store>) -> Router<BasicSessionRequestContext> {
-        let router = Router(context: BasicSessionRequestContext.self)
+    public static func router(engine: SessionEngine) -> Router<BasicHTTPSessionRequestContext> {
+        let router = Router(context: BasicHTTPSessionRequestContext.self)
         // /plain sits before the middleware's group only in effect: the middleware is lazy, so a route
         // that never touches the session costs nothing either way.
-        router.addMiddleware { SessionMiddleware(engine: engine) }
+        router.addMiddleware { HTTPSessionMiddleware(engine: engine) }
         router.get("/") { request, context in
             let acceptsHTML = request.headers[.accept]?.contains("text/html") ?? false
-            return try await DemoRoutes.index(context.session, acceptsHTML: acceptsHTML).response
+            return try await DemoRoutes.index(context.httpSession, acceptsHTML: acceptsHTML).response
         }
-        router.post("/do_something") { _, context in try await DemoRoutes.doSomething(context.session).response }
+        router.post("/do_something") { _, context in try await DemoRoutes.doSomething(context.httpSession).response }
         router.post("/login") { request, context in
             try await DemoRoutes.login(
-                context.session,
+                context.httpSession,
                 body: try await request.collectBody(),
                 delayMilliseconds: request.uri.queryParameters.get("delay_ms")
             ).response
         }
         router.post("/logout") { request, context in
-            try await DemoRoutes.logout(context.session, delayMilliseconds: request.uri.queryParameters.get("delay_ms")).response
+            try await DemoRoutes.logout(context.httpSession, delayMilliseconds: request.uri.queryParameters.get("delay_ms")).response
         }
-        router.get("/protected/count") { _, context in try await DemoRoutes.protectedCount(context.session).response }
-        router.get("/session") { _, context in try await DemoRoutes.entries(context.session).response }
+        router.get("/protected/count") { _, context in try await DemoRoutes.protectedCount(context.httpSession).response }
+        router.get("/session") { _, context in try await DemoRoutes.entries(context.httpSession).response }
         router.put("/session/:key") { request, context in
             try await DemoRoutes.putEntry(
-                context.session,
+                context.httpSession,
                 key: try context.parameters.require("key"),
                 body: try await request.collectBody(),
                 delayMilliseconds: request.uri.queryParameters.get("delay_ms")
             ).response
         }
         router.delete("/session/:key") { _, context in
-            try await DemoRoutes.deleteEntry(context.session, key: try context.parameters.require("key")).response
+            try await DemoRoutes.deleteEntry(context.httpSession, key: try context.parameters.require("key")).response
         }
         router.get("/plain") { _, _ in DemoRoutes.plain().response }
-        router.get("/counter") { _, context in try DemoRoutes.counter(await context.session.load()).response }
-        router.get("/read") { _, context in try DemoRoutes.read(await context.session.load()).response }
+        router.get("/counter") { _, context in try DemoRoutes.counter(await context.httpSession.load()).response }
+        router.get("/read") { _, context in try DemoRoutes.read(await context.httpSession.load()).response }
         return router
     }
 }

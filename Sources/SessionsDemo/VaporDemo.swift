@@ -2,7 +2,7 @@ public import Sessions
 public import Vapor
 import SessionsVapor
 
-/// The demo's routes served through Vapor and ``SessionEngineMiddleware``: the same routes, written
+/// The demo's routes served through Vapor and ``HTTPSessionMiddleware``: the same routes, written
 /// once in ``DemoRoutes``, as the Hummingbird demo.
 public enum VaporDemo {
     /// Installs the session middleware and every demo route on `app`.
@@ -11,8 +11,8 @@ public enum VaporDemo {
     /// let app = try await Application.make(.production)
     /// VaporDemo.configure(app, engine: engine)
     /// ```
-    public static func configure<Store: SessionStore>(_ app: Application, engine: SessionEngine<Store>) {
-        app.middleware.use(SessionEngineMiddleware(engine: engine))
+    public static func configure(_ app: Application, engine: SessionEngine) {
+        app.middleware.use(HTTPSessionMiddleware(engine: engine))
         app.routes.defaultMaxBodySize = ByteCount(value: DemoRoutes.maximumBodyBytes)
         app.get { request async throws in
             let acceptsHTML = request.headers[.accept].contains { $0.contains("text/html") }
@@ -44,9 +44,9 @@ public enum VaporDemo {
         }
         app.get("plain") { _ in DemoRoutes.plain().vaporResponse }
         // Synchronous routes behind the loading middleware: Vapor starts no task for them.
-        let loaded = app.grouped(SessionLoadingMiddleware())
-        loaded.get("counter") { request throws in try DemoRoutes.counter(request.loadedSession).vaporResponse }
-        loaded.get("read") { request throws in try DemoRoutes.read(request.loadedSession).vaporResponse }
+        let loaded = app.grouped(HTTPSessionLoadingMiddleware())
+        loaded.get("counter") { request throws in try DemoRoutes.counter(request.loadedHTTPSession).vaporResponse }
+        loaded.get("read") { request throws in try DemoRoutes.read(request.loadedHTTPSession).vaporResponse }
     }
 }
 

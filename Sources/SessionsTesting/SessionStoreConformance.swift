@@ -631,7 +631,7 @@ public struct SessionStoreConformance: Sendable {
         }
         let engine = try SessionEngine(store: ForwardingSessionStore(base: store), secrets: SessionSecrets(current: .generate()), clock: clock)
         let logger = Logger(label: "swift-sessions.conformance")
-        func request(_ cookie: String?, _ body: (Session) async throws -> Void) async throws -> String? {
+        func request(_ cookie: String?, _ body: (HTTPSession) async throws -> Void) async throws -> String? {
             let session = engine.begin(cookieHeader: cookie.map { "id=\($0)" }, logger: logger)
             try await body(session)
             let headers = try await engine.commit(session, logger: logger)

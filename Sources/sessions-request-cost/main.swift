@@ -51,7 +51,7 @@ case nil: fail("no outcome", status: 1)
 }
 
 /// The demo's engine on the memory store, with the demo's default options and `--secret abab...ab`.
-func demoEngine() throws -> SessionEngine<MemorySessionStore> {
+func demoEngine() throws -> SessionEngine {
     let secret = try SessionSecret(bytes: [UInt8](repeating: 0xab, count: 32))
     return try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: secret), configuration: DemoOptions.parse([]).sessionConfiguration())
 }

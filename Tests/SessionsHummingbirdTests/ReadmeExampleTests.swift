@@ -11,23 +11,23 @@ import TestSupport
         let secretFromEnvironment = "a master secret of at least thirty-two bytes"
         // From here to `runService` the code is the README's, line for line.
         let secret = try SessionSecret(derivingFrom: Array(secretFromEnvironment.utf8))  // >= 32 bytes
-        let router = Router(context: BasicSessionRequestContext.self)
+        let router = Router(context: BasicHTTPSessionRequestContext.self)
         let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: secret))
-        router.addMiddleware { SessionMiddleware(engine: engine) }
+        router.addMiddleware { HTTPSessionMiddleware(engine: engine) }
         router.get("/counter") { _, context -> String in
-            let count = try await context.session.update("counter", as: Int.self) { count in
+            let count = try await context.httpSession.update("counter", as: Int.self) { count in
                 count = (count ?? 0) + 1
                 return count!
             }
             return "\(count)"
         }
         router.post("/login") { _, context -> String in
-            try await context.session.insert("user_id", "ada")
-            try await context.session.renew(.newAuthentication)  // new key at every privilege change
+            try await context.httpSession.insert("user_id", "ada")
+            try await context.httpSession.renew(.newAuthentication)  // new key at every privilege change
             return "welcome"
         }
         router.post("/logout") { _, context -> String in
-            try await context.session.purge()  // deleted server-side, cookie removed
+            try await context.httpSession.purge()  // deleted server-side, cookie removed
             return "bye"
         }
         try await Application(router: router).test(.router) { client async throws in

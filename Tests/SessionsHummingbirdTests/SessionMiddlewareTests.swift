@@ -14,12 +14,12 @@ import TestSupport
     static func withRouter(
         store: MemorySessionStore = MemorySessionStore(),
         configuration: SessionConfiguration = .init(),
-        routes: (Router<BasicSessionRequestContext>) -> Void,
+        routes: (Router<BasicHTTPSessionRequestContext>) -> Void,
         _ test: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
-        let router = Router(context: BasicSessionRequestContext.self)
+        let router = Router(context: BasicHTTPSessionRequestContext.self)
         router.addMiddleware {
-            try! SessionMiddleware(store: store, secrets: SessionSecrets(current: .generate()), configuration: configuration)
+            try! HTTPSessionMiddleware(store: store, secrets: SessionSecrets(current: .generate()), configuration: configuration)
         }
         routes(router)
         let app = Application(router: router, logger: Logger(label: "middleware-test"))
@@ -29,11 +29,11 @@ import TestSupport
     @Test func anHTTPErrorStillCommitsTheSession() async throws {
         try await Self.withRouter(routes: { router in
             router.get("/deny") { _, context -> String in
-                try await context.session.insert("denied", true)
+                try await context.httpSession.insert("denied", true)
                 throw HTTPError(.forbidden, message: "no")
             }
             router.get("/check") { _, context -> String in
-                String(try await context.session.get("denied", as: Bool.self) ?? false)
+                String(try await context.httpSession.get("denied", as: Bool.self) ?? false)
             }
         }) { client async throws in
             let browser = TestBrowser()
@@ -49,11 +49,11 @@ import TestSupport
     @Test func cookieFieldsAreReadTogether() async throws {
         try await Self.withRouter(routes: { router in
             router.get("/set") { _, context -> String in
-                try await context.session.insert("user_id", "ada")
+                try await context.httpSession.insert("user_id", "ada")
                 return "ok"
             }
             router.get("/read") { _, context -> String in
-                try await context.session.get("user_id", as: String.self) ?? "anonymous"
+                try await context.httpSession.get("user_id", as: String.self) ?? "anonymous"
             }
         }) { client async throws in
             let set = try await client.execute(uri: "/set", method: .get)
@@ -71,7 +71,7 @@ import TestSupport
         let store = MemorySessionStore()
         try await Self.withRouter(store: store, routes: { router in
             router.get("/fail") { _, context -> String in
-                try await context.session.insert("half-done", true)
+                try await context.httpSession.insert("half-done", true)
                 throw Failure()
             }
         }) { client async throws in
@@ -87,20 +87,20 @@ import TestSupport
         let store = MemorySessionStore()
         try await Self.withRouter(store: store, routes: { router in
             router.get("/login") { _, context -> String in
-                try await context.session.insert("user_id", "ada")
+                try await context.httpSession.insert("user_id", "ada")
                 return "in"
             }
             router.get("/logout-then-fail") { _, context -> String in
-                try await context.session.purge()
+                try await context.httpSession.purge()
                 throw Failure()
             }
             router.get("/renew-then-fail") { _, context -> String in
-                try await context.session.insert("user_id", "mallory")
-                try await context.session.renew(.newAuthentication)
+                try await context.httpSession.insert("user_id", "mallory")
+                try await context.httpSession.renew(.newAuthentication)
                 throw Failure()
             }
             router.get("/read") { _, context -> String in
-                try await context.session.get("user_id", as: String.self) ?? "anonymous"
+                try await context.httpSession.get("user_id", as: String.self) ?? "anonymous"
             }
         }) { client async throws in
             for route in ["/logout-then-fail", "/renew-then-fail"] {
@@ -118,8 +118,8 @@ import TestSupport
     @Test func aSessionErrorIsAnEmpty500() async throws {
         try await Self.withRouter(routes: { router in
             router.get("/wrong-type") { _, context -> String in
-                try await context.session.insert("n", "not a number")
-                return String(try await context.session.get("n", as: Int.self) ?? 0)
+                try await context.httpSession.insert("n", "not a number")
+                return String(try await context.httpSession.get("n", as: Int.self) ?? 0)
             }
         }) { client async throws in
             let reply = try await TestBrowser().send(.get, "/wrong-type", client: client)
@@ -129,9 +129,9 @@ import TestSupport
     }
 
     @Test func aRouteOutsideTheMiddlewareFailsLoudly() async throws {
-        let router = Router(context: BasicSessionRequestContext.self)
+        let router = Router(context: BasicHTTPSessionRequestContext.self)
         router.get("/orphan") { _, context -> String in
-            try await context.session.insert("lost", true)
+            try await context.httpSession.insert("lost", true)
             return "stored?"
         }
         let app = Application(router: router, logger: Logger(label: "middleware-test"))
@@ -147,7 +147,7 @@ import TestSupport
         let configuration = SessionConfiguration(cookie: cookie, lifecycle: .persistent(ttl: .seconds(120)))
         try await Self.withRouter(configuration: configuration, routes: { router in
             router.get("/set") { _, context -> String in
-                try await context.session.insert("x", 1)
+                try await context.httpSession.insert("x", 1)
                 return "ok"
             }
         }) { client async throws in

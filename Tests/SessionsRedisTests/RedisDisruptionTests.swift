@@ -103,7 +103,7 @@ import Foundation
         case .vapor:
             let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: TestRedis.uniquePrefix()))
             try await VaporTesting.withApp { app in
-                app.middleware.use(SessionEngineMiddleware(engine: try SessionEngine(store: store, secrets: SessionSecrets(current: .generate()))))
+                app.middleware.use(HTTPSessionMiddleware(engine: try SessionEngine(store: store, secrets: SessionSecrets(current: .generate()))))
                 app.get("count") { request async throws -> String in
                     String(try await request.httpSession.update("n", as: Int.self) { count in
                         count = (count ?? 0) + 1

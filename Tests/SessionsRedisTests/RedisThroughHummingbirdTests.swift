@@ -16,18 +16,18 @@ import Testing
         _ test: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: TestRedis.uniquePrefix()))
-        let router = Router(context: BasicSessionRequestContext.self)
+        let router = Router(context: BasicHTTPSessionRequestContext.self)
         router.addMiddleware {
-            try! SessionMiddleware(store: store, secrets: SessionSecrets(current: .generate()))
+            try! HTTPSessionMiddleware(store: store, secrets: SessionSecrets(current: .generate()))
         }
         router.get("/count") { _, context -> String in
-            String(try await context.session.update("n", as: Int.self) { count in
+            String(try await context.httpSession.update("n", as: Int.self) { count in
                 count = (count ?? 0) + 1
                 return count!
             })
         }
         router.get("/read") { _, context -> String in
-            String(try await context.session.get("n", as: Int.self) ?? 0)
+            String(try await context.httpSession.get("n", as: Int.self) ?? 0)
         }
         router.get("/plain") { _, _ -> String in "ok" }
         let app = Application(router: router, logger: Logger(label: "redis-hummingbird-test"))

@@ -8,7 +8,7 @@ import FoundationEssentials
 /// must not undo a login that happened while they ran ("logout is final", and the stale-cookie rule).
 @Suite struct ConcurrentRequestTests {
     /// A request begun with `cookie` that has loaded its session: the slow request of each race.
-    private func slowRequest<Store: SessionStore>(_ harness: EngineHarness<Store>, cookie: String) async throws -> Session {
+    private func slowRequest(_ harness: EngineHarness, cookie: String) async throws -> HTTPSession {
         let session = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
         try await session.load()
         return session
@@ -49,7 +49,7 @@ import FoundationEssentials
         try await harness.request(cookie: cookie) { try await $0.insert("cart", 2) }
         try await login.insert("role", "admin")
         try await login.renew(.newAuthentication)
-        let renewed = EngineHarness<RecordingSessionStore<MemorySessionStore>>.Outcome(headers: try await harness.engine.commit(login, logger: harness.logger))
+        let renewed = EngineHarness.Outcome(headers: try await harness.engine.commit(login, logger: harness.logger))
         let renewedCookie = try #require(renewed.cookieValue)
         try await harness.request(cookie: renewedCookie) { session async throws in
             #expect(try await session.entries() == ["user_id": "ada", "cart": 2, "role": "admin"])

@@ -10,7 +10,7 @@ import Testing
     }
 
     @Test func typedValuesRoundTripAsJSON() async throws {
-        let session = Session()
+        let session = HTTPSession()
         try await session.insert("cart", Cart(items: ["book"], total: 12.5))
         try await session.insert("count", 3)
         try await session.insert("name", "Ada")
@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func aValueOfTheWrongTypeThrowsADecodingError() async throws {
-        let session = Session(["count": "three"])
+        let session = HTTPSession(["count": "three"])
         do {
             _ = try await session.get("count", as: Int.self)
             Issue.record("decoding a string as Int must fail")
@@ -37,7 +37,7 @@ import Testing
     @Test func aValueOfAnotherTypeNamesEntryAndTypeAndLocksNothing() async throws {
         // An earlier deploy stored another type: the error says which entry and which type, is no store
         // failure, and every call that reads no value still works.
-        let session = Session(["user_id": 42, "counter": "seven"])
+        let session = HTTPSession(["user_id": 42, "counter": "seven"])
         let error = await #expect(throws: SessionError.self) { try await session.get("user_id", as: String.self) }
         #expect(error?.kind == .valueDecoding)
         #expect(error?.entry == "user_id")
@@ -52,13 +52,13 @@ import Testing
         try await session.clear()
         #expect(try await session.entries().isEmpty)
 
-        let other = Session(["user_id": 42])
+        let other = HTTPSession(["user_id": 42])
         try await other.purge()
         #expect(other.status == .purged)
     }
 
     @Test func removeAsKeepsAValueOfTheWrongType() async throws {
-        let session = Session(["count": "three"])
+        let session = HTTPSession(["count": "three"])
         await #expect(throws: SessionError.self) { try await session.remove("count", as: Int.self) }
         #expect(try await session.get("count", as: String.self) == "three")
         #expect(session.status == .unchanged)
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func everyMutationMarksTheSessionChanged() async throws {
-        let session = Session(["visits": 1])
+        let session = HTTPSession(["visits": 1])
         #expect(session.status == .unchanged)
         _ = try await session.get("visits", as: Int.self)
         try await session.remove("absent")
@@ -83,14 +83,14 @@ import Testing
     }
 
     @Test func updateToNilRemoves() async throws {
-        let session = Session(["flag": true])
+        let session = HTTPSession(["flag": true])
         try await session.update("flag", as: Bool.self) { $0 = nil }
         #expect(try await !session.contains("flag"))
         #expect(session.status == .changed)
     }
 
     @Test func renewIsStickyAndPurgeWins() async throws {
-        let session = Session(["a": 1])
+        let session = HTTPSession(["a": 1])
         try await session.renew(.newAuthentication)
         #expect(session.status == .renewed)
         try await session.insert("b", 2)
@@ -106,7 +106,7 @@ import Testing
     }
 
     @Test func clearEmptiesAndRecordsTheClear() async throws {
-        let session = Session(["a": 1, "b": 2])
+        let session = HTTPSession(["a": 1, "b": 2])
         try await session.clear()
         try await session.insert("c", 3)
         #expect(try await session.entries() == ["c": 3])
@@ -114,7 +114,7 @@ import Testing
     }
 
     @Test func changeSetTracksSetsAndRemovals() async throws {
-        let session = Session(["a": 1, "b": 2])
+        let session = HTTPSession(["a": 1, "b": 2])
         try await session.insert("c", 3)
         try await session.remove("a")
         try await session.insert("a", 10)
@@ -123,7 +123,7 @@ import Testing
     }
 
     @Test func unattachedSessionsThrowInsteadOfLosingData() async throws {
-        let session = Session.unattached
+        let session = HTTPSession.unattached
         do {
             try await session.insert("a", 1)
             Issue.record("an unattached session must refuse writes")
@@ -154,16 +154,16 @@ import Testing
         #expect(try session.loaded.get("user_id", as: String.self) == "ada")
         #expect(store.calls == ["load"])
         do {
-            _ = try Session.unattached.loaded
+            _ = try HTTPSession.unattached.loaded
             Issue.record("an unattached session has no loaded view")
         } catch {
             #expect(error.kind == .notAttached)
         }
-        #expect(try Session(["a": 1]).loaded.get("a", as: Int.self) == 1, "a detached session is loaded from the start")
+        #expect(try HTTPSession(["a": 1]).loaded.get("a", as: Int.self) == 1, "a detached session is loaded from the start")
     }
 
     @Test func theSynchronousViewChangesTheSameSession() async throws {
-        let session = Session(["a": 1, "b": "two", "c": true])
+        let session = HTTPSession(["a": 1, "b": "two", "c": true])
         let loaded = try session.loaded
         try loaded.insert("d", [1, 2])
         #expect(try loaded.update("a", as: Int.self) { a in
@@ -187,7 +187,7 @@ import Testing
     }
 
     @Test func concurrentTasksShareOneSession() async throws {
-        let session = Session()
+        let session = HTTPSession()
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<100 {
                 group.addTask { try? await session.insert("key\(index)", index) }

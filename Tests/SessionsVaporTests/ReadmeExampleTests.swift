@@ -11,15 +11,15 @@ import VaporTesting
         try await withApp { app in
             // From here to the end of the routes the code is the README's, line for line.
             let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: secret))
-            app.middleware.use(SessionEngineMiddleware(engine: engine))
+            app.middleware.use(HTTPSessionMiddleware(engine: engine))
             app.post("login") { request async throws -> String in
                 try await request.httpSession.insert("user_id", "ada")
                 try await request.httpSession.renew(.newAuthentication)
                 return "welcome"
             }
-            let loaded = app.grouped(SessionLoadingMiddleware())
+            let loaded = app.grouped(HTTPSessionLoadingMiddleware())
             loaded.get("counter") { request throws -> String in
-                let count = try request.loadedSession.update("counter", as: Int.self) { count in
+                let count = try request.loadedHTTPSession.update("counter", as: Int.self) { count in
                     count = (count ?? 0) + 1
                     return count!
                 }

@@ -109,7 +109,7 @@ import VaporTesting
             app.get("session-error-after-logout") { request async throws -> String in
                 try await request.httpSession.purge()
                 // A session failure after the logout: what a session outside the middleware throws.
-                try await Sessions.Session.unattached.purge()
+                try await HTTPSession.unattached.purge()
                 return "unreachable"
             }
         }
@@ -193,7 +193,7 @@ import VaporTesting
         }
     }
 
-    // MARK: Synchronous routes behind SessionLoadingMiddleware
+    // MARK: Synchronous routes behind HTTPSessionLoadingMiddleware
 
     static func withApp<Store: SessionStore>(
         engineStore store: Store,
@@ -203,15 +203,15 @@ import VaporTesting
     ) async throws {
         try await VaporTesting.withApp { app in
             let engine = try SessionEngine(store: store, secrets: .init(current: .generate()), configuration: configuration)
-            app.middleware.use(SessionEngineMiddleware(engine: engine))
+            app.middleware.use(HTTPSessionMiddleware(engine: engine))
             routes(app)
             try await test(app)
         }
     }
 
     static func synchronousCounter(_ app: Application) {
-        app.grouped(SessionLoadingMiddleware()).get("counter") { request throws -> String in
-            let count = try request.loadedSession.update("n", as: Int.self) { n in
+        app.grouped(HTTPSessionLoadingMiddleware()).get("counter") { request throws -> String in
+            let count = try request.loadedHTTPSession.update("n", as: Int.self) { n in
                 n = (n ?? 0) + 1
                 return n!
             }
@@ -266,7 +266,7 @@ import VaporTesting
     @Test func theLoadedSessionWithoutTheLoadingMiddlewareIsAnEmpty500() async throws {
         try await Self.withApp(routes: { app in
             app.get("unloaded") { request throws -> String in
-                try request.loadedSession.get("user_id", as: String.self) ?? "anonymous"
+                try request.loadedHTTPSession.get("user_id", as: String.self) ?? "anonymous"
             }
         }) { app in
             let reply = try await app.testing().sendRequest(.GET, "unloaded")

@@ -44,7 +44,7 @@ struct SessionCommit {
     }
 
     let core: SessionEngineCore
-    let contents: Session.Contents
+    let contents: HTTPSession.Contents
     let now: Date
     let logger: Logger
     let mode: Mode
@@ -69,7 +69,7 @@ struct SessionCommit {
         case finished
     }
 
-    init(core: SessionEngineCore, contents: Session.Contents, now: Date, logger: Logger, mode: Mode = .commit) {
+    init(core: SessionEngineCore, contents: HTTPSession.Contents, now: Date, logger: Logger, mode: Mode = .commit) {
         self.core = core
         self.contents = contents
         self.now = now

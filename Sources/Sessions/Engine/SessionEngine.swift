@@ -9,7 +9,7 @@ import Foundation
 /// All session semantics, once, for every framework and every store.
 ///
 /// An adapter calls ``begin(cookieHeader:logger:)`` with the request's `Cookie` header, hands the
-/// ``Session`` to the handler, then calls ``commit(_:logger:)`` and appends the headers it returns.
+/// ``HTTPSession`` to the handler, then calls ``commit(_:logger:)`` and appends the headers it returns.
 /// The engine verifies cookies lazily, decides which store call ends the request (save, update,
 /// updateTTL, delete or nothing) and which cookies to send.
 ///
@@ -23,17 +23,17 @@ import Foundation
 /// // ... handler runs ...
 /// let headers = try await engine.commit(session, logger: logger)
 /// ```
-public struct SessionEngine<Store: SessionStore>: Sendable {
+public struct SessionEngine: Sendable {
     /// Browsers ignore cookies whose name and value together exceed this many bytes.
     public static var maximumCookieSize: Int { SessionEngineCore.maximumCookieSize }
 
     let core: SessionEngineCore
 
     /// The store sessions live in.
-    public var store: Store {
-        // The core holds it as an existential (see `SessionEngineCore`); it was made from a `Store`.
-        core.store as! Store
-    }
+    ///
+    /// Held as an existential, so that neither the engine nor the middlewares built on it have a store type
+    /// parameter: which store an app runs is a choice made at startup, often from configuration.
+    public var store: any SessionStore { core.store }
     /// The validated configuration.
     public var configuration: SessionConfiguration { core.configuration }
     var codec: SessionCookieCodec { core.codec }
@@ -42,7 +42,7 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     /// Validates `configuration` and builds the engine.
     /// - Throws: ``SessionConfigurationError`` for a configuration browsers would reject.
     public init(
-        store: Store,
+        store: some SessionStore,
         secrets: SessionSecrets,
         configuration: SessionConfiguration = .init(),
         clock: any SessionClock = SystemSessionClock()
@@ -58,8 +58,8 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     }
 
     /// Starts a request's session. Costs nothing: the cookie is read on the session's first use.
-    public func begin(cookieHeader: String?, logger: Logger) -> Session {
-        Session(core: core, cookieHeader: cookieHeader, logger: logger)
+    public func begin(cookieHeader: String?, logger: Logger) -> HTTPSession {
+        HTTPSession(core: core, cookieHeader: cookieHeader, logger: logger)
     }
 
     /// Whether ``commit(_:logger:)`` has anything to do: `false` for a session the handler never touched,
@@ -73,7 +73,7 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     /// guard engine.needsCommit(session) else { return response }
     /// let headers = try await engine.commit(session, logger: logger)
     /// ```
-    public func needsCommit(_ session: Session) -> Bool {
+    public func needsCommit(_ session: HTTPSession) -> Bool {
         session.contentsForCommit() != nil
     }
 
@@ -82,7 +82,7 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     ///
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/commitFailed`` when the store fails;
     ///   the cause is logged at error level. Answer with an empty HTTP 500.
-    public func commit(_ session: Session, logger: Logger) async throws(SessionError) -> SessionResponseHeaders {
+    public func commit(_ session: HTTPSession, logger: Logger) async throws(SessionError) -> SessionResponseHeaders {
         // The calling-thread path first, outside any async frame: an untouched session or a store that never
         // waits costs no task allocation (a commit's state in this frame outgrew the task allocator's first
         // slab: one malloc a request, which scripts/malloc-guard caught).
@@ -100,11 +100,11 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     /// let headers = try await engine.commit(session, logger: logger)
     /// ```
     /// - Throws: as ``commit(_:logger:)``.
-    public func commitImmediately(_ session: Session, logger: Logger) throws(SessionError) -> SessionResponseHeaders? {
+    public func commitImmediately(_ session: HTTPSession, logger: Logger) throws(SessionError) -> SessionResponseHeaders? {
         try endImmediately(session, mode: .commit, logger: logger)
     }
 
-    /// Ends the session of a request whose handler failed: carries out a ``Session/purge()``, and a renew's
+    /// Ends the session of a request whose handler failed: carries out a ``HTTPSession/purge()``, and a renew's
     /// end of its old key, which a failure after them must not undo (a logout that silently did not happen
     /// would fail open), and drops every other change. Sets no cookie: the adapter answers with the
     /// handler's error.
@@ -120,14 +120,14 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     ///
     /// A store failure here is logged at error level and otherwise ignored: the handler's error is the
     /// answer.
-    public func abandon(_ session: Session, logger: Logger) async {
+    public func abandon(_ session: HTTPSession, logger: Logger) async {
         if abandonImmediately(session, logger: logger) { return }
         _ = try? await endAwaiting(session, mode: .abandon, logger: logger)
     }
 
     /// ``abandon(_:logger:)`` on the calling thread when the store never waits; `false` when it would have
     /// to, and nothing was done: call ``abandon(_:logger:)``.
-    public func abandonImmediately(_ session: Session, logger: Logger) -> Bool {
+    public func abandonImmediately(_ session: HTTPSession, logger: Logger) -> Bool {
         do {
             return try endImmediately(session, mode: .abandon, logger: logger) != nil
         } catch {
@@ -137,7 +137,7 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
     }
 
     /// The commit through a store that waits; ``endImmediately(_:mode:logger:)`` has handled every other case.
-    private func endAwaiting(_ session: Session, mode: SessionCommit.Mode, logger: Logger) async throws(SessionError) -> SessionResponseHeaders {
+    private func endAwaiting(_ session: HTTPSession, mode: SessionCommit.Mode, logger: Logger) async throws(SessionError) -> SessionResponseHeaders {
         guard let contents = session.contentsForCommit() else { return SessionResponseHeaders() }
         var commit = SessionCommit(core: core, contents: contents, now: clock.now, logger: logger, mode: mode)
         do {
@@ -151,13 +151,13 @@ public struct SessionEngine<Store: SessionStore>: Sendable {
         return commit.headers
     }
 
-    private func endImmediately(_ session: Session, mode: SessionCommit.Mode, logger: Logger) throws(SessionError) -> SessionResponseHeaders? {
+    private func endImmediately(_ session: HTTPSession, mode: SessionCommit.Mode, logger: Logger) throws(SessionError) -> SessionResponseHeaders? {
         guard let contents = session.contentsForCommit() else { return SessionResponseHeaders() }
         guard let immediateStore = core.immediateStore else { return nil }
         return try end(contents, on: immediateStore, mode: mode, logger: logger)
     }
 
-    private func end(_ contents: Session.Contents, on immediateStore: any ImmediateSessionStore, mode: SessionCommit.Mode, logger: Logger)
+    private func end(_ contents: HTTPSession.Contents, on immediateStore: any ImmediateSessionStore, mode: SessionCommit.Mode, logger: Logger)
         throws(SessionError) -> SessionResponseHeaders
     {
         var commit = SessionCommit(core: core, contents: contents, now: clock.now, logger: logger, mode: mode)

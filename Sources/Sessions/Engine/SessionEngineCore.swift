@@ -8,7 +8,7 @@ import Foundation
 
 /// Everything a ``SessionEngine`` holds, behind one reference and without the store's type.
 ///
-/// Every request's ``Session`` keeps it to load itself, and the rules (`SessionResolver`, `SessionCommit`)
+/// Every request's ``HTTPSession`` keeps it to load itself, and the rules (`SessionResolver`, `SessionCommit`)
 /// read it, so none of them is generic over the store. An adapter calls the engine from its own module,
 /// where the library's generic code runs unspecialized and looks up the runtime metadata of every generic
 /// type it touches: when these were generic, that cost about 2,000 instructions per request

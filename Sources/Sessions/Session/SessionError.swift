@@ -5,8 +5,8 @@
 ///
 /// A stored value that is not of the type asked for (an earlier deploy stored another type) is
 /// ``Kind/valueDecoding``, naming the entry and the type, and is not a store failure: handle it where it
-/// matters. It never stops ``Session/insert(_:_:)``, ``Session/clear()``, ``Session/renew(_:)`` or
-/// ``Session/purge()``, which read no value:
+/// matters. It never stops ``HTTPSession/insert(_:_:)``, ``HTTPSession/clear()``, ``HTTPSession/renew(_:)`` or
+/// ``HTTPSession/purge()``, which read no value:
 ///
 /// ```swift
 /// do {
@@ -35,7 +35,7 @@ public struct SessionError: Error, CustomStringConvertible {
         public static var valueDecoding: Kind { .init(code: .valueDecoding) }
         /// The session was used on a request that no session middleware handled.
         public static var notAttached: Kind { .init(code: .notAttached) }
-        /// The session was read synchronously (``Session/loaded``) before anything loaded it.
+        /// The session was read synchronously (``HTTPSession/loaded``) before anything loaded it.
         public static var notLoaded: Kind { .init(code: .notLoaded) }
 
         public var description: String {
@@ -106,7 +106,7 @@ public struct SessionError: Error, CustomStringConvertible {
         if let entry { text += " for value '\(entry)'" }
         if let expectedType { text += " as \(expectedType)" }
         if kind == .notAttached { text += ": no session middleware handled this request" }
-        if kind == .notLoaded { text += ": load the session (Session.load() or a loading middleware) before using it synchronously" }
+        if kind == .notLoaded { text += ": load the session (HTTPSession.load() or a loading middleware) before using it synchronously" }
         if let underlying { text += ": \(underlying)" }
         return text
     }

@@ -3,8 +3,8 @@
 /// Swift compares `String`s by canonical equivalence, so a request's own view finds `"é"` under
 /// `"e\u{301}"`; the stores compare bytes (a Redis field, a key in a SQL JSON column). Without one form, a
 /// `remove("é")` of an entry stored as `"e\u{301}"` removed it from the request's view but not from the
-/// store, and it came back on the next load. Every name that enters through ``Session`` or
-/// ``LoadedSession`` is normalized to NFC first, so every store sees the same bytes for the same name.
+/// store, and it came back on the next load. Every name that enters through ``HTTPSession`` or
+/// ``LoadedHTTPSession`` is normalized to NFC first, so every store sees the same bytes for the same name.
 ///
 /// Names already stored in another form (by a release before this rule) are read as they are: such an
 /// entry is found, and a write of it lands under the NFC name beside the old one, which removing the NFC

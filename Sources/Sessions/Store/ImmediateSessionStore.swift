@@ -3,7 +3,7 @@
 ///
 /// The engine loads and commits sessions in such a store without suspending, so an adapter on a
 /// future-based framework (Vapor) serves the request without starting a task, and a synchronous route
-/// can use the session through ``LoadedSession``. Implement the five calls below (and the three that make
+/// can use the session through ``LoadedHTTPSession``. Implement the five calls below (and the three that make
 /// renew and logout exact, whose defaults are built from the five); the `async` ``SessionStore``
 /// requirements come with them.
 ///

@@ -14,7 +14,7 @@ public import Sessions
 /// ```swift
 /// let client = try RedisClient(configuration: .init(url: "redis://127.0.0.1:6379"))
 /// let store = RedisSessionStore(client: client)
-/// let middleware = SessionMiddleware<AppContext, RedisSessionStore>(store: store, secrets: secrets)
+/// let middleware = HTTPSessionMiddleware<AppContext>(store: store, secrets: secrets)
 /// app.addServices(client)
 /// ```
 public final class RedisSessionStore: SessionStore {

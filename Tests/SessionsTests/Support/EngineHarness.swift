@@ -3,8 +3,8 @@ import Sessions
 import SessionsTesting
 
 /// Drives a ``SessionEngine`` the way an adapter does, one request at a time, with a cookie jar.
-struct EngineHarness<Store: SessionStore> {
-    let engine: SessionEngine<Store>
+struct EngineHarness {
+    let engine: SessionEngine
     let logger = Logger(label: "test")
 
     /// The result of one request: the headers the engine returned and the cookie value it set, if any.
@@ -21,7 +21,7 @@ struct EngineHarness<Store: SessionStore> {
 
     /// Runs `handler` on a session begun from `cookie` (a value of the session cookie) and commits it.
     @discardableResult
-    func request(cookie: String? = nil, _ handler: (Session) async throws -> Void = { _ in }) async throws -> Outcome {
+    func request(cookie: String? = nil, _ handler: (HTTPSession) async throws -> Void = { _ in }) async throws -> Outcome {
         let name = engine.configuration.cookie.name
         let session = engine.begin(cookieHeader: cookie.map { "\(name)=\($0)" }, logger: logger)
         try await handler(session)
@@ -51,7 +51,7 @@ func makeMemoryHarness(
     driver: EngineDriver,
     configuration: SessionConfiguration = .init(),
     secrets: SessionSecrets = SessionSecrets(current: .generate())
-) throws -> (EngineHarness<RecordingSessionStore<MemorySessionStore>>, RecordingSessionStore<MemorySessionStore>, ManualSessionClock) {
+) throws -> (EngineHarness, RecordingSessionStore<MemorySessionStore>, ManualSessionClock) {
     let clock = ManualSessionClock()
     let memory = MemorySessionStore(clock: clock)
     let store = switch driver {

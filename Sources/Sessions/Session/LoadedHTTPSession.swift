@@ -1,4 +1,4 @@
-/// A loaded ``Session``, read and written without `await`: actix-session's synchronous API.
+/// A loaded ``HTTPSession``, read and written without `await`: actix-session's synchronous API.
 ///
 /// Entry names are normalized to Unicode NFC on the way in, so `"é"` and `"e\u{301}"` name the same entry
 /// in the request and in every store.
@@ -12,11 +12,11 @@
 /// let count = try session.get("counter", as: Int.self) ?? 0
 /// try session.insert("counter", count + 1)
 /// ```
-public struct LoadedSession: Sendable {
+public struct LoadedHTTPSession: Sendable {
     /// The session this view reads and writes.
-    public let session: Session
+    public let session: HTTPSession
 
-    init(session: Session) {
+    init(session: HTTPSession) {
         self.session = session
     }
 
@@ -27,7 +27,7 @@ public struct LoadedSession: Sendable {
     public func get<Value: Decodable>(_ key: String, as type: Value.Type = Value.self) throws(SessionError) -> Value? {
         let key = EntryName.normalized(key)
         guard let value = session.withLoadedContents({ $0.resolution.state[key] }) else { return nil }
-        return try Session.decode(value, as: type, entry: key)
+        return try HTTPSession.decode(value, as: type, entry: key)
     }
 
     /// Whether a value is stored under `key`.
@@ -50,7 +50,7 @@ public struct LoadedSession: Sendable {
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/valueEncoding`` when `value` cannot be encoded.
     public func insert<Value: Encodable>(_ key: String, _ value: Value) throws(SessionError) {
         let key = EntryName.normalized(key)
-        let json = try Session.encode(value, entry: key)
+        let json = try HTTPSession.encode(value, entry: key)
         session.withLoadedContents { $0.set(key, json) }
     }
 
@@ -71,10 +71,10 @@ public struct LoadedSession: Sendable {
         let key = EntryName.normalized(key)
         return try session.withLoadedContents { contents in
             let current = contents.resolution.state[key]
-            var value = try current.map { json throws(SessionError) in try Session.decode(json, as: type, entry: key) }
+            var value = try current.map { json throws(SessionError) in try HTTPSession.decode(json, as: type, entry: key) }
             let result = try body(&value)
             if let value {
-                contents.set(key, try Session.encode(value, entry: key))
+                contents.set(key, try HTTPSession.encode(value, entry: key))
             } else if current != nil {
                 contents.remove(key)
             }
@@ -96,7 +96,7 @@ public struct LoadedSession: Sendable {
     public func remove<Value: Decodable>(_ key: String, as type: Value.Type) throws(SessionError) -> Value? {
         let key = EntryName.normalized(key)
         guard let json = session.withLoadedContents({ $0.resolution.state[key] }) else { return nil }
-        let value = try Session.decode(json, as: type, entry: key)
+        let value = try HTTPSession.decode(json, as: type, entry: key)
         session.withLoadedContents { _ = $0.remove(key) }
         return value
     }

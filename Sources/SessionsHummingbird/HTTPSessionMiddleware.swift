@@ -3,7 +3,7 @@ public import Sessions
 import HTTPTypes
 import Logging
 
-/// Gives every request a lazily loaded ``Session`` and turns its changes into cookies.
+/// Gives every request a lazily loaded ``HTTPSession`` and turns its changes into cookies.
 ///
 /// All session semantics live in the core's ``SessionEngine``; this middleware only hands it the
 /// `Cookie` header, exposes the session through the context, and appends the `Set-Cookie` headers
@@ -11,11 +11,11 @@ import Logging
 ///
 /// ```swift
 /// let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: secret))
-/// let router = Router(context: BasicSessionRequestContext.self)
-/// router.addMiddleware { SessionMiddleware(engine: engine) }
+/// let router = Router(context: BasicHTTPSessionRequestContext.self)
+/// router.addMiddleware { HTTPSessionMiddleware(engine: engine) }
 /// router.post("/login") { request, context in
-///     try await context.session.insert("user_id", "ada")
-///     try await context.session.renew(.newAuthentication)
+///     try await context.httpSession.insert("user_id", "ada")
+///     try await context.httpSession.renew(.newAuthentication)
 ///     return "welcome"
 /// }
 /// ```
@@ -24,19 +24,19 @@ import Logging
 /// session with that error's response; a handler that throws anything else commits only a purge or a
 /// renew's end of its old key (``SessionEngine/abandon(_:logger:)``), so a logout is carried out whatever
 /// happens after it.
-public struct SessionMiddleware<Context: SessionRequestContext, Store: SessionStore>: RouterMiddleware {
+public struct HTTPSessionMiddleware<Context: HTTPSessionRequestContext>: RouterMiddleware {
     /// The engine that holds the session semantics.
-    public let engine: SessionEngine<Store>
+    public let engine: SessionEngine
 
     /// Uses an engine built elsewhere (for example one shared with another adapter).
-    public init(engine: SessionEngine<Store>) {
+    public init(engine: SessionEngine) {
         self.engine = engine
     }
 
     /// Builds the engine from a store, its secrets and a configuration.
     /// - Throws: ``SessionConfigurationError`` for a configuration browsers would reject.
     public init(
-        store: Store,
+        store: some SessionStore,
         secrets: SessionSecrets,
         configuration: SessionConfiguration = .init()
     ) throws(SessionConfigurationError) {
@@ -46,7 +46,7 @@ public struct SessionMiddleware<Context: SessionRequestContext, Store: SessionSt
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let session = engine.begin(cookieHeader: Self.cookieHeader(of: request.headers), logger: context.logger)
-        context.session = session
+        context.httpSession = session
         var response: Response
         do {
             response = try await next(request, context)

@@ -1,7 +1,7 @@
 public import Sessions
 public import Vapor
 
-/// Gives every Vapor request a lazily loaded ``Session`` (as `request.httpSession`) and turns its
+/// Gives every Vapor request a lazily loaded ``HTTPSession`` (as `request.httpSession`) and turns its
 /// changes into cookies.
 ///
 /// All session semantics live in the core's `SessionEngine`; this middleware hands it the `Cookie`
@@ -10,7 +10,7 @@ public import Vapor
 ///
 /// ```swift
 /// let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: secret))
-/// app.middleware.use(SessionEngineMiddleware(engine: engine))
+/// app.middleware.use(HTTPSessionMiddleware(engine: engine))
 /// app.post("login") { request async throws -> String in
 ///     try await request.httpSession.insert("user_id", "ada")
 ///     try await request.httpSession.renew(.newAuthentication)
@@ -22,12 +22,12 @@ public import Vapor
 /// `Abort` with the same status and reason and the session's headers added. Any other error commits
 /// only a purge or a renew's end of its old key (`SessionEngine.abandon`), so a logout is carried out
 /// whatever happens after it.
-public struct SessionEngineMiddleware<Store: SessionStore>: Middleware {
+public struct HTTPSessionMiddleware: Middleware {
     /// The engine that holds the session semantics.
-    public let engine: SessionEngine<Store>
+    public let engine: SessionEngine
 
     /// Uses an engine built elsewhere (for example one shared with another adapter).
-    public init(engine: SessionEngine<Store>) {
+    public init(engine: SessionEngine) {
         self.engine = engine
     }
 
@@ -64,7 +64,7 @@ public struct SessionEngineMiddleware<Store: SessionStore>: Middleware {
         return promise.futureResult
     }
 
-    private static func commit(_ session: Sessions.Session, engine: SessionEngine<Store>, into response: Response, request: Request) async -> Response {
+    private static func commit(_ session: HTTPSession, engine: SessionEngine, into response: Response, request: Request) async -> Response {
         let headers: SessionResponseHeaders
         do throws(SessionError) {
             headers = try await engine.commit(session, logger: request.logger)
@@ -80,8 +80,8 @@ public struct SessionEngineMiddleware<Store: SessionStore>: Middleware {
     /// session (a purge is still carried out) and is passed on.
     private static func answer(
         _ error: any Error,
-        session: Sessions.Session,
-        engine: SessionEngine<Store>,
+        session: HTTPSession,
+        engine: SessionEngine,
         request: Request,
         promise: EventLoopPromise<Response>
     ) {
@@ -119,8 +119,8 @@ public struct SessionEngineMiddleware<Store: SessionStore>: Middleware {
     /// Abandons the session (on the event loop's thread, or in a task for a store that waits), then
     /// completes `promise` with `result`.
     private static func abandon(
-        _ session: Sessions.Session,
-        engine: SessionEngine<Store>,
+        _ session: HTTPSession,
+        engine: SessionEngine,
         request: Request,
         promise: EventLoopPromise<Response>,
         then result: Result<Response, any Error>
@@ -151,19 +151,19 @@ public struct SessionEngineMiddleware<Store: SessionStore>: Middleware {
 }
 
 enum HTTPSessionStorageKey: StorageKey {
-    typealias Value = Sessions.Session
+    typealias Value = HTTPSession
 }
 
 extension Request {
-    /// The request's session, set by ``SessionEngineMiddleware``.
+    /// The request's session, set by ``HTTPSessionMiddleware``.
     ///
     /// Named so as not to clash with Vapor's own `request.session`. On a route outside the middleware it
-    /// is `Session.unattached`, whose every call throws.
+    /// is `HTTPSession.unattached`, whose every call throws.
     ///
     /// ```swift
     /// let user = try await request.httpSession.get("user_id", as: String.self)
     /// ```
-    public var httpSession: Sessions.Session {
+    public var httpSession: HTTPSession {
         storage[HTTPSessionStorageKey.self] ?? .unattached
     }
 }

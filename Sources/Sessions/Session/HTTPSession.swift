@@ -11,7 +11,7 @@ import Foundation
 ///
 /// Nothing is verified or loaded until the first call that needs the session's contents: a request
 /// that never touches it costs no crypto and no store round trip. Values are `Codable` and stored as
-/// JSON. A `Session` is `Sendable`; concurrent tasks of one request may share it.
+/// JSON. An `HTTPSession` is `Sendable`; concurrent tasks of one request may share it.
 ///
 /// ```swift
 /// let count = try await session.get("counter", as: Int.self) ?? 0
@@ -21,7 +21,10 @@ import Foundation
 /// ```
 ///
 /// The public initializer makes a session held only in memory, for unit tests of handlers.
-public final class Session: Sendable {
+///
+/// Named `HTTPSession`, not `Session`, so that an app importing Vapor (whose `Session` is its own
+/// sessions' type) names both without a module prefix.
+public final class HTTPSession: Sendable {
     struct Contents: Sendable {
         var resolution: SessionResolution
         var changes = SessionChangeSet()
@@ -47,7 +50,7 @@ public final class Session: Sendable {
     /// A session held only in memory, already loaded with `entries`: for unit tests.
     ///
     /// ```swift
-    /// let session = Session(["user_id": "ada"])
+    /// let session = HTTPSession(["user_id": "ada"])
     /// #expect(try await session.get("user_id", as: String.self) == "ada")
     /// ```
     public init(_ entries: [String: JSONValue] = [:], createdAt: Date = Date()) {
@@ -70,7 +73,7 @@ public final class Session: Sendable {
     /// ``SessionError/Kind/notAttached``.
     ///
     /// One shared instance: it holds no state, so any number of contexts may carry it.
-    public static let unattached = Session(unattached: ())
+    public static let unattached = HTTPSession(unattached: ())
 
     // MARK: Loading
 
@@ -89,9 +92,9 @@ public final class Session: Sendable {
     /// ```
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/loadFailed`` when the store fails.
     @discardableResult
-    public func load() async throws(SessionError) -> LoadedSession {
+    public func load() async throws(SessionError) -> LoadedHTTPSession {
         try await ensureResolved()
-        return LoadedSession(session: self)
+        return LoadedHTTPSession(session: self)
     }
 
     /// Loads the session on the calling thread when its store never waits (``ImmediateSessionStore``:
@@ -102,17 +105,17 @@ public final class Session: Sendable {
     /// guard let session = try session.loadImmediately() else { return try await session.load() }
     /// ```
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/loadFailed`` when the store fails.
-    public func loadImmediately() throws(SessionError) -> LoadedSession? {
-        if isResolved { return LoadedSession(session: self) }
+    public func loadImmediately() throws(SessionError) -> LoadedHTTPSession? {
+        if isResolved { return LoadedHTTPSession(session: self) }
         switch origin {
         case .detached:
-            return LoadedSession(session: self)
+            return LoadedHTTPSession(session: self)
         case .unattached:
             throw SessionError(.notAttached)
         case .engine(let core, let cookieHeader, let logger):
             guard let resolution = try core.resolveImmediately(cookieHeader: cookieHeader, logger: logger) else { return nil }
             keep(resolution)
-            return LoadedSession(session: self)
+            return LoadedHTTPSession(session: self)
         }
     }
 
@@ -122,11 +125,11 @@ public final class Session: Sendable {
     /// let user = try session.loaded.get("user_id", as: String.self)
     /// ```
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/notLoaded`` when nothing has loaded it yet.
-    public var loaded: LoadedSession {
+    public var loaded: LoadedHTTPSession {
         get throws(SessionError) {
             if case .unattached = origin { throw SessionError(.notAttached) }
             guard isResolved else { throw SessionError(.notLoaded) }
-            return LoadedSession(session: self)
+            return LoadedHTTPSession(session: self)
         }
     }
 
@@ -242,7 +245,7 @@ public final class Session: Sendable {
     /// Runs `body` on the loaded contents; the caller has loaded the session.
     func withLoadedContents<Result: Sendable, Failure: Error>(_ body: (inout Contents) throws(Failure) -> Result) throws(Failure) -> Result {
         try phase.withLock { phase throws(Failure) -> Result in
-            guard case .resolved(var contents) = phase else { preconditionFailure("a LoadedSession exists only for a loaded session") }
+            guard case .resolved(var contents) = phase else { preconditionFailure("a LoadedHTTPSession exists only for a loaded session") }
             let result = try body(&contents)
             phase = .resolved(contents)
             return result
@@ -309,7 +312,7 @@ public final class Session: Sendable {
     }
 }
 
-extension Session.Contents {
+extension HTTPSession.Contents {
     mutating func markChanged() {
         if status == .unchanged { status = .changed }
     }
