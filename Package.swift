@@ -18,7 +18,6 @@ let package = Package(
         .library(name: "SessionsSQLite", targets: ["SessionsSQLite"]),
         .library(name: "SessionsPostgres", targets: ["SessionsPostgres"]),
         .library(name: "SessionsRedis", targets: ["SessionsRedis"]),
-        .library(name: "SessionsRESP", targets: ["SessionsRESP"]),
         .executable(name: "sessions-demo", targets: ["sessions-demo"]),
     ],
     dependencies: [

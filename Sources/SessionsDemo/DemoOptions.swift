@@ -14,7 +14,7 @@ public struct DemoOptions: ParsableArguments, Sendable {
     public enum SameSite: String, ExpressibleByArgument, CaseIterable, Sendable {
         case lax, strict, none
 
-        var cookieSameSite: CookieSameSite {
+        var cookieSameSite: SessionCookieConfiguration.SameSite {
             switch self {
             case .lax: .lax
             case .strict: .strict

@@ -488,10 +488,8 @@ import FoundationEssentials
         let engine = harness.engine
         let session = engine.begin(cookieHeader: nil, logger: harness.logger)
         #expect(try engine.commitImmediately(session, logger: harness.logger)?.isEmpty == true, "an untouched session needs no store")
-        #expect(!engine.needsCommit(session))
         #expect(try session.loadImmediately() == nil)
         try await session.insert("user_id", "ada")
-        #expect(engine.needsCommit(session))
         #expect(try engine.commitImmediately(session, logger: harness.logger) == nil, "nothing done: the caller awaits commit")
         #expect(store.calls.isEmpty)
         let headers = try await engine.commit(session, logger: harness.logger)

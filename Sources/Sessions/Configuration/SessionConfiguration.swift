@@ -14,7 +14,7 @@ public struct SessionConfiguration: Sendable, Hashable {
     /// Browser-session or persistent cookies, and the state's time to live.
     public var lifecycle: SessionLifecycle
     /// When a session's time to live restarts.
-    public var ttlExtension: TTLExtensionPolicy
+    public var ttlExtension: TTLExtension
     /// A cap on a session's total life from its creation, however active it stays; `nil` for none.
     ///
     /// A renew for ``SessionRenewal/newAuthentication`` starts a new window; one for
@@ -35,7 +35,7 @@ public struct SessionConfiguration: Sendable, Hashable {
         cookie: SessionCookieConfiguration = .init(),
         security: CookieSecurity = .private,
         lifecycle: SessionLifecycle = .browserSession(),
-        ttlExtension: TTLExtensionPolicy = .onStateChanges,
+        ttlExtension: TTLExtension = .onStateChanges,
         absoluteTimeout: Duration? = nil,
         staleCookieGracePeriod: Duration = .seconds(60),
         maximumStateSize: Int = 64 * 1024
@@ -163,12 +163,14 @@ public struct SessionLifecycle: Sendable, Hashable {
     }
 }
 
-/// When a session's time to live restarts.
-public enum TTLExtensionPolicy: String, Sendable, Hashable, CaseIterable {
-    /// Only when a request changes the session (the default; one store write per change).
-    case onStateChanges
-    /// On every request that touches the session (sliding expiry; one TTL write per request).
-    case onEveryRequest
+extension SessionConfiguration {
+    /// When a session's time to live restarts.
+    public enum TTLExtension: String, Sendable, Hashable, CaseIterable {
+        /// Only when a request changes the session (the default; one store write per change).
+        case onStateChanges
+        /// On every request that touches the session (sliding expiry; one TTL write per request).
+        case onEveryRequest
+    }
 }
 
 /// A configuration or secret the library refuses, found at startup.

@@ -18,7 +18,7 @@ public struct SessionCookieConfiguration: Sendable, Hashable {
     /// The `HttpOnly` attribute: scripts cannot read the cookie.
     public var httpOnly: Bool
     /// The `SameSite` attribute.
-    public var sameSite: CookieSameSite
+    public var sameSite: SameSite
     /// The `Partitioned` attribute (CHIPS); needs `secure`.
     public var partitioned: Bool
 
@@ -29,7 +29,7 @@ public struct SessionCookieConfiguration: Sendable, Hashable {
         domain: String? = nil,
         secure: Bool = true,
         httpOnly: Bool = true,
-        sameSite: CookieSameSite = .lax,
+        sameSite: SameSite = .lax,
         partitioned: Bool = false
     ) {
         self.name = name
@@ -42,9 +42,11 @@ public struct SessionCookieConfiguration: Sendable, Hashable {
     }
 }
 
-/// The cookie's `SameSite` attribute.
-public enum CookieSameSite: String, Sendable, Hashable, CaseIterable {
-    case strict = "Strict"
-    case lax = "Lax"
-    case none = "None"
+extension SessionCookieConfiguration {
+    /// The cookie's `SameSite` attribute.
+    public enum SameSite: String, Sendable, Hashable, CaseIterable {
+        case strict = "Strict"
+        case lax = "Lax"
+        case none = "None"
+    }
 }

@@ -62,23 +62,8 @@ public struct SessionEngine: Sendable {
         HTTPSession(core: core, cookieHeader: cookieHeader, logger: logger)
     }
 
-    /// Whether ``commit(_:logger:)`` has anything to do: `false` for a session the handler never touched,
-    /// whose commit returns no headers and calls no store.
-    ///
-    /// A future-based adapter wants ``commitImmediately(_:logger:)`` instead, which answers this question
-    /// too and, for a store that never waits, also does the work. This one serves an adapter that only
-    /// needs to know, say to decide whether to hop to another executor:
-    ///
-    /// ```swift
-    /// guard engine.needsCommit(session) else { return response }
-    /// let headers = try await engine.commit(session, logger: logger)
-    /// ```
-    public func needsCommit(_ session: HTTPSession) -> Bool {
-        session.contentsForCommit() != nil
-    }
-
     /// Ends a request's session: makes the store call its changes need and returns the headers to add.
-    /// A store that never waits (``ImmediateSessionStore``) is called on the calling thread.
+    /// A store that never waits (memory, cookie) is called on the calling thread.
     ///
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/commitFailed`` when the store fails;
     ///   the cause is logged at error level. Answer with an empty HTTP 500.
@@ -100,7 +85,7 @@ public struct SessionEngine: Sendable {
     /// let headers = try await engine.commit(session, logger: logger)
     /// ```
     /// - Throws: as ``commit(_:logger:)``.
-    public func commitImmediately(_ session: HTTPSession, logger: Logger) throws(SessionError) -> SessionResponseHeaders? {
+    package func commitImmediately(_ session: HTTPSession, logger: Logger) throws(SessionError) -> SessionResponseHeaders? {
         try endImmediately(session, mode: .commit, logger: logger)
     }
 
@@ -127,7 +112,7 @@ public struct SessionEngine: Sendable {
 
     /// ``abandon(_:logger:)`` on the calling thread when the store never waits; `false` when it would have
     /// to, and nothing was done: call ``abandon(_:logger:)``.
-    public func abandonImmediately(_ session: HTTPSession, logger: Logger) -> Bool {
+    package func abandonImmediately(_ session: HTTPSession, logger: Logger) -> Bool {
         do {
             return try endImmediately(session, mode: .abandon, logger: logger) != nil
         } catch {

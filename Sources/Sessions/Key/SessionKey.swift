@@ -90,7 +90,7 @@ public struct SessionKey: Sendable, Hashable, CustomStringConvertible {
     /// ```swift
     /// let rowKey = key.storageDigest   // 32 bytes
     /// ```
-    public var storageDigest: [UInt8] {
+    package var storageDigest: [UInt8] {
         Array(digest)
     }
 

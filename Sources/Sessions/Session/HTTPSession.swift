@@ -105,7 +105,7 @@ public final class HTTPSession: Sendable {
     /// guard let session = try session.loadImmediately() else { return try await session.load() }
     /// ```
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/loadFailed`` when the store fails.
-    public func loadImmediately() throws(SessionError) -> LoadedHTTPSession? {
+    package func loadImmediately() throws(SessionError) -> LoadedHTTPSession? {
         if isResolved { return LoadedHTTPSession(session: self) }
         switch origin {
         case .detached:

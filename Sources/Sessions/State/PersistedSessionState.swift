@@ -11,9 +11,9 @@ import Foundation
 /// let bytes = try PersistedSessionState.encode(state)
 /// let (restored, _) = try PersistedSessionState.decode(bytes)
 /// ```
-public enum PersistedSessionState {
+package enum PersistedSessionState {
     /// The format version this library writes.
-    public static let currentVersion = 1
+    package static let currentVersion = 1
 
     private struct Envelope: Codable {
         var v: Int
@@ -23,7 +23,7 @@ public enum PersistedSessionState {
     }
 
     /// Encodes `state` (and an optional embedded expiry) as version-1 JSON bytes.
-    public static func encode(_ state: SessionState, expiresAt: Date? = nil) throws -> [UInt8] {
+    package static func encode(_ state: SessionState, expiresAt: Date? = nil) throws -> [UInt8] {
         let envelope = Envelope(
             v: currentVersion,
             created: state.createdAt.unixMilliseconds,
@@ -35,7 +35,7 @@ public enum PersistedSessionState {
 
     /// Decodes bytes written by ``encode(_:expiresAt:)``.
     /// - Throws: ``PersistedSessionStateError`` for malformed bytes or an unknown version.
-    public static func decode(_ bytes: some Collection<UInt8>) throws(PersistedSessionStateError) -> (state: SessionState, expiresAt: Date?) {
+    package static func decode(_ bytes: some Collection<UInt8>) throws(PersistedSessionStateError) -> (state: SessionState, expiresAt: Date?) {
         let envelope: Envelope
         do {
             envelope = try JSONDecoder().decode(Envelope.self, from: Data(bytes))
@@ -51,7 +51,7 @@ public enum PersistedSessionState {
 }
 
 /// Why persisted session bytes could not be read.
-public struct PersistedSessionStateError: Error, Hashable, CustomStringConvertible {
+package struct PersistedSessionStateError: Error, Hashable, CustomStringConvertible {
     private enum Reason: Hashable {
         case malformed
         case unsupportedVersion(Int)
@@ -60,11 +60,11 @@ public struct PersistedSessionStateError: Error, Hashable, CustomStringConvertib
     private let reason: Reason
 
     /// The bytes are not a persisted session state.
-    public static var malformed: Self { .init(reason: .malformed) }
+    package static var malformed: Self { .init(reason: .malformed) }
     /// The bytes were written in a format version this library does not read.
-    public static func unsupportedVersion(_ version: Int) -> Self { .init(reason: .unsupportedVersion(version)) }
+    package static func unsupportedVersion(_ version: Int) -> Self { .init(reason: .unsupportedVersion(version)) }
 
-    public var description: String {
+    package var description: String {
         switch reason {
         case .malformed: "persisted session state is malformed"
         case .unsupportedVersion(let version): "persisted session state has unsupported format version \(version)"

@@ -12,7 +12,7 @@
 /// let key = try store.saveImmediately(SessionState(["user_id": "ada"], createdAt: .now), ttl: .seconds(3600))
 /// let state = try store.loadImmediately(key)
 /// ```
-public protocol ImmediateSessionStore: SessionStore {
+package protocol ImmediateSessionStore: SessionStore {
     /// ``SessionStore/load(_:)``, answered on the calling thread.
     func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState?
     /// ``SessionStore/save(_:ttl:)``, answered on the calling thread.
@@ -35,7 +35,7 @@ public protocol ImmediateSessionStore: SessionStore {
 
 extension ImmediateSessionStore {
     /// Load, save under a new key, delete: not atomic, and no tombstone (see ``SessionStore/renew(_:to:changes:ttl:tombstoneTTL:)``).
-    public func renewImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    package func renewImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
         throws(UpdateError) -> SessionUpdateResult
     {
         let stored: SessionState?
@@ -60,12 +60,12 @@ extension ImmediateSessionStore {
     }
 
     /// ``deleteImmediately(_:)``: no tombstone.
-    public func purgeImmediately(_ key: SessionKey, tombstoneTTL: Duration) throws(DeleteError) {
+    package func purgeImmediately(_ key: SessionKey, tombstoneTTL: Duration) throws(DeleteError) {
         try deleteImmediately(key)
     }
 
     /// `false`: a store without tombstones never knows that a key ended moments ago.
-    public func hasTombstoneImmediately(_ key: SessionKey) throws(LoadError) -> Bool {
+    package func hasTombstoneImmediately(_ key: SessionKey) throws(LoadError) -> Bool {
         false
     }
 }

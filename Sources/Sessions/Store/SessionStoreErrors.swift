@@ -1,9 +1,9 @@
 /// A failure to load a session (actix-session's `LoadError`).
 ///
 /// ```swift
-/// throw LoadError.deserialization(PersistedSessionStateError.malformed)
+/// throw LoadError.deserialization(DecodingError.dataCorrupted(context))
 /// ```
-public struct LoadError: Error, CustomStringConvertible {
+public struct LoadError: SessionStoreFailure {
     /// What went wrong, in general terms.
     public struct Kind: Sendable, Hashable, CustomStringConvertible {
         private let name: String
@@ -14,21 +14,25 @@ public struct LoadError: Error, CustomStringConvertible {
         public var description: String { name }
     }
 
-    /// What went wrong.
     public let kind: Kind
-    /// The error beneath, for logs. Never shown to clients.
     public let underlying: any Error
 
     /// Stored bytes could not be read as a session state.
     public static func deserialization(_ underlying: any Error) -> LoadError { .init(kind: .deserialization, underlying: underlying) }
-    /// Anything else, such as an unreachable store.
-    public static func other(_ underlying: any Error) -> LoadError { .init(kind: .other, underlying: underlying) }
 
-    public var description: String { "session load failed (\(kind)): \(underlying)" }
+    package static var call: String { "load" }
+    package init(kind: Kind, underlying: any Error) {
+        self.kind = kind
+        self.underlying = underlying
+    }
 }
 
 /// A failure to save a new session (actix-session's `SaveError`).
-public struct SaveError: Error, CustomStringConvertible {
+///
+/// ```swift
+/// throw SaveError.serialization(EncodingError.invalidValue(value, context))
+/// ```
+public struct SaveError: SessionStoreFailure {
     /// What went wrong, in general terms.
     public struct Kind: Sendable, Hashable, CustomStringConvertible {
         private let name: String
@@ -39,21 +43,25 @@ public struct SaveError: Error, CustomStringConvertible {
         public var description: String { name }
     }
 
-    /// What went wrong.
     public let kind: Kind
-    /// The error beneath, for logs. Never shown to clients.
     public let underlying: any Error
 
     /// The state could not be turned into the store's format.
     public static func serialization(_ underlying: any Error) -> SaveError { .init(kind: .serialization, underlying: underlying) }
-    /// Anything else, such as an unreachable or full store.
-    public static func other(_ underlying: any Error) -> SaveError { .init(kind: .other, underlying: underlying) }
 
-    public var description: String { "session save failed (\(kind)): \(underlying)" }
+    package static var call: String { "save" }
+    package init(kind: Kind, underlying: any Error) {
+        self.kind = kind
+        self.underlying = underlying
+    }
 }
 
 /// A failure to update a session or its time to live (actix-session's `UpdateError`).
-public struct UpdateError: Error, CustomStringConvertible {
+///
+/// ```swift
+/// throw UpdateError.other(connectionError)
+/// ```
+public struct UpdateError: SessionStoreFailure {
     /// What went wrong, in general terms.
     public struct Kind: Sendable, Hashable, CustomStringConvertible {
         private let name: String
@@ -64,34 +72,75 @@ public struct UpdateError: Error, CustomStringConvertible {
         public var description: String { name }
     }
 
-    /// What went wrong.
     public let kind: Kind
-    /// The error beneath, for logs. Never shown to clients.
     public let underlying: any Error
 
     /// The state could not be turned into the store's format.
     public static func serialization(_ underlying: any Error) -> UpdateError { .init(kind: .serialization, underlying: underlying) }
-    /// Anything else, such as an unreachable store.
-    public static func other(_ underlying: any Error) -> UpdateError { .init(kind: .other, underlying: underlying) }
 
-    public var description: String { "session update failed (\(kind)): \(underlying)" }
+    package static var call: String { "update" }
+    package init(kind: Kind, underlying: any Error) {
+        self.kind = kind
+        self.underlying = underlying
+    }
 }
 
 /// A failure to delete a session.
-public struct DeleteError: Error, CustomStringConvertible {
-    /// The error beneath, for logs. Never shown to clients.
+///
+/// ```swift
+/// throw DeleteError.other(connectionError)
+/// ```
+public struct DeleteError: SessionStoreFailure {
+    /// What went wrong, in general terms.
+    public struct Kind: Sendable, Hashable, CustomStringConvertible {
+        private let name: String
+        /// Any failure, such as an unreachable store.
+        public static var other: Kind { .init(name: "other") }
+        public var description: String { name }
+    }
+
+    public let kind: Kind
     public let underlying: any Error
 
-    /// Wraps the store's own error.
-    public static func other(_ underlying: any Error) -> DeleteError { .init(underlying: underlying) }
-
-    public var description: String { "session delete failed: \(underlying)" }
+    package static var call: String { "delete" }
+    package init(kind: Kind, underlying: any Error) {
+        self.kind = kind
+        self.underlying = underlying
+    }
 }
 
+/// The shape the four store errors share, written once: a kind that says what went wrong in general
+/// terms (each error has its own, all with `other`), the error beneath, `other(_:)`, and a description
+/// that names the call.
+package protocol SessionStoreFailure: Error, CustomStringConvertible {
+    associatedtype Kind: CustomStringConvertible
+    /// The store call, as the description names it.
+    static var call: String { get }
+    /// What went wrong, in general terms.
+    var kind: Kind { get }
+    /// The error beneath, for logs. Never shown to clients.
+    var underlying: any Error { get }
+    init(kind: Kind, underlying: any Error)
+    /// The kind of ``other(_:)``.
+    static var otherKind: Kind { get }
+}
+
+extension SessionStoreFailure {
+    /// Anything else, such as an unreachable store: wraps the store's own error.
+    public static func other(_ underlying: any Error) -> Self { .init(kind: otherKind, underlying: underlying) }
+
+    public var description: String { "session \(Self.call) failed (\(kind)): \(underlying)" }
+}
+
+extension LoadError { package static var otherKind: Kind { .other } }
+extension SaveError { package static var otherKind: Kind { .other } }
+extension UpdateError { package static var otherKind: Kind { .other } }
+extension DeleteError { package static var otherKind: Kind { .other } }
+
 /// A plain message as an error, for stores that have no richer error of their own.
-public struct SessionStoreMessage: Error, Hashable, CustomStringConvertible {
+package struct SessionStoreMessage: Error, Hashable, CustomStringConvertible {
     /// The message.
-    public let description: String
+    package let description: String
     /// Wraps `description`.
-    public init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }

@@ -1,12 +1,12 @@
 import Synchronization
 
 /// Why a store call was abandoned: it took longer than its deadline.
-public struct StoreTimeout: Error, Hashable, CustomStringConvertible {
+package struct StoreTimeout: Error, Hashable, CustomStringConvertible {
     /// The deadline that passed.
-    public let limit: Duration
+    package let limit: Duration
     /// Creates the error.
-    public init(limit: Duration) { self.limit = limit }
-    public var description: String { "the store did not answer within \(limit)" }
+    package init(limit: Duration) { self.limit = limit }
+    package var description: String { "the store did not answer within \(limit)" }
 }
 
 /// The clock behind ``withStoreDeadline(_:timer:_:)``: starts a timer that calls `expire` once the limit

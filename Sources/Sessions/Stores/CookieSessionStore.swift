@@ -23,11 +23,11 @@ public struct CookieSessionStore: ImmediateSessionStore {
         self.clock = clock
     }
 
-    public func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState? {
+    package func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState? {
         try liveState(key, now: clock.now)
     }
 
-    public func saveImmediately(_ state: SessionState, ttl: Duration) throws(SaveError) -> SessionKey {
+    package func saveImmediately(_ state: SessionState, ttl: Duration) throws(SaveError) -> SessionKey {
         do {
             return try key(for: state, expiresAt: clock.now + ttl)
         } catch {
@@ -35,7 +35,7 @@ public struct CookieSessionStore: ImmediateSessionStore {
         }
     }
 
-    public func updateImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) throws(UpdateError)
+    package func updateImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) throws(UpdateError)
         -> SessionUpdateResult
     {
         let now = clock.now
@@ -47,7 +47,7 @@ public struct CookieSessionStore: ImmediateSessionStore {
         }
     }
 
-    public func updateTTLImmediately(_ key: SessionKey, ttl: Duration) throws(UpdateError) -> SessionUpdateResult {
+    package func updateTTLImmediately(_ key: SessionKey, ttl: Duration) throws(UpdateError) -> SessionUpdateResult {
         let now = clock.now
         do {
             guard let state = try liveState(key, now: now) else { return .gone }
@@ -57,11 +57,11 @@ public struct CookieSessionStore: ImmediateSessionStore {
         }
     }
 
-    public func deleteImmediately(_ key: SessionKey) throws(DeleteError) {}
+    package func deleteImmediately(_ key: SessionKey) throws(DeleteError) {}
 
     /// The request's state, under the key that encodes it: a cookie store has no server-side copy to move
     /// or merge, and no tombstone to leave.
-    public func renewImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    package func renewImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
         throws(UpdateError) -> SessionUpdateResult
     {
         try updateImmediately(key, to: state, changes: changes, ttl: ttl)

@@ -80,7 +80,7 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
     /// What sessions are filed under (SHA-256 digests of their keys): lets tests check that no raw key is held.
     package var storedKeys: [[UInt8]] { storage.withLock { $0.entries.keys.map { Array($0) } } }
 
-    public func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState? {
+    package func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState? {
         let now = clock.now
         let digest = key.digest
         return storage.withLock { storage in
@@ -93,7 +93,7 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
         }
     }
 
-    public func saveImmediately(_ state: SessionState, ttl: Duration) throws(SaveError) -> SessionKey {
+    package func saveImmediately(_ state: SessionState, ttl: Duration) throws(SaveError) -> SessionKey {
         let now = clock.now
         let entry = Entry(state: state, expiresAt: now + ttl)
         return try saveUnderFreshKeyImmediately(generateKey: generateKey) { key throws(SaveError) in
@@ -107,7 +107,7 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
         }
     }
 
-    public func updateImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) throws(UpdateError)
+    package func updateImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) throws(UpdateError)
         -> SessionUpdateResult
     {
         let now = clock.now
@@ -124,7 +124,7 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
         }
     }
 
-    public func updateTTLImmediately(_ key: SessionKey, ttl: Duration) throws(UpdateError) -> SessionUpdateResult {
+    package func updateTTLImmediately(_ key: SessionKey, ttl: Duration) throws(UpdateError) -> SessionUpdateResult {
         let now = clock.now
         let digest = key.digest
         return storage.withLock { storage in
@@ -137,12 +137,12 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
         }
     }
 
-    public func deleteImmediately(_ key: SessionKey) throws(DeleteError) {
+    package func deleteImmediately(_ key: SessionKey) throws(DeleteError) {
         let digest = key.digest
         _ = storage.withLock { $0.entries.removeValue(forKey: digest) }
     }
 
-    public func renewImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    package func renewImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
         throws(UpdateError) -> SessionUpdateResult
     {
         let now = clock.now
@@ -167,7 +167,7 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
 
     /// Deletes the session, and every session a renew moved it to while their tombstones last: a logout
     /// that lands after a concurrent request renewed the key still ends the session.
-    public func purgeImmediately(_ key: SessionKey, tombstoneTTL: Duration) throws(DeleteError) {
+    package func purgeImmediately(_ key: SessionKey, tombstoneTTL: Duration) throws(DeleteError) {
         let now = clock.now
         let digest = key.digest
         storage.withLock { storage in
@@ -182,7 +182,7 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
         }
     }
 
-    public func hasTombstoneImmediately(_ key: SessionKey) throws(LoadError) -> Bool {
+    package func hasTombstoneImmediately(_ key: SessionKey) throws(LoadError) -> Bool {
         let now = clock.now
         let digest = key.digest
         return storage.withLock { storage in
