@@ -48,34 +48,39 @@ public struct HTTPSessionMiddleware<Context: HTTPSessionRequestContext>: RouterM
         let session = engine.begin(cookieHeader: Self.cookieHeader(of: request.headers), logger: context.logger)
         context.httpSession = session
         var response: Response
+        let outcome: SessionEngine.HandlerOutcome
         do {
             response = try await next(request, context)
-        } catch let error as SessionError {
-            await engine.abandon(session, logger: context.logger)
-            if !error.isStoreFailure {
-                context.logger.error("session failure", metadata: ["error": "\(error)"])
-            }
-            return Response(status: .internalServerError)
+            outcome = .returned
         } catch let error as any HTTPResponseError {
-            response = try error.response(from: request, context: context)
+            do {
+                response = try error.response(from: request, context: context)
+                outcome = .threwResponse
+            } catch {
+                // Rendering the error failed: that error is the answer, and the session is abandoned.
+                response = Response(status: .internalServerError)
+                outcome = .threw(error)
+            }
         } catch {
-            await engine.abandon(session, logger: context.logger)
+            response = Response(status: .internalServerError)
+            outcome = .threw(error)
+        }
+        switch await engine.end(session, after: outcome, logger: context.logger) {
+        case .respond(let headers):
+            guard !headers.isEmpty else { return response }
+            for cookie in headers.setCookies {
+                response.headers.append(HTTPField(name: .setCookie, value: cookie))
+            }
+            if let cacheControl = headers.cacheControl {
+                response.headers[.cacheControl] = cacheControl
+            }
+            return response
+        case .replace(let status):
+            return Response(status: HTTPResponse.Status(code: status))
+        case .rethrow:
+            guard case .threw(let error) = outcome else { return response }
             throw error
         }
-        let headers: SessionResponseHeaders
-        do {
-            headers = try await engine.commit(session, logger: context.logger)
-        } catch {
-            return Response(status: HTTPResponse.Status(code: error.httpStatus))
-        }
-        guard !headers.isEmpty else { return response }
-        for cookie in headers.setCookies {
-            response.headers.append(HTTPField(name: .setCookie, value: cookie))
-        }
-        if let cacheControl = headers.cacheControl {
-            response.headers[.cacheControl] = cacheControl
-        }
-        return response
     }
 
     /// The request's `Cookie` fields as one value. A loop rather than the `.cookie` subscript, which joins
@@ -83,11 +88,7 @@ public struct HTTPSessionMiddleware<Context: HTTPSessionRequestContext>: RouterM
     static func cookieHeader(of fields: HTTPFields) -> String? {
         var cookieHeader: String?
         for field in fields where field.name == .cookie {
-            if let joined = cookieHeader {
-                cookieHeader = joined + "; " + field.value
-            } else {
-                cookieHeader = field.value
-            }
+            cookieHeader = SessionEngine.cookieHeader(cookieHeader, appending: field.value)
         }
         return cookieHeader
     }

@@ -33,104 +33,54 @@ public struct HTTPSessionMiddleware: Middleware {
 
     // Future-based rather than `AsyncMiddleware`: Vapor runs an async middleware in a task of its own on
     // every request, which cost a request that never touches its session 13% of its throughput. A store
-    // that never waits (memory, cookie) commits on the event loop's thread; any other store's commit gets a
-    // task. One promise serves both outcomes of the handler (a `flatMap` and a `flatMapError` cost two
-    // futures on every request).
+    // that never waits (memory, cookie) ends the session on the event loop's thread; any other store's end
+    // gets a task. One promise serves both outcomes of the handler (a `flatMap` and a `flatMapError` cost
+    // two futures on every request).
     public func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        let cookies = request.headers[.cookie]
-        let cookieHeader = cookies.count <= 1 ? cookies.first : cookies.joined(separator: "; ")
+        var cookieHeader: String?
+        for field in request.headers[.cookie] {
+            cookieHeader = SessionEngine.cookieHeader(cookieHeader, appending: field)
+        }
         let session = engine.begin(cookieHeader: cookieHeader, logger: request.logger)
         request.storage[HTTPSessionStorageKey.self] = session
         let engine = engine
         let promise = request.eventLoop.makePromise(of: Response.self)
         next.respond(to: request).whenComplete { result in
+            let outcome: SessionEngine.HandlerOutcome
             switch result {
-            case .success(let response):
-                let headers: SessionResponseHeaders?
-                do throws(SessionError) {
-                    headers = try engine.commitImmediately(session, logger: request.logger)
-                } catch {
-                    return promise.succeed(Response(status: HTTPResponseStatus(statusCode: error.httpStatus)))
-                }
-                if let headers {
-                    Self.apply(headers, to: &response.headers)
-                    return promise.succeed(response)
-                }
-                promise.completeWithTask { await Self.commit(session, engine: engine, into: response, request: request) }
-            case .failure(let error):
-                Self.answer(error, session: session, engine: engine, request: request, promise: promise)
+            case .success: outcome = .returned
+            case .failure(is any AbortError): outcome = .threwResponse
+            case .failure(let error): outcome = .threw(error)
+            }
+            if let end = engine.endImmediately(session, after: outcome, logger: request.logger) {
+                return promise.completeWith(Self.answer(end, to: result))
+            }
+            promise.completeWithTask {
+                try Self.answer(await engine.end(session, after: outcome, logger: request.logger), to: result).get()
             }
         }
         return promise.futureResult
     }
 
-    private static func commit(_ session: HTTPSession, engine: SessionEngine, into response: Response, request: Request) async -> Response {
-        let headers: SessionResponseHeaders
-        do throws(SessionError) {
-            headers = try await engine.commit(session, logger: request.logger)
-        } catch {
-            return Response(status: HTTPResponseStatus(statusCode: error.httpStatus))
-        }
-        apply(headers, to: &response.headers)
-        return response
-    }
-
-    /// A handler's error: a session failure is an empty 500; an `AbortError` still commits the session and
-    /// is rethrown with its headers (in a task only for a store that waits); anything else abandons the
-    /// session (a purge is still carried out) and is passed on.
-    private static func answer(
-        _ error: any Error,
-        session: HTTPSession,
-        engine: SessionEngine,
-        request: Request,
-        promise: EventLoopPromise<Response>
-    ) {
-        switch error {
-        case let error as SessionError:
-            if !error.isStoreFailure {
-                request.logger.error("session failure", metadata: ["error": "\(error)"])
+    /// The engine's decision, on Vapor's types: the handler's response with the session's headers, an
+    /// `AbortError` rethrown as an `Abort` with the same status and reason plus those headers, an empty
+    /// response with the engine's status, or the handler's error as it was.
+    private static func answer(_ end: SessionEngine.RequestEnd, to result: Result<Response, any Error>) -> Result<Response, any Error> {
+        switch end {
+        case .respond(let headers):
+            switch result {
+            case .success(let response):
+                apply(headers, to: &response.headers)
+                return .success(response)
+            case .failure(let error as any AbortError):
+                return .failure(abort(error, adding: headers))
+            case .failure:
+                return result
             }
-            abandon(session, engine: engine, request: request, promise: promise, then: .success(Response(status: .internalServerError)))
-        case let abort as any AbortError:
-            // The engine has logged the cause of a failed commit; the client learns nothing of it.
-            let headers: SessionResponseHeaders?
-            do throws(SessionError) {
-                headers = try engine.commitImmediately(session, logger: request.logger)
-            } catch {
-                return promise.succeed(Response(status: HTTPResponseStatus(statusCode: error.httpStatus)))
-            }
-            if let headers {
-                return promise.fail(Self.abort(abort, adding: headers))
-            }
-            promise.completeWithTask {
-                let headers: SessionResponseHeaders
-                do throws(SessionError) {
-                    headers = try await engine.commit(session, logger: request.logger)
-                } catch {
-                    return Response(status: HTTPResponseStatus(statusCode: error.httpStatus))
-                }
-                throw Self.abort(abort, adding: headers)
-            }
-        default:
-            abandon(session, engine: engine, request: request, promise: promise, then: .failure(error))
-        }
-    }
-
-    /// Abandons the session (on the event loop's thread, or in a task for a store that waits), then
-    /// completes `promise` with `result`.
-    private static func abandon(
-        _ session: HTTPSession,
-        engine: SessionEngine,
-        request: Request,
-        promise: EventLoopPromise<Response>,
-        then result: Result<Response, any Error>
-    ) {
-        if engine.abandonImmediately(session, logger: request.logger) {
-            return promise.completeWith(result)
-        }
-        promise.completeWithTask {
-            await engine.abandon(session, logger: request.logger)
-            return try result.get()
+        case .replace(let status):
+            return .success(Response(status: HTTPResponseStatus(statusCode: status)))
+        case .rethrow:
+            return result
         }
     }
 

@@ -1,0 +1,112 @@
+import Logging
+
+/// The adapter policy, decided here once: what a request's end means for its session, whatever the
+/// framework. An adapter reports how its handler ended and maps the answer onto its own response types.
+extension SessionEngine {
+    /// How a request's handler ended, as the adapter saw it.
+    public enum HandlerOutcome: Sendable {
+        /// The handler returned a response.
+        case returned
+        /// The handler threw an error that the framework renders as a response of its own (Hummingbird's
+        /// `HTTPResponseError`, Vapor's `AbortError`, such as a 401): the session commits, as for `returned`,
+        /// and the headers go on that response.
+        case threwResponse
+        /// The handler threw anything else: only a purge, or a renew's end of its old key, is carried out
+        /// (see ``SessionEngine/abandon(_:logger:)``).
+        case threw(any Error)
+    }
+
+    /// What the adapter does with the response once the session has ended.
+    public enum RequestEnd: Sendable, Equatable {
+        /// Send the handler's response (or the framework's rendering of its error) with these headers
+        /// added: each of ``SessionResponseHeaders/setCookies`` as a `Set-Cookie` field of its own, and
+        /// ``SessionResponseHeaders/cacheControl``, when there is one, replacing any `Cache-Control`.
+        case respond(adding: SessionResponseHeaders)
+        /// Send an empty response with this status instead: the session failed (a store failure is 500, a
+        /// state over its size cap 422). The cause is in the log, never in the response.
+        case replace(status: Int)
+        /// Pass the handler's error on, unchanged: it is not the session's.
+        case rethrow
+    }
+
+    /// The `Cookie` header an adapter passes to ``begin(cookieHeader:logger:)``, built from the request's
+    /// `Cookie` fields in order: call it once per field, starting from `nil`.
+    ///
+    /// ```swift
+    /// var cookieHeader: String?
+    /// for field in request.headers where field.name == .cookie {
+    ///     cookieHeader = SessionEngine.cookieHeader(cookieHeader, appending: field.value)
+    /// }
+    /// let session = engine.begin(cookieHeader: cookieHeader, logger: logger)
+    /// ```
+    ///
+    /// Several fields are joined with `"; "`, as RFC 9113 §8.2.3 joins HTTP/2's split `Cookie` fields, so
+    /// that a session cookie in any of them is found.
+    public static func cookieHeader(_ header: String?, appending field: String) -> String {
+        guard let header else { return field }
+        return header + "; " + field
+    }
+
+    /// Ends a request's session after its handler: commits or abandons it as `outcome` calls for and says
+    /// what to send.
+    ///
+    /// ```swift
+    /// let session = engine.begin(cookieHeader: cookieHeader, logger: logger)
+    /// var response = Response(status: .internalServerError)
+    /// var thrown: (any Error)?
+    /// do {
+    ///     response = try await handler(request, session)
+    /// } catch {
+    ///     thrown = error
+    /// }
+    /// switch await engine.end(session, after: thrown.map { .threw($0) } ?? .returned, logger: logger) {
+    /// case .respond(let headers): return response.adding(headers)
+    /// case .replace(let status): return Response(status: status)
+    /// case .rethrow: throw thrown!
+    /// }
+    /// ```
+    ///
+    /// A handler that threw a ``SessionError`` (its session failed) is answered with `.replace`, logged at
+    /// error level unless its cause was the store's (which the session logged when it failed).
+    public func end(_ session: HTTPSession, after outcome: HandlerOutcome, logger: Logger) async -> RequestEnd {
+        // The calling-thread path first, as in `commit`: an untouched session or a store that never waits
+        // costs no async frame beyond this one.
+        if let end = endImmediately(session, after: outcome, logger: logger) { return end }
+        switch outcome {
+        case .returned, .threwResponse:
+            do {
+                return .respond(adding: try await commit(session, logger: logger))
+            } catch {
+                return .replace(status: error.httpStatus)
+            }
+        case .threw(let error):
+            await abandon(session, logger: logger)
+            return Self.requestEnd(afterHandlerError: error, logger: logger)
+        }
+    }
+
+    /// ``end(_:after:logger:)`` on the calling thread, when the session needs no store or its store never
+    /// waits; `nil` when it would have to wait, and nothing was done: call ``end(_:after:logger:)``.
+    package func endImmediately(_ session: HTTPSession, after outcome: HandlerOutcome, logger: Logger) -> RequestEnd? {
+        switch outcome {
+        case .returned, .threwResponse:
+            do throws(SessionError) {
+                guard let headers = try commitImmediately(session, logger: logger) else { return nil }
+                return .respond(adding: headers)
+            } catch {
+                return .replace(status: error.httpStatus)
+            }
+        case .threw(let error):
+            guard abandonImmediately(session, logger: logger) else { return nil }
+            return Self.requestEnd(afterHandlerError: error, logger: logger)
+        }
+    }
+
+    private static func requestEnd(afterHandlerError error: any Error, logger: Logger) -> RequestEnd {
+        guard let error = error as? SessionError else { return .rethrow }
+        if !error.isStoreFailure {
+            logger.error("session failure", metadata: ["error": "\(error)"])
+        }
+        return .replace(status: 500)
+    }
+}
