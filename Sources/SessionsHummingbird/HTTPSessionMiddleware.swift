@@ -3,9 +3,9 @@ public import Sessions
 import HTTPTypes
 import Logging
 
-/// Gives every request a lazily loaded ``HTTPSession`` and turns its changes into cookies.
+/// Gives every request a lazily loaded `HTTPSession` and turns its changes into cookies.
 ///
-/// All session semantics live in the core's ``SessionEngine``; this middleware only hands it the
+/// All session semantics live in the core's `SessionEngine`; this middleware only hands it the
 /// `Cookie` header, exposes the session through the context, and appends the `Set-Cookie` headers
 /// the engine returns. A store failure answers HTTP 500 with an empty body; the cause goes to the log.
 ///
@@ -22,7 +22,7 @@ import Logging
 ///
 /// A handler that throws an `HTTPResponseError` (say, `HTTPError(.unauthorized)`) still commits its
 /// session with that error's response; a handler that throws anything else commits only a purge or a
-/// renew's end of its old key (``SessionEngine/abandon(_:logger:)``), so a logout is carried out whatever
+/// renew's end of its old key (`SessionEngine/abandon(_:logger:)`), so a logout is carried out whatever
 /// happens after it.
 public struct HTTPSessionMiddleware<Context: HTTPSessionRequestContext>: RouterMiddleware {
     /// The engine that holds the session semantics.
@@ -34,7 +34,7 @@ public struct HTTPSessionMiddleware<Context: HTTPSessionRequestContext>: RouterM
     }
 
     /// Builds the engine from a store, its secrets and a configuration.
-    /// - Throws: ``SessionConfigurationError`` for a configuration browsers would reject.
+    /// - Throws: `SessionConfigurationError` for a configuration browsers would reject.
     public init(
         store: some SessionStore,
         secrets: SessionSecrets,

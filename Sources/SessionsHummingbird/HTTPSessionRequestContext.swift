@@ -1,7 +1,7 @@
 public import Hummingbird
 public import Sessions
 
-/// A request context that carries the request's ``HTTPSession``; ``HTTPSessionMiddleware`` fills it in.
+/// A request context that carries the request's `HTTPSession`; ``HTTPSessionMiddleware`` fills it in.
 ///
 /// Add one stored property to your own context:
 ///
@@ -13,7 +13,7 @@ public import Sessions
 /// }
 /// ```
 ///
-/// Until the middleware runs, `httpSession` is ``HTTPSession/unattached``: every call on it throws, so a
+/// Until the middleware runs, `httpSession` is `HTTPSession/unattached`: every call on it throws, so a
 /// route outside the middleware fails loudly instead of silently losing data.
 ///
 /// The names leave hummingbird-auth's own `SessionRequestContext` (and its `sessions` property) free: one

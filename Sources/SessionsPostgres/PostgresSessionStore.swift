@@ -72,7 +72,7 @@ public final class PostgresSessionStore: ExpiringSessionStore {
     private let generateKey: @Sendable () -> SessionKey
 
     /// A store on `client`; the tables are created on first use (or by ``migrate()``).
-    /// - Throws: ``SessionConfigurationError`` for a table name that is not a plain lower-case identifier,
+    /// - Throws: `SessionConfigurationError` for a table name that is not a plain lower-case identifier,
     ///   or a query timeout out of range.
     public init(
         client: PostgresClient,

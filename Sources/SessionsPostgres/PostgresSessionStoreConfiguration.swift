@@ -40,7 +40,7 @@ public struct PostgresSessionStoreConfiguration: Sendable {
     }
 
     /// Checks the query timeout: positive and at most an hour.
-    /// - Throws: ``SessionConfigurationError`` naming the problem.
+    /// - Throws: `SessionConfigurationError` naming the problem.
     public func validate() throws(SessionConfigurationError) {
         guard queryTimeout > .zero, queryTimeout <= .seconds(3600) else {
             throw .invalid("the PostgreSQL query timeout must be positive and at most 3600 seconds")
@@ -90,7 +90,7 @@ extension PostgresClient.Configuration {
     /// ```swift
     /// let configuration = try PostgresClient.Configuration(url: "postgres://app@db.internal:5432/app?sslmode=verify-full&sslrootcert=/etc/ssl/db-ca.pem")
     /// ```
-    /// - Throws: ``SessionConfigurationError`` for a URL it cannot read, an unknown `sslmode`, or an
+    /// - Throws: `SessionConfigurationError` for a URL it cannot read, an unknown `sslmode`, or an
     ///   `sslrootcert` file that does not exist.
     public init(url: String) throws(SessionConfigurationError) {
         guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql",

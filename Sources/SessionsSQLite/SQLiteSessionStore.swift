@@ -33,8 +33,10 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
 
     /// A store on an open connection; the table is created on first use (or by ``migrate()``).
     /// - Parameters:
+    ///   - connection: an open connection; ``close()`` closes it.
+    ///   - configuration: the table's name and the clock expiry is read from.
     ///   - generateKey: the key generator; keep the default outside tests.
-    /// - Throws: ``SessionConfigurationError`` for a table name that is not a plain identifier.
+    /// - Throws: `SessionConfigurationError` for a table name that is not a plain identifier.
     public init(
         connection: SQLiteConnection,
         configuration: SQLiteSessionStoreConfiguration = .init(),

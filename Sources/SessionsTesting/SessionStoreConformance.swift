@@ -8,7 +8,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The checks every ``SessionStore`` must pass, ours or yours.
+/// The checks every `SessionStore` must pass, ours or yours.
 ///
 /// Run one test per check that applies to the store's capabilities, so a failure names the broken
 /// behaviour and the number of checks run says what the store was tested for:
@@ -621,7 +621,7 @@ public struct SessionStoreConformance: Sendable {
 
     /// Names that differ only in Unicode normal form are one entry, in the request and in the store: the
     /// engine normalizes them, and the store must keep what it is given byte for byte. Runs requests
-    /// through a ``SessionEngine`` over the store.
+    /// through a `SessionEngine` over the store.
     private func entryNamesInAnyNormalFormAgree() async throws {
         let store = try await makeStore { SessionKey.generate() }
         let clock: any SessionClock

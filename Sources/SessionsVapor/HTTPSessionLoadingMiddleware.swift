@@ -45,7 +45,7 @@ extension Request {
     /// ```swift
     /// let user = try request.loadedHTTPSession.get("user_id", as: String.self)
     /// ```
-    /// - Throws: ``SessionError`` with kind `notLoaded` on a route without the loading middleware, or
+    /// - Throws: `SessionError` with kind `notLoaded` on a route without the loading middleware, or
     ///   `notAttached` without ``HTTPSessionMiddleware``.
     public var loadedHTTPSession: LoadedHTTPSession {
         get throws(SessionError) { try httpSession.loaded }

@@ -1,7 +1,7 @@
 public import Sessions
 public import Vapor
 
-/// Gives every Vapor request a lazily loaded ``HTTPSession`` (as `request.httpSession`) and turns its
+/// Gives every Vapor request a lazily loaded `HTTPSession` (as `request.httpSession`) and turns its
 /// changes into cookies.
 ///
 /// All session semantics live in the core's `SessionEngine`; this middleware hands it the `Cookie`

@@ -20,11 +20,10 @@ public struct LoadError: SessionStoreFailure {
     /// Stored bytes could not be read as a session state.
     public static func deserialization(_ underlying: any Error) -> LoadError { .init(kind: .deserialization, underlying: underlying) }
 
+    /// Anything else, such as an unreachable store: wraps the store's own error.
+    public static func other(_ underlying: any Error) -> LoadError { .init(kind: .other, underlying: underlying) }
+
     package static var call: String { "load" }
-    package init(kind: Kind, underlying: any Error) {
-        self.kind = kind
-        self.underlying = underlying
-    }
 }
 
 /// A failure to save a new session (actix-session's `SaveError`).
@@ -49,11 +48,10 @@ public struct SaveError: SessionStoreFailure {
     /// The state could not be turned into the store's format.
     public static func serialization(_ underlying: any Error) -> SaveError { .init(kind: .serialization, underlying: underlying) }
 
+    /// Anything else, such as an unreachable store: wraps the store's own error.
+    public static func other(_ underlying: any Error) -> SaveError { .init(kind: .other, underlying: underlying) }
+
     package static var call: String { "save" }
-    package init(kind: Kind, underlying: any Error) {
-        self.kind = kind
-        self.underlying = underlying
-    }
 }
 
 /// A failure to update a session or its time to live (actix-session's `UpdateError`).
@@ -78,11 +76,10 @@ public struct UpdateError: SessionStoreFailure {
     /// The state could not be turned into the store's format.
     public static func serialization(_ underlying: any Error) -> UpdateError { .init(kind: .serialization, underlying: underlying) }
 
+    /// Anything else, such as an unreachable store: wraps the store's own error.
+    public static func other(_ underlying: any Error) -> UpdateError { .init(kind: .other, underlying: underlying) }
+
     package static var call: String { "update" }
-    package init(kind: Kind, underlying: any Error) {
-        self.kind = kind
-        self.underlying = underlying
-    }
 }
 
 /// A failure to delete a session.
@@ -102,16 +99,14 @@ public struct DeleteError: SessionStoreFailure {
     public let kind: Kind
     public let underlying: any Error
 
+    /// Anything else, such as an unreachable store: wraps the store's own error.
+    public static func other(_ underlying: any Error) -> DeleteError { .init(kind: .other, underlying: underlying) }
+
     package static var call: String { "delete" }
-    package init(kind: Kind, underlying: any Error) {
-        self.kind = kind
-        self.underlying = underlying
-    }
 }
 
-/// The shape the four store errors share, written once: a kind that says what went wrong in general
-/// terms (each error has its own, all with `other`), the error beneath, `other(_:)`, and a description
-/// that names the call.
+/// The shape the four store errors share: a kind that says what went wrong in general terms (each error
+/// has its own, all with `other`), the error beneath, and a description that names the call, written once.
 package protocol SessionStoreFailure: Error, CustomStringConvertible {
     associatedtype Kind: CustomStringConvertible
     /// The store call, as the description names it.
@@ -120,22 +115,13 @@ package protocol SessionStoreFailure: Error, CustomStringConvertible {
     var kind: Kind { get }
     /// The error beneath, for logs. Never shown to clients.
     var underlying: any Error { get }
-    init(kind: Kind, underlying: any Error)
-    /// The kind of ``other(_:)``.
-    static var otherKind: Kind { get }
 }
 
 extension SessionStoreFailure {
-    /// Anything else, such as an unreachable store: wraps the store's own error.
-    public static func other(_ underlying: any Error) -> Self { .init(kind: otherKind, underlying: underlying) }
-
+    // Public, and declared here once: each error's `CustomStringConvertible` conformance is public, so
+    // clients reach it through that protocol.
     public var description: String { "session \(Self.call) failed (\(kind)): \(underlying)" }
 }
-
-extension LoadError { package static var otherKind: Kind { .other } }
-extension SaveError { package static var otherKind: Kind { .other } }
-extension UpdateError { package static var otherKind: Kind { .other } }
-extension DeleteError { package static var otherKind: Kind { .other } }
 
 /// A plain message as an error, for stores that have no richer error of their own.
 package struct SessionStoreMessage: Error, Hashable, CustomStringConvertible {

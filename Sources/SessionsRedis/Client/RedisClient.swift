@@ -33,7 +33,7 @@ public final class RedisClient: Service {
     package var connectAttempts: Int { pool.activity.connectAttempts }
 
     /// A client for `configuration`; connections open on first use.
-    /// - Throws: ``SessionConfigurationError`` for an invalid pool size, timeout or TLS configuration.
+    /// - Throws: `SessionConfigurationError` for an invalid pool size, timeout or TLS configuration.
     public init(
         configuration: RedisClientConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,

@@ -74,7 +74,7 @@ public struct RedisClientConfiguration: Sendable, CustomStringConvertible {
     /// ```swift
     /// let configuration = try RedisClientConfiguration(url: "rediss://app:secret@cache.internal:6380/1")
     /// ```
-    /// - Throws: ``SessionConfigurationError`` for a URL it cannot read; the message never repeats the password.
+    /// - Throws: `SessionConfigurationError` for a URL it cannot read; the message never repeats the password.
     public init(url: String) throws(SessionConfigurationError) {
         guard let components = URLComponents(string: url), let scheme = components.scheme, scheme == "redis" || scheme == "rediss",
             let host = components.host, !host.isEmpty

@@ -1,0 +1,40 @@
+import Foundation
+import Sessions
+import SessionsTesting
+import Testing
+
+/// The store of the DocC article "Writing a store" passes the conformance suite for what it claims, and
+/// the article shows it character for character.
+@Suite struct StoreExampleTests {
+    static let capabilities: SessionStoreConformance.Capabilities = [.serverSide, .mergesConcurrentUpdates]
+
+    @Test(arguments: SessionStoreConformance.checks(applicableTo: capabilities))
+    func theDictionaryStoreConforms(_ check: SessionStoreConformance.Check) async throws {
+        let clock = ManualSessionClock()
+        let conformance = SessionStoreConformance(capabilities: Self.capabilities, time: .manual(clock)) { generateKey in
+            DictionarySessionStore(clock: clock, generateKey: generateKey)
+        }
+        #expect(try await conformance.run(check) == .passed)
+    }
+
+    @Test func theArticleShowsThisStore() throws {
+        try ArticleSource.expect("WritingAStore.md", shows: "DictionarySessionStore.swift")
+    }
+}
+
+/// An article's code block and the test file it claims to show.
+enum ArticleSource {
+    static let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    static let catalog = tests.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources/Sessions/Sessions.docc")
+
+    /// The code block after the article's `<!-- Tests/SessionsExampleTests/FILE -->` marker equals the file.
+    static func expect(_ article: String, shows file: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let source = try String(contentsOf: tests.appendingPathComponent(file), encoding: .utf8)
+        let text = try String(contentsOf: catalog.appendingPathComponent(article), encoding: .utf8)
+        let marker = "<!-- Tests/SessionsExampleTests/\(file) -->\n```swift\n"
+        let start = try #require(text.range(of: marker), "the article marks where \(file) starts", sourceLocation: sourceLocation)
+        let rest = text[start.upperBound...]
+        let end = try #require(rest.range(of: "\n```\n"), sourceLocation: sourceLocation)
+        #expect(String(rest[..<end.lowerBound]) + "\n" == source, "\(article) shows \(file) as it is", sourceLocation: sourceLocation)
+    }
+}
