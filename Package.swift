@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "SessionsRESP",
             dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio")
             ],
             swiftSettings: swiftSettings
         ),

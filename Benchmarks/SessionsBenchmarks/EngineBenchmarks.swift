@@ -41,10 +41,11 @@ func engineBenchmarks() {
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             let session = engine.begin(cookieHeader: cookie, logger: logger)
-            blackHole(try! await session.update("counter", as: Int.self) { counter in
-                counter = (counter ?? 0) + 1
-                return counter!
-            })
+            blackHole(
+                try! await session.update("counter", as: Int.self) { counter in
+                    counter = (counter ?? 0) + 1
+                    return counter!
+                })
             blackHole(try! await engine.commit(session, logger: logger))
         }
     }

@@ -51,7 +51,10 @@ public struct DemoOptions: ParsableArguments, Sendable {
     @Option(help: "The SQLite database file for --store sqlite.")
     public var sqlitePath = "sessions-demo.sqlite"
 
-    @Option(help: "The PostgreSQL URL for --store postgres: postgres://user:password@host:port/database?sslmode=disable|prefer|require|verify-ca|verify-full&sslrootcert=FILE.")
+    @Option(
+        help:
+            "The PostgreSQL URL for --store postgres: postgres://user:password@host:port/database?sslmode=disable|prefer|require|verify-ca|verify-full&sslrootcert=FILE."
+    )
     public var postgresUrl = "postgres://postgres@127.0.0.1:5432/postgres"
 
     @Option(help: "The Redis URL for --store redis: redis://[user:password@]host:port[/database], or rediss:// for TLS.")
@@ -87,13 +90,19 @@ public struct DemoOptions: ParsableArguments, Sendable {
     @Option(help: "Cap on a session's total life, in seconds, however active it stays.")
     public var absoluteTimeout: Int?
 
-    @Option(help: "Seconds after a login or logout during which a request still carrying the old cookie neither removes nor replaces it (its writes are dropped), 1 to 86400.")
+    @Option(
+        help:
+            "Seconds after a login or logout during which a request still carrying the old cookie neither removes nor replaces it (its writes are dropped), 1 to 86400."
+    )
     public var staleCookieGrace = 60
 
     @Option(help: "The most bytes of JSON one session may hold; a write past it is answered 422.")
     public var maxStateBytes = 64 * 1024
 
-    @Option(help: "Seconds between sweeps of expired sessions (memory, SQLite and PostgreSQL stores; Redis expires keys itself). Default: 60 for memory, 300 for SQL.")
+    @Option(
+        help:
+            "Seconds between sweeps of expired sessions (memory, SQLite and PostgreSQL stores; Redis expires keys itself). Default: 60 for memory, 300 for SQL."
+    )
     public var sweepInterval: Int?
 
     @Option(help: "The cookie secret in hex: 64 bytes used as is, or 32+ bytes stretched with HKDF. Also read from SESSIONS_SECRET.")

@@ -1,12 +1,12 @@
 import ArgumentParser
 import Hummingbird
 import Logging
+import PostgresNIO
 import ServiceLifecycle
 import Sessions
-import SessionsSQLite
 import SessionsPostgres
 import SessionsRedis
-import PostgresNIO
+import SessionsSQLite
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -52,7 +52,8 @@ public enum DemoServer {
             }
             let engine = try SessionEngine(store: store, secrets: secrets, configuration: configuration)
             do {
-                try await serve(options, engine: engine, services: [SessionExpirySweeper(store: store, configuration: try sweeperConfiguration(options))])
+                try await serve(
+                    options, engine: engine, services: [SessionExpirySweeper(store: store, configuration: try sweeperConfiguration(options))])
             } catch {
                 try? await store.close()
                 throw error

@@ -1,8 +1,8 @@
+import HTTPTypes
 public import Hummingbird
+import NIOCore
 public import Sessions
 public import SessionsHummingbird
-import HTTPTypes
-import NIOCore
 
 /// The demo's routes served through Hummingbird and ``HTTPSessionMiddleware``.
 public enum HummingbirdDemo {

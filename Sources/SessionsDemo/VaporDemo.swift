@@ -1,6 +1,6 @@
 public import Sessions
-public import Vapor
 import SessionsVapor
+public import Vapor
 
 /// The demo's routes served through Vapor and ``HTTPSessionMiddleware``: the same routes, written
 /// once in ``DemoRoutes``, as the Hummingbird demo.

@@ -1,7 +1,7 @@
-public import Hummingbird
-public import Sessions
 import HTTPTypes
+public import Hummingbird
 import Logging
+public import Sessions
 
 /// Gives every request a lazily loaded `HTTPSession` and turns its changes into cookies.
 ///

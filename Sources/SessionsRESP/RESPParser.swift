@@ -20,7 +20,9 @@ public struct RESPParser: Sendable {
         public var maximumLineLength: Int
 
         /// Creates limits; the defaults fit session payloads with a wide margin.
-        public init(maximumBulkLength: Int = 16 << 20, maximumAggregateCount: Int = 1 << 20, maximumDepth: Int = 32, maximumLineLength: Int = 64 << 10) {
+        public init(
+            maximumBulkLength: Int = 16 << 20, maximumAggregateCount: Int = 1 << 20, maximumDepth: Int = 32, maximumLineLength: Int = 64 << 10
+        ) {
             self.maximumBulkLength = maximumBulkLength
             self.maximumAggregateCount = maximumAggregateCount
             self.maximumDepth = maximumDepth

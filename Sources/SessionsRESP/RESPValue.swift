@@ -45,15 +45,31 @@ public enum RESPValue: Sendable, Hashable {
 
     public func hash(into hasher: inout Hasher) {
         switch self {
-        case .simpleString(let value): hasher.combine(0); hasher.combine(value)
-        case .error(let value): hasher.combine(1); hasher.combine(value)
-        case .integer(let value): hasher.combine(2); hasher.combine(value)
-        case .bulkString(let value): hasher.combine(3); hasher.combine(value)
-        case .array(let value): hasher.combine(4); hasher.combine(value)
+        case .simpleString(let value):
+            hasher.combine(0)
+            hasher.combine(value)
+        case .error(let value):
+            hasher.combine(1)
+            hasher.combine(value)
+        case .integer(let value):
+            hasher.combine(2)
+            hasher.combine(value)
+        case .bulkString(let value):
+            hasher.combine(3)
+            hasher.combine(value)
+        case .array(let value):
+            hasher.combine(4)
+            hasher.combine(value)
         case .null: hasher.combine(5)
-        case .boolean(let value): hasher.combine(6); hasher.combine(value)
-        case .double(let value): hasher.combine(7); hasher.combine(value.isNaN ? .nan : value)
-        case .bigNumber(let value): hasher.combine(8); hasher.combine(value)
+        case .boolean(let value):
+            hasher.combine(6)
+            hasher.combine(value)
+        case .double(let value):
+            hasher.combine(7)
+            hasher.combine(value.isNaN ? .nan : value)
+        case .bigNumber(let value):
+            hasher.combine(8)
+            hasher.combine(value)
         case .map(let pairs):
             hasher.combine(9)
             for (key, value) in pairs {

@@ -28,7 +28,9 @@ enum VaporRequests {
 
     /// Sends `count` requests in a loop rather than chaining each to the last: a route that answers at once
     /// completes its future inline, and a chain that deep would overflow the stack.
-    static func sendAll(_ route: String, cookie: String?, count: Int, to responder: any Responder, app: Application, on eventLoop: any EventLoop) -> EventLoopFuture<Int> {
+    static func sendAll(_ route: String, cookie: String?, count: Int, to responder: any Responder, app: Application, on eventLoop: any EventLoop)
+        -> EventLoopFuture<Int>
+    {
         let done = eventLoop.makePromise(of: Int.self)
         let tally = NIOLoopBoundBox((completed: 0, failures: 0), eventLoop: eventLoop)
         for _ in 0..<count {
@@ -41,7 +43,9 @@ enum VaporRequests {
         return done.futureResult
     }
 
-    static func send(_ path: String, cookie: String?, to responder: any Responder, app: Application, on eventLoop: any EventLoop) -> EventLoopFuture<Response> {
+    static func send(_ path: String, cookie: String?, to responder: any Responder, app: Application, on eventLoop: any EventLoop) -> EventLoopFuture<
+        Response
+    > {
         let headers: HTTPHeaders = cookie.map { ["Cookie": $0] } ?? [:]
         let request = Request(application: app, method: .GET, url: URI(path: path), headers: headers, logger: app.logger, on: eventLoop)
         return responder.respond(to: request)
@@ -67,4 +71,3 @@ enum VaporRequests {
         }
     }
 }
-

@@ -9,20 +9,22 @@
 // none. Exits 1 when any request fails.
 import ArgumentParser
 import Dispatch
+import Sessions
+import SessionsDemo
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #else
 import Darwin
 #endif
-import Sessions
-import SessionsDemo
-import Synchronization
 
 let arguments = CommandLine.arguments
 guard arguments.count == 4, let count = Int(arguments[3]), count > 0 else {
     fail("usage: sessions-request-cost SERVER ROUTE COUNT", status: 2)
 }
-let server = arguments[1], route = arguments[2]
+let server = arguments[1]
+let route = arguments[2]
 
 // The main thread blocks on a semaphore instead of an `async` main: valgrind 3.19 crashes on the thread
 // that `dispatch_main` parks in `sigsuspend`.
@@ -53,7 +55,8 @@ case nil: fail("no outcome", status: 1)
 /// The demo's engine on the memory store, with the demo's default options and `--secret abab...ab`.
 func demoEngine() throws -> SessionEngine {
     let secret = try SessionSecret(bytes: [UInt8](repeating: 0xab, count: 32))
-    return try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: secret), configuration: DemoOptions.parse([]).sessionConfiguration())
+    return try SessionEngine(
+        store: MemorySessionStore(), secrets: SessionSecrets(current: secret), configuration: DemoOptions.parse([]).sessionConfiguration())
 }
 
 /// The value of the first `Set-Cookie` line, as a browser would send it back.

@@ -71,7 +71,8 @@ struct StoreBenchmark: AsyncParsableCommand {
         let before = residentBytes()
         let now = Date()
         for index in 0..<sessions {
-            _ = try await store.save(SessionState(["user_id": .string("user-\(index)"), "counter": .integer(Int64(index))], createdAt: now), ttl: .seconds(3600))
+            _ = try await store.save(
+                SessionState(["user_id": .string("user-\(index)"), "counter": .integer(Int64(index))], createdAt: now), ttl: .seconds(3600))
         }
         let after = residentBytes()
         let perSession = Double(after - before) / Double(sessions)

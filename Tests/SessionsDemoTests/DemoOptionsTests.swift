@@ -1,11 +1,12 @@
-import FoundationEssentials
-@testable import SessionsDemo
-import Sessions
-import Testing
 import ArgumentParser
-import Logging
 import Dispatch
+import FoundationEssentials
+import Logging
+import Sessions
 import Synchronization
+import Testing
+
+@testable import SessionsDemo
 
 #if canImport(Glibc)
 import Glibc
@@ -162,7 +163,8 @@ import Glibc
                     _ = try DemoSecrets.resolve(options: try DemoOptions.parse(["--secret-file", path]), environment: [:])
                 }
             }
-            #expect(FileManager.default.createFile(atPath: directory + "/elsewhere", contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600]))
+            #expect(
+                FileManager.default.createFile(atPath: directory + "/elsewhere", contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600]))
             #expect(symlink(directory + "/elsewhere", path) == 0)
             #expect(try resolve()?.description.contains("symbolic link") == true)
             unlink(path)
@@ -221,4 +223,3 @@ import Glibc
         #expect(DemoSecrets.decodeHex("") == nil)
     }
 }
-

@@ -1,9 +1,9 @@
 import Foundation
-import Synchronization
-import SessionsSQLite
 import SQLiteNIO
-import Testing
+import SessionsSQLite
+import Synchronization
 import TestSupport
+import Testing
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking

@@ -1,7 +1,7 @@
 import HTTPTypes
 import Sessions
-import Testing
 import TestSupport
+import Testing
 
 /// Overlapping requests of one browser against the demo, through both frameworks and every server-side
 /// store, in an order the test chooses by holding a store call (``StoreHolds``): "logout is final", and

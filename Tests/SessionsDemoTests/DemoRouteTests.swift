@@ -2,19 +2,20 @@ import FoundationEssentials
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import SessionsVapor
-import Vapor
-import VaporTesting
 import Logging
 import Sessions
 import SessionsDemo
-import SessionsRedis
 import SessionsHummingbird
-import SessionsTesting
-import Testing
-import SessionsSQLite
 import SessionsPostgres
+import SessionsRedis
+import SessionsSQLite
+import SessionsTesting
+import SessionsVapor
+import Synchronization
 import TestSupport
+import Testing
+import Vapor
+import VaporTesting
 
 #if canImport(Glibc)
 import Glibc
@@ -69,7 +70,8 @@ import Glibc
             try await store.close()
         case .postgres:
             try await TestPostgres.withClient { client async throws in
-                let store = try PostgresSessionStore(client: client, configuration: .init(tableName: TestPostgres.uniqueTable(), queryTimeout: TestPostgres.patientTimeout))
+                let store = try PostgresSessionStore(
+                    client: client, configuration: .init(tableName: TestPostgres.uniqueTable(), queryTimeout: TestPostgres.patientTimeout))
                 try await serve(store)
             }
         case .redis:
@@ -373,5 +375,3 @@ struct BrokenStore: SessionStore {
     func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { throw .other(Down()) }
     func delete(_ key: SessionKey) async throws(DeleteError) { throw .other(Down()) }
 }
-
-import Synchronization

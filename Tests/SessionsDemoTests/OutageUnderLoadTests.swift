@@ -37,7 +37,9 @@ import Testing
             // Each failure waits at most for the store's timeouts (2-3 s here); the margin is wide on purpose.
             #expect(report.slowestFailure < .seconds(15), "a failure comes within the timeout, not after a hang")
             #expect(report.finished, "the app recovered with no restart: \(report.summary)")
-            print("outage under load, \(server): \(report.summary), \(report.outageFailures) failed during the outage, slowest failure \(report.slowestFailure)")
+            print(
+                "outage under load, \(server): \(report.summary), \(report.outageFailures) failed during the outage, slowest failure \(report.slowestFailure)"
+            )
 
             for ledger in report.ledgers {
                 let final = try await run.counter(of: ledger)
@@ -57,7 +59,13 @@ import Testing
     static func withDemo(on server: Server, _ test: @Sendable (DemoClient) async throws -> Void) async throws {
         switch server {
         case .redis:
-            try await TestRedis.withClient(.crash, configure: { $0.commandTimeout = .seconds(2); $0.connectTimeout = .seconds(1) }) {
+            try await TestRedis.withClient(
+                .crash,
+                configure: {
+                    $0.commandTimeout = .seconds(2)
+                    $0.connectTimeout = .seconds(1)
+                }
+            ) {
                 client async throws in
                 let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: TestRedis.uniquePrefix()))
                 try await withDemo(store: store, test)
@@ -200,7 +208,8 @@ final class LoadRun: Sendable {
         }
         return state.withLock { state in
             var report = state.report
-            report.summary = "phase \(state.phase), \(state.successes) acknowledged, \(state.successesSinceRestart) since the restart, streak \(state.successStreak)"
+            report.summary =
+                "phase \(state.phase), \(state.successes) acknowledged, \(state.successesSinceRestart) since the restart, streak \(state.successStreak)"
             return report
         }
     }

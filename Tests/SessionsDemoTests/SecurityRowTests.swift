@@ -1,10 +1,11 @@
 import HTTPTypes
 import Logging
-@testable import Sessions
 import SessionsDemo
 import Synchronization
 import TestSupport
 import Testing
+
+@testable import Sessions
 
 #if canImport(Glibc)
 import Glibc
@@ -59,7 +60,8 @@ import Glibc
         let old = SessionSecret.generate()
         let new = SessionSecret.generate()
         let browser = TestBrowser()
-        try await DemoRouteTests.withDemo(framework, store: store, configuration: configuration, secrets: .init(current: old)) { client async throws in
+        try await DemoRouteTests.withDemo(framework, store: store, configuration: configuration, secrets: .init(current: old)) {
+            client async throws in
             #expect(try await browser.send(.get, "/counter", client: client).body == "1")
         }
         let sealedWithOld = try #require(browser.cookie)
@@ -73,7 +75,8 @@ import Glibc
         }
         let sealedWithNew = try #require(browser.cookie)
         #expect(sealedWithNew != sealedWithOld)
-        try await DemoRouteTests.withDemo(framework, store: store, configuration: configuration, secrets: .init(current: new)) { client async throws in
+        try await DemoRouteTests.withDemo(framework, store: store, configuration: configuration, secrets: .init(current: new)) {
+            client async throws in
             let stale = TestBrowser()
             stale.cookie = sealedWithOld
             #expect(try await stale.send(.get, "/counter", client: client).body == "1", "without the previous secret its cookies are no session")
@@ -91,7 +94,9 @@ import Glibc
         let secrets = SessionSecrets(current: try SessionSecret(bytes: secretBytes))
         let configuration = SessionConfiguration(security: security, lifecycle: .persistent(ttl: .seconds(600)), ttlExtension: .onEveryRequest)
         let cookies = Mutex<[String]>([])
-        try await DemoRouteTests.withDemo(framework, store: MemorySessionStore(), configuration: configuration, secrets: secrets, logger: capture.logger) {
+        try await DemoRouteTests.withDemo(
+            framework, store: MemorySessionStore(), configuration: configuration, secrets: secrets, logger: capture.logger
+        ) {
             client async throws in
             let browser = TestBrowser()
             func keep() { if let cookie = browser.cookie { cookies.withLock { $0.append(cookie) } } }

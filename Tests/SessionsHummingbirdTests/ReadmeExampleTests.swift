@@ -2,8 +2,8 @@ import Hummingbird
 import HummingbirdTesting
 import Sessions
 import SessionsHummingbird
-import Testing
 import TestSupport
+import Testing
 
 /// The README's Hummingbird example, kept compiling and working.
 @Suite struct ReadmeExampleTests {

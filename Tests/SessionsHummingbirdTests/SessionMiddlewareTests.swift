@@ -4,8 +4,8 @@ import HummingbirdTesting
 import Logging
 import Sessions
 import SessionsHummingbird
-import Testing
 import TestSupport
+import Testing
 
 /// The adapter's own duties: hand over the cookie, expose the session, append the engine's headers.
 @Suite struct SessionMiddlewareTests {
@@ -69,12 +69,15 @@ import TestSupport
 
     @Test func anyOtherErrorCommitsNothing() async throws {
         let store = MemorySessionStore()
-        try await Self.withRouter(store: store, routes: { router in
-            router.get("/fail") { _, context -> String in
-                try await context.httpSession.insert("half-done", true)
-                throw Failure()
+        try await Self.withRouter(
+            store: store,
+            routes: { router in
+                router.get("/fail") { _, context -> String in
+                    try await context.httpSession.insert("half-done", true)
+                    throw Failure()
+                }
             }
-        }) { client async throws in
+        ) { client async throws in
             let reply = try await TestBrowser().send(.get, "/fail", client: client)
             #expect(reply.status == .internalServerError)
             #expect(reply.setCookies.isEmpty)
@@ -85,24 +88,27 @@ import TestSupport
     /// A logout that silently did not happen would fail open: the purge is carried out whatever comes next.
     @Test func aPurgeIsCarriedOutWhenTheHandlerThrowsAfterIt() async throws {
         let store = MemorySessionStore()
-        try await Self.withRouter(store: store, routes: { router in
-            router.get("/login") { _, context -> String in
-                try await context.httpSession.insert("user_id", "ada")
-                return "in"
+        try await Self.withRouter(
+            store: store,
+            routes: { router in
+                router.get("/login") { _, context -> String in
+                    try await context.httpSession.insert("user_id", "ada")
+                    return "in"
+                }
+                router.get("/logout-then-fail") { _, context -> String in
+                    try await context.httpSession.purge()
+                    throw Failure()
+                }
+                router.get("/renew-then-fail") { _, context -> String in
+                    try await context.httpSession.insert("user_id", "mallory")
+                    try await context.httpSession.renew(.newAuthentication)
+                    throw Failure()
+                }
+                router.get("/read") { _, context -> String in
+                    try await context.httpSession.get("user_id", as: String.self) ?? "anonymous"
+                }
             }
-            router.get("/logout-then-fail") { _, context -> String in
-                try await context.httpSession.purge()
-                throw Failure()
-            }
-            router.get("/renew-then-fail") { _, context -> String in
-                try await context.httpSession.insert("user_id", "mallory")
-                try await context.httpSession.renew(.newAuthentication)
-                throw Failure()
-            }
-            router.get("/read") { _, context -> String in
-                try await context.httpSession.get("user_id", as: String.self) ?? "anonymous"
-            }
-        }) { client async throws in
+        ) { client async throws in
             for route in ["/logout-then-fail", "/renew-then-fail"] {
                 let browser = TestBrowser()
                 try await browser.send(.get, "/login", client: client)
@@ -145,12 +151,15 @@ import TestSupport
         var cookie = SessionCookieConfiguration(name: "__Host-sid", sameSite: .strict)
         cookie.httpOnly = true
         let configuration = SessionConfiguration(cookie: cookie, lifecycle: .persistent(ttl: .seconds(120)))
-        try await Self.withRouter(configuration: configuration, routes: { router in
-            router.get("/set") { _, context -> String in
-                try await context.httpSession.insert("x", 1)
-                return "ok"
+        try await Self.withRouter(
+            configuration: configuration,
+            routes: { router in
+                router.get("/set") { _, context -> String in
+                    try await context.httpSession.insert("x", 1)
+                    return "ok"
+                }
             }
-        }) { client async throws in
+        ) { client async throws in
             let reply = try await TestBrowser(cookieName: "__Host-sid").send(.get, "/set", client: client)
             let header = try #require(reply.setCookies.first)
             #expect(header.hasPrefix("__Host-sid="))

@@ -74,7 +74,9 @@ import Testing
                     let key = try await store.save(SessionState(["user_id": "ada"], createdAt: Date()), ttl: .seconds(60))
                     let state = try #require(try await store.load(key))
                     #expect(try await store.update(key, to: state, changes: .init(setKeys: ["user_id"]), ttl: .seconds(60)) == .updated(key))
-                    guard case .updated(let renewed) = try await store.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
+                    guard
+                        case .updated(let renewed) = try await store.renew(
+                            key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
                     else {
                         Issue.record("renew under a data-only role")
                         return
@@ -84,7 +86,8 @@ import Testing
                     #expect(try await store.deleteExpired(limit: 10) == 0)
                 }
                 // DDL stays the deploy role's: the app's own migrate() is refused by the database.
-                let store = try PostgresSessionStore(client: app, configuration: .init(tableName: table + "_new", queryTimeout: TestPostgres.patientTimeout))
+                let store = try PostgresSessionStore(
+                    client: app, configuration: .init(tableName: table + "_new", queryTimeout: TestPostgres.patientTimeout))
                 let error = await #expect(throws: PostgresStoreFailure.self) { try await store.migrate() }
                 #expect(error?.description.contains("42501") == true, "permission denied: \(error.map { "\($0)" } ?? "")")
             }
@@ -96,7 +99,8 @@ import Testing
             let table = TestPostgres.uniqueTable()
             let key = SessionKey.generate()
             try await Self.createVersionOne(client, table: table, holding: key)
-            let store = try PostgresSessionStore(client: client, configuration: .init(tableName: table, queryTimeout: TestPostgres.patientTimeout, migrate: false))
+            let store = try PostgresSessionStore(
+                client: client, configuration: .init(tableName: table, queryTimeout: TestPostgres.patientTimeout, migrate: false))
             let error = await #expect(throws: LoadError.self) { try await store.load(key) }
             #expect("\(error.map { "\($0)" } ?? "")".contains("run PostgresSessionStore.migrate()"))
             #expect(try await Self.recordedVersions(client, table: table) == [1], "no DDL was run")
@@ -155,7 +159,8 @@ import Testing
                 binds.append(ByteBuffer(bytes: old.storageDigest))
                 binds.append(ByteBuffer(bytes: new.storageDigest))
                 try await connection.query("BEGIN", logger: Logger(label: "test"))
-                try await connection.query(PostgresQuery(unsafeSQL: "UPDATE \(table) SET key_hash = $2 WHERE key_hash = $1", binds: binds), logger: Logger(label: "test"))
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "UPDATE \(table) SET key_hash = $2 WHERE key_hash = $1", binds: binds), logger: Logger(label: "test"))
                 try await connection.query(
                     PostgresQuery(unsafeSQL: "INSERT INTO \(table)_tombstones VALUES ($1, now() + interval '1 minute', $2)", binds: binds),
                     logger: Logger(label: "test")

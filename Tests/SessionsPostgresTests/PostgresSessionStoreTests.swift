@@ -72,13 +72,15 @@ import Testing
             binds.append(ByteBuffer(bytes: key.storageDigest))
             var remaining: Int64?
             let rows = try await client.query(
-                PostgresQuery(unsafeSQL: "SELECT (extract(epoch FROM expires_at - now()) * 1000)::bigint FROM \(table) WHERE key_hash = $1", binds: binds)
+                PostgresQuery(
+                    unsafeSQL: "SELECT (extract(epoch FROM expires_at - now()) * 1000)::bigint FROM \(table) WHERE key_hash = $1", binds: binds)
             )
             for try await value in rows.decode(Int64.self) { remaining = value }
             let milliseconds = try #require(remaining)
             #expect((540_000...600_000).contains(milliseconds), "600 s from the database's now (a minute of margin): \(milliseconds) ms")
             #expect(try await store.load(key) != nil)
-            try await client.query(PostgresQuery(unsafeSQL: "UPDATE \(table) SET expires_at = now() - interval '1 millisecond' WHERE key_hash = $1", binds: binds))
+            try await client.query(
+                PostgresQuery(unsafeSQL: "UPDATE \(table) SET expires_at = now() - interval '1 millisecond' WHERE key_hash = $1", binds: binds))
             #expect(try await store.load(key) == nil, "past the database's now, the row is expired")
             #expect(try await store.updateTTL(key, ttl: .seconds(600)) == .gone)
         }

@@ -22,7 +22,9 @@ import Testing
     }
 
     /// Runs `body` with a store on a client for `url`.
-    static func withStore(url: String, queryTimeout: Duration = TestPostgres.patientTimeout, _ body: (PostgresClient, PostgresSessionStore) async throws -> Void)
+    static func withStore(
+        url: String, queryTimeout: Duration = TestPostgres.patientTimeout, _ body: (PostgresClient, PostgresSessionStore) async throws -> Void
+    )
         async throws
     {
         var logger = Logger(label: "test-postgres-tls")
@@ -31,7 +33,8 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            let store = try PostgresSessionStore(client: client, configuration: .init(tableName: TestPostgres.uniqueTable(), queryTimeout: queryTimeout))
+            let store = try PostgresSessionStore(
+                client: client, configuration: .init(tableName: TestPostgres.uniqueTable(), queryTimeout: queryTimeout))
             try await body(client, store)
         }
     }
@@ -52,7 +55,8 @@ import Testing
     }
 
     @Test func verifyCAChecksTheChainButNotTheHostName() async throws {
-        try await Self.withStore(url: try Self.url(host: "127.0.0.1", mode: "verify-ca", rootCertificate: try Self.certificateAuthority)) { client, store async throws in
+        try await Self.withStore(url: try Self.url(host: "127.0.0.1", mode: "verify-ca", rootCertificate: try Self.certificateAuthority)) {
+            client, store async throws in
             let key = try await store.save(SessionState(["over": "tls"], createdAt: Date()), ttl: .seconds(60))
             #expect(try await store.load(key) != nil)
             #expect(try await Self.usesTLS(client))

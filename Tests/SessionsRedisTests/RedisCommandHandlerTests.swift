@@ -1,8 +1,9 @@
 import NIOCore
 import NIOEmbedded
-@testable import SessionsRedis
 import Synchronization
 import Testing
+
+@testable import SessionsRedis
 
 /// Which pipelined commands may have reached the server when the connection breaks: the handler's own
 /// record of what it flushed, since a write's promise cannot tell (TLS merges the writes of one flush).

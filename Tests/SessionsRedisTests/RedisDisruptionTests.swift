@@ -5,10 +5,10 @@ import Sessions
 import SessionsHummingbird
 import SessionsRedis
 import SessionsVapor
-import Vapor
-import VaporTesting
 import TestSupport
 import Testing
+import Vapor
+import VaporTesting
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -40,7 +40,13 @@ import Foundation
     /// copy, an update's clear would erase what another request wrote in between.
     @Test func commandsPipelinedBehindATimeoutAreNotRunTwice() async throws {
         let prefix = TestRedis.uniquePrefix()
-        try await TestRedis.withClient(.outage, configure: { $0.commandTimeout = .milliseconds(1500); $0.maximumConnections = 1 }) {
+        try await TestRedis.withClient(
+            .outage,
+            configure: {
+                $0.commandTimeout = .milliseconds(1500)
+                $0.maximumConnections = 1
+            }
+        ) {
             client async throws in
             let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: prefix))
             let existing = try await store.save(SessionState(["x": 1], createdAt: .now), ttl: .seconds(60))
@@ -73,9 +79,11 @@ import Foundation
                 return
             }
             #expect(names.count == 2, "the existing session and one copy of the save: \(names.count) keys")
-            _ = try await client.send(["DEL"] + names.compactMap { name -> RESPArgument? in
-                if case .bulkString(let bytes?) = name { return RESPArgument(bytes) } else { return nil }
-            })
+            _ = try await client.send(
+                ["DEL"]
+                    + names.compactMap { name -> RESPArgument? in
+                        if case .bulkString(let bytes?) = name { return RESPArgument(bytes) } else { return nil }
+                    })
         }
     }
 
@@ -105,10 +113,11 @@ import Foundation
             try await VaporTesting.withApp { app in
                 app.middleware.use(HTTPSessionMiddleware(engine: try SessionEngine(store: store, secrets: SessionSecrets(current: .generate()))))
                 app.get("count") { request async throws -> String in
-                    String(try await request.httpSession.update("n", as: Int.self) { count in
-                        count = (count ?? 0) + 1
-                        return count!
-                    })
+                    String(
+                        try await request.httpSession.update("n", as: Int.self) { count in
+                            count = (count ?? 0) + 1
+                            return count!
+                        })
                 }
                 try await test(DemoClient(vapor: try app.testing()))
             }
@@ -117,7 +126,13 @@ import Foundation
 
     @Test(arguments: Framework.allCases)
     func aStoppedRedisIsAnEmpty500AndTheAppRecoversWhenItReturns(framework: Framework) async throws {
-        try await TestRedis.withClient(.outage, configure: { $0.commandTimeout = .seconds(2); $0.connectTimeout = .seconds(2) }) {
+        try await TestRedis.withClient(
+            .outage,
+            configure: {
+                $0.commandTimeout = .seconds(2)
+                $0.connectTimeout = .seconds(2)
+            }
+        ) {
             client async throws in
             try await Self.withCountingApp(framework, client: client) { http async throws in
                 let browser = TestBrowser()

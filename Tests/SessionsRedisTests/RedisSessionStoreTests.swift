@@ -72,14 +72,16 @@ import Foundation
             #expect(try await store.updateTTL(key, ttl: .milliseconds(120_500)) == .updated(key))
             let refreshed = try #require(Self.integer(try await client.send(["PTTL", name])), "PTTL answers an integer")
             #expect((90_500...120_500).contains(refreshed))
-            let renewed = try await store.renew(key, to: SessionState(["a": 1], createdAt: .now), changes: .init(), ttl: .milliseconds(60_250), tombstoneTTL: .milliseconds(30_250))
+            let renewed = try await store.renew(
+                key, to: SessionState(["a": 1], createdAt: .now), changes: .init(), ttl: .milliseconds(60_250), tombstoneTTL: .milliseconds(30_250))
             guard case .updated(let newKey) = renewed else {
                 Issue.record("renew of a live session")
                 return
             }
             let moved = try #require(Self.integer(try await client.send(["PTTL", RESPArgument(prefix + Self.hex(newKey.storageDigest))])))
             #expect((30_250...60_250).contains(moved), "a renew sets the new key's TTL in milliseconds")
-            let tombstone = try #require(Self.integer(try await client.send(["PTTL", RESPArgument(prefix + "tombstone:" + Self.hex(key.storageDigest))])))
+            let tombstone = try #require(
+                Self.integer(try await client.send(["PTTL", RESPArgument(prefix + "tombstone:" + Self.hex(key.storageDigest))])))
             #expect((250...30_250).contains(tombstone), "and the tombstone's")
             try await store.delete(newKey)
             try await store.delete(key)

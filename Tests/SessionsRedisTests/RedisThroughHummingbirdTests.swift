@@ -21,10 +21,11 @@ import Testing
             try! HTTPSessionMiddleware(store: store, secrets: SessionSecrets(current: .generate()))
         }
         router.get("/count") { _, context -> String in
-            String(try await context.httpSession.update("n", as: Int.self) { count in
-                count = (count ?? 0) + 1
-                return count!
-            })
+            String(
+                try await context.httpSession.update("n", as: Int.self) { count in
+                    count = (count ?? 0) + 1
+                    return count!
+                })
         }
         router.get("/read") { _, context -> String in
             String(try await context.httpSession.get("n", as: Int.self) ?? 0)

@@ -52,15 +52,15 @@ import Testing
 
     @Test func expiryFollowsTheDatabaseClockNotTheApps() async throws {
         try await Self.withConnection { connection in
-        let skewed = ManualSessionClock(start: Date(timeIntervalSince1970: 0))
-        let appClockStore = try SQLiteSessionStore(connection: connection, configuration: .init(clock: skewed))
-        let databaseClockStore = try SQLiteSessionStore(connection: connection)
-        let key = try await appClockStore.save(SessionState(["a": 1], createdAt: skewed.now), ttl: .seconds(3600))
-        #expect(try await appClockStore.load(key) != nil, "alive by the skewed app clock")
-        #expect(try await databaseClockStore.load(key) == nil, "expired by the database clock: it expired in 1970")
-        let fresh = try await databaseClockStore.save(SessionState(["b": 2], createdAt: Date()), ttl: .seconds(3600))
-        #expect(try await databaseClockStore.load(fresh)?["b"] == 2)
-        #expect(try await databaseClockStore.updateTTL(key, ttl: .seconds(3600)) == .gone)
+            let skewed = ManualSessionClock(start: Date(timeIntervalSince1970: 0))
+            let appClockStore = try SQLiteSessionStore(connection: connection, configuration: .init(clock: skewed))
+            let databaseClockStore = try SQLiteSessionStore(connection: connection)
+            let key = try await appClockStore.save(SessionState(["a": 1], createdAt: skewed.now), ttl: .seconds(3600))
+            #expect(try await appClockStore.load(key) != nil, "alive by the skewed app clock")
+            #expect(try await databaseClockStore.load(key) == nil, "expired by the database clock: it expired in 1970")
+            let fresh = try await databaseClockStore.save(SessionState(["b": 2], createdAt: Date()), ttl: .seconds(3600))
+            #expect(try await databaseClockStore.load(fresh)?["b"] == 2)
+            #expect(try await databaseClockStore.updateTTL(key, ttl: .seconds(3600)) == .gone)
         }
     }
 
@@ -83,42 +83,42 @@ import Testing
 
     @Test func keysAreStoredHashedNeverRaw() async throws {
         try await Self.withStore { store in
-        let key = try await store.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(60))
-        let rows = try await store.connection.query("SELECT key_hash FROM sessions")
-        let stored = try #require(rows.first?.column("key_hash")?.blob)
-        #expect(Array(stored.readableBytesView) == key.storageDigest)
-        let dump = try await store.connection.query("SELECT * FROM sessions").description
-        #expect(!dump.contains(key.rawValue))
+            let key = try await store.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(60))
+            let rows = try await store.connection.query("SELECT key_hash FROM sessions")
+            let stored = try #require(rows.first?.column("key_hash")?.blob)
+            #expect(Array(stored.readableBytesView) == key.storageDigest)
+            let dump = try await store.connection.query("SELECT * FROM sessions").description
+            #expect(!dump.contains(key.rawValue))
         }
     }
 
     @Test func corruptStateIsADeserializationError() async throws {
         try await Self.withStore { store in
-        let key = try await store.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(60))
-        _ = try await store.connection.query("UPDATE sessions SET state = 'not json'")
-        do {
-            _ = try await store.load(key)
-            Issue.record("a corrupt row must not load")
-        } catch let error as LoadError {
-            #expect(error.kind == .deserialization)
-        }
+            let key = try await store.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(60))
+            _ = try await store.connection.query("UPDATE sessions SET state = 'not json'")
+            do {
+                _ = try await store.load(key)
+                Issue.record("a corrupt row must not load")
+            } catch let error as LoadError {
+                #expect(error.kind == .deserialization)
+            }
         }
     }
 
     @Test func theSweeperDeletesExpiredRowsInBatches() async throws {
         let clock = ManualSessionClock()
         try await Self.withStore(clock: clock) { store in
-        for index in 0..<5 {
-            _ = try await store.save(SessionState(["n": .integer(Int64(index))], createdAt: clock.now), ttl: .seconds(10))
-        }
-        let kept = try await store.save(SessionState(["kept": true], createdAt: clock.now), ttl: .seconds(100))
-        clock.advance(by: .seconds(11))
-        let sweeper = SessionExpirySweeper(store: store, configuration: .init(batchSize: 2))
-        #expect(try await sweeper.sweep() == 5)
-        let remaining = try await store.connection.query("SELECT count(*) AS n FROM sessions")
-        #expect(remaining.first?.column("n")?.integer == 1)
-        #expect(try await store.load(kept)?["kept"] == true)
-        #expect(try await sweeper.sweep() == 0)
+            for index in 0..<5 {
+                _ = try await store.save(SessionState(["n": .integer(Int64(index))], createdAt: clock.now), ttl: .seconds(10))
+            }
+            let kept = try await store.save(SessionState(["kept": true], createdAt: clock.now), ttl: .seconds(100))
+            clock.advance(by: .seconds(11))
+            let sweeper = SessionExpirySweeper(store: store, configuration: .init(batchSize: 2))
+            #expect(try await sweeper.sweep() == 5)
+            let remaining = try await store.connection.query("SELECT count(*) AS n FROM sessions")
+            #expect(remaining.first?.column("n")?.integer == 1)
+            #expect(try await store.load(kept)?["kept"] == true)
+            #expect(try await sweeper.sweep() == 0)
         }
     }
 
@@ -160,14 +160,14 @@ import Testing
 
     @Test func tableNamesMustBePlainIdentifiers() async throws {
         try await Self.withConnection { connection in
-        for bad in ["", "1sessions", "sessions; DROP TABLE x", "sess-ions", "\"quoted\""] {
-            #expect(throws: SessionConfigurationError.self) {
-                try SQLiteSessionStore(connection: connection, configuration: .init(tableName: bad))
+            for bad in ["", "1sessions", "sessions; DROP TABLE x", "sess-ions", "\"quoted\""] {
+                #expect(throws: SessionConfigurationError.self) {
+                    try SQLiteSessionStore(connection: connection, configuration: .init(tableName: bad))
+                }
             }
-        }
-        let custom = try SQLiteSessionStore(connection: connection, configuration: .init(tableName: "web_sessions_2"))
-        let key = try await custom.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(60))
-        #expect(try await custom.load(key)?["a"] == 1)
+            let custom = try SQLiteSessionStore(connection: connection, configuration: .init(tableName: "web_sessions_2"))
+            let key = try await custom.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(60))
+            #expect(try await custom.load(key)?["a"] == 1)
         }
     }
 
@@ -232,7 +232,8 @@ import Testing
             let first = try await SQLiteSessionStore.open(path: path)
             let key = try await first.save(SessionState(["user_id": "ada"], createdAt: Date()), ttl: .seconds(60))
             let bystander = try await first.save(SessionState(["user_id": "grace"], createdAt: Date()), ttl: .seconds(60))
-            let moved = try await first.renew(bystander, to: SessionState(["user_id": "grace"], createdAt: Date()), changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
+            let moved = try await first.renew(
+                bystander, to: SessionState(["user_id": "grace"], createdAt: Date()), changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
             let now = "CAST(unixepoch('subsec') * 1000 AS INTEGER)"
             // The renew's first statement, as the crashed process ran it; its move never came.
             _ = try await first.connection.query(
@@ -240,7 +241,9 @@ import Testing
                 [SQLiteData.blob(ByteBuffer(bytes: key.storageDigest)), SQLiteData.blob(ByteBuffer(bytes: SessionKey.generate().storageDigest))]
             )
             let state = try #require(try await first.load(key))
-            #expect(try await first.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60)) == .gone, "the leftover refuses the renew")
+            #expect(
+                try await first.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60)) == .gone,
+                "the leftover refuses the renew")
             try await first.close()
 
             let second = try await SQLiteSessionStore.open(path: path)
@@ -248,7 +251,10 @@ import Testing
                 Issue.record("after reopening, the live session renews")
                 return
             }
-            guard case .updated(let movedKey) = moved else { Issue.record("the bystander's renew moved it"); return }
+            guard case .updated(let movedKey) = moved else {
+                Issue.record("the bystander's renew moved it")
+                return
+            }
             #expect(try await second.hasTombstone(bystander), "a finished renew's tombstone stays")
             #expect(try await second.load(movedKey)?["user_id"] == "grace")
             try await second.close()
@@ -272,7 +278,8 @@ import Testing
 
             let state = SessionState(["user_id": "ada"], createdAt: Date())
             let key = try await store.save(state, ttl: .seconds(60))
-            guard case .updated(let renewed) = try await store.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60)) else {
+            guard case .updated(let renewed) = try await store.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
+            else {
                 Issue.record("the renew moved the session")
                 return
             }

@@ -1,8 +1,9 @@
+import FoundationEssentials
 import Logging
-@testable import Sessions
 import SessionsTesting
 import Testing
-import FoundationEssentials
+
+@testable import Sessions
 
 /// Requests of one session that overlap: renew against logout, expiry and updates, and responses that
 /// must not undo a login that happened while they ran ("logout is final", and the stale-cookie rule).
@@ -267,7 +268,9 @@ import FoundationEssentials
         for (label, begin) in [("existing", Optional(cookie)), ("new", nil)] {
             let session = harness.engine.begin(cookieHeader: begin.map { "id=\($0)" }, logger: harness.logger)
             try await session.insert("big", String(repeating: "y", count: 1100))
-            let error = await #expect(throws: SessionError.self, "\(label) session") { try await harness.engine.commit(session, logger: harness.logger) }
+            let error = await #expect(throws: SessionError.self, "\(label) session") {
+                try await harness.engine.commit(session, logger: harness.logger)
+            }
             #expect(error?.isStateRefused == true, "\(label) session: 422, not 500")
         }
         #expect(store.calls == ["load"], "nothing over the cap reaches the store")
@@ -276,7 +279,7 @@ import FoundationEssentials
 
     @Test func theSizeEstimateMatchesTheEncoderWithinAByteAContainer() throws {
         let samples: [[String: JSONValue]] = [
-            [:], ["a": 1], ["counter": .integer(-1234567890123)], ["t": true, "f": false, "n": nil],
+            [:], ["a": 1], ["counter": .integer(-1_234_567_890_123)], ["t": true, "f": false, "n": nil],
             ["s": "plain"], ["s": "quote\" back\\ slash/ newline\n tab\t nul\u{0} bell\u{7} é 日本 🇺🇦"],
             ["nested": ["a": [1, 2, ["b": "c"]], "d": [:], "e": []]], ["whole": 3.0],
         ]

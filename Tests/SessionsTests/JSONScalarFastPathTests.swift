@@ -1,6 +1,7 @@
 import Foundation
-@testable import Sessions
 import Testing
+
+@testable import Sessions
 
 /// The fast path for simple JSON scalars must agree with Foundation's coders wherever it answers, answer
 /// for the forms it is meant for, and leave every other form to the coders.

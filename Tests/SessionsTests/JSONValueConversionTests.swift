@@ -1,6 +1,7 @@
 import FoundationEssentials
-@testable import Sessions
 import Testing
+
+@testable import Sessions
 
 /// Typed values take a direct path to and from `JSONValue` for the common scalars; the result must be the
 /// one the JSON coders give.

@@ -1,7 +1,8 @@
 import Logging
-@testable import Sessions
 import SessionsTesting
 import Testing
+
+@testable import Sessions
 
 /// The adapter policy, decided once in the engine (`SessionEngine.end(_:after:logger:)`): what each way a
 /// handler can end means for its session and its response, for a store that waits and one that does not.

@@ -1,7 +1,8 @@
-@testable import Sessions
-import Testing
 import FoundationEssentials
 import Logging
+import Testing
+
+@testable import Sessions
 
 @Suite struct SessionConfigurationTests {
     @Test func defaultsFollowActixSession() throws {
@@ -116,14 +117,19 @@ import Logging
     @Test func rendersEveryAttribute() {
         let cookie = SessionCookieConfiguration(name: "sid", path: "/app", domain: "example.com", sameSite: .strict, partitioned: true)
         let header = SetCookie(configuration: cookie).issue(value: "V", maxAge: 60, nowUnixSeconds: 0)
-        #expect(header == "sid=V; Max-Age=60; Expires=Thu, 01 Jan 1970 00:01:00 GMT; Domain=example.com; Path=/app; Secure; HttpOnly; SameSite=Strict; Partitioned")
+        #expect(
+            header
+                == "sid=V; Max-Age=60; Expires=Thu, 01 Jan 1970 00:01:00 GMT; Domain=example.com; Path=/app; Secure; HttpOnly; SameSite=Strict; Partitioned"
+        )
         let browser = SetCookie(configuration: .init(secure: false, httpOnly: false)).issue(value: "V", maxAge: nil, nowUnixSeconds: 0)
         #expect(browser == "id=V; Path=/; SameSite=Lax")
     }
 
     @Test func removalMirrorsNamePathDomainAndFlags() {
         let cookie = SessionCookieConfiguration(name: "sid", path: "/app", domain: "example.com", sameSite: .none)
-        #expect(SetCookie(configuration: cookie).removal() == "sid=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Domain=example.com; Path=/app; Secure; HttpOnly; SameSite=None")
+        #expect(
+            SetCookie(configuration: cookie).removal()
+                == "sid=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Domain=example.com; Path=/app; Secure; HttpOnly; SameSite=None")
     }
 
     @Test(arguments: [Int64(0), 784_111_777, 951_782_400, 1_767_225_599, 4_102_444_800, 253_402_300_799])

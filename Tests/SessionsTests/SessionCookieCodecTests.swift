@@ -1,6 +1,7 @@
 import Crypto
-@testable import Sessions
 import Testing
+
+@testable import Sessions
 
 @Suite struct SessionCookieCodecTests {
     let payload = SessionKey.generate().rawValue

@@ -1,8 +1,9 @@
+import FoundationEssentials
 import Logging
-@testable import Sessions
 import SessionsTesting
 import Testing
-import FoundationEssentials
+
+@testable import Sessions
 
 /// Every row of the engine's response table, plus lazy load, stale cookies and no resurrection.
 @Suite struct SessionEngineTests {
@@ -377,7 +378,8 @@ import FoundationEssentials
         let clock = ManualSessionClock()
         let store = RecordingSessionStore(TTLIgnoringSessionStore(base: MemorySessionStore(clock: clock)))
         let configuration = SessionConfiguration(absoluteTimeout: .seconds(1000))
-        let harness = EngineHarness(engine: try SessionEngine(store: store, secrets: .init(current: .generate()), configuration: configuration, clock: clock))
+        let harness = EngineHarness(
+            engine: try SessionEngine(store: store, secrets: .init(current: .generate()), configuration: configuration, clock: clock))
         let cookie = try await harness.login()
         clock.advance(by: .seconds(1000))
         store.resetCalls()

@@ -1,5 +1,6 @@
-@testable import Sessions
 import Testing
+
+@testable import Sessions
 
 @Suite struct SessionKeyTests {
     @Test func generatedKeysCarry256BitsInTheCookieSafeAlphabet() throws {

@@ -1,7 +1,8 @@
 import Logging
-@testable import Sessions
 import Synchronization
 import Testing
+
+@testable import Sessions
 
 /// What the engine logs: causes at the right level, and never a key, secret or cookie value.
 @Suite struct SessionLoggingTests {

@@ -1,6 +1,7 @@
 import FoundationEssentials
-@testable import Sessions
 import Testing
+
+@testable import Sessions
 
 /// The request-scoped session: typed access and actix-session's status machine.
 @Suite struct SessionTests {
@@ -166,10 +167,11 @@ import Testing
         let session = HTTPSession(["a": 1, "b": "two", "c": true])
         let loaded = try session.loaded
         try loaded.insert("d", [1, 2])
-        #expect(try loaded.update("a", as: Int.self) { a in
-            a = (a ?? 0) + 1
-            return a!
-        } == 2)
+        #expect(
+            try loaded.update("a", as: Int.self) { a in
+                a = (a ?? 0) + 1
+                return a!
+            } == 2)
         #expect(try loaded.remove("b", as: String.self) == "two")
         #expect(loaded.remove("c") == true)
         #expect(throws: SessionError.self) { try loaded.remove("a", as: String.self) }

@@ -74,7 +74,10 @@ import Testing
         let conformance = SessionStoreConformance(capabilities: [.serverSide, .mergesConcurrentUpdates], time: .manual(clock)) { generateKey in
             ForwardingStore(base: MemorySessionStore(clock: clock, generateKey: generateKey))
         }
-        for check in [SessionStoreConformance.Check.renewMovesALiveSession, .renewMergesUpdatesThatCameFirst, .renewOfADeletedKeyIsGone, .renewOfAnExpiredKeyIsGone, .renewCollisionRetries] {
+        for check in [
+            SessionStoreConformance.Check.renewMovesALiveSession, .renewMergesUpdatesThatCameFirst, .renewOfADeletedKeyIsGone,
+            .renewOfAnExpiredKeyIsGone, .renewCollisionRetries,
+        ] {
             #expect(try await conformance.run(check) == .passed, "\(check)")
         }
     }

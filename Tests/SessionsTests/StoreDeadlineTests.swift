@@ -1,6 +1,7 @@
-@testable import Sessions
 import Synchronization
 import Testing
+
+@testable import Sessions
 
 @Suite struct StoreDeadlineTests {
     @Test func aFastOperationReturnsItsValue() async throws {

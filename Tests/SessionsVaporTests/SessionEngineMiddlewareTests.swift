@@ -1,6 +1,6 @@
 import Sessions
-import Synchronization
 import SessionsVapor
+import Synchronization
 import Testing
 import Vapor
 import VaporTesting
@@ -74,12 +74,15 @@ import VaporTesting
 
     @Test func anyOtherErrorCommitsNothing() async throws {
         let store = MemorySessionStore()
-        try await Self.withApp(store: store, routes: { app in
-            app.get("fail") { request async throws -> String in
-                try await request.httpSession.insert("half-done", true)
-                throw Failure()
+        try await Self.withApp(
+            store: store,
+            routes: { app in
+                app.get("fail") { request async throws -> String in
+                    try await request.httpSession.insert("half-done", true)
+                    throw Failure()
+                }
             }
-        }) { app in
+        ) { app in
             let reply = try await app.testing().sendRequest(.GET, "fail")
             #expect(reply.status == .internalServerError)
             #expect(reply.headers[.setCookie].isEmpty)
@@ -134,12 +137,15 @@ import VaporTesting
         var cookie = SessionCookieConfiguration(name: "__Host-sid", sameSite: .strict)
         cookie.httpOnly = true
         let configuration = SessionConfiguration(cookie: cookie, lifecycle: .persistent(ttl: .seconds(120)))
-        try await Self.withApp(engineStore: MemorySessionStore(), configuration: configuration, routes: { app in
-            app.get("set") { request async throws -> String in
-                try await request.httpSession.insert("x", 1)
-                return "ok"
+        try await Self.withApp(
+            engineStore: MemorySessionStore(), configuration: configuration,
+            routes: { app in
+                app.get("set") { request async throws -> String in
+                    try await request.httpSession.insert("x", 1)
+                    return "ok"
+                }
             }
-        }) { app in
+        ) { app in
             let reply = try await app.testing().sendRequest(.GET, "set")
             let header = try #require(reply.headers[.setCookie].first)
             #expect(header.hasPrefix("__Host-sid="))
@@ -322,4 +328,3 @@ struct LoadFailingStore: ImmediateSessionStore {
 
     func deleteImmediately(_ key: SessionKey) throws(DeleteError) { try base.deleteImmediately(key) }
 }
-

@@ -7,7 +7,8 @@ struct SetCookie {
     func issue(value: String, maxAge: Int64?, nowUnixSeconds: Int64) -> String {
         // One buffer for the whole header, sized for the value and every attribute.
         var header = ""
-        header.reserveCapacity(configuration.name.utf8.count + value.utf8.count + 160 + (configuration.domain?.utf8.count ?? 0) + configuration.path.utf8.count)
+        header.reserveCapacity(
+            configuration.name.utf8.count + value.utf8.count + 160 + (configuration.domain?.utf8.count ?? 0) + configuration.path.utf8.count)
         header += configuration.name
         header += "="
         header += value

@@ -76,7 +76,7 @@ public final class RedisClient: Service {
         pool.activity.commandSent()
         do {
             return try await pool.connection().send(bytes)
-        } catch where error.kind == .connectionClosed && (idempotent || !error.reachedServer) {
+        } catch  where error.kind == .connectionClosed && (idempotent || !error.reachedServer) {
             pool.activity.commandSent()
             return try await pool.connection().send(bytes)
         }

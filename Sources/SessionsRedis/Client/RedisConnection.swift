@@ -125,7 +125,7 @@ final class RedisConnection: Sendable {
             guard try await send(bytes) == .simpleString("OK") else {
                 throw RedisClientError.protocolViolation("unexpected reply to \(step)")
             }
-        } catch where error.kind == .server {
+        } catch  where error.kind == .server {
             throw .handshakeFailed(step, error.message)
         }
     }

@@ -38,7 +38,7 @@ public final class RedisSessionStore: SessionStore {
         let reply: RESPValue
         do {
             reply = try await client.send(["HGETALL", redisKey(key)], idempotent: true)
-        } catch where error.isWrongType {
+        } catch  where error.isWrongType {
             throw .deserialization(SessionStoreMessage("the session key holds a value that is not a session hash"))
         } catch {
             throw .other(error)
@@ -51,7 +51,9 @@ public final class RedisSessionStore: SessionStore {
     }
 
     public func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {
-        var arguments: [RESPArgument] = [Self.milliseconds(ttl), RESPArgument(RedisSessionHash.createdField), RESPArgument(state.createdAt.unixMilliseconds)]
+        var arguments: [RESPArgument] = [
+            Self.milliseconds(ttl), RESPArgument(RedisSessionHash.createdField), RESPArgument(state.createdAt.unixMilliseconds),
+        ]
         arguments.reserveCapacity(3 + state.entries.count * 2)
         do {
             try RedisSessionHash.pairs(state.entries, into: &arguments)
@@ -140,7 +142,10 @@ public final class RedisSessionStore: SessionStore {
             _ = try await evaluate(
                 RedisSessionScripts.purge,
                 keys: [redisKey(key), tombstoneKey(key)],
-                [RESPArgument(max(0, tombstoneTTL.wholeMilliseconds)), RESPArgument(ByteBuffer(bytes: prefix)), RESPArgument(Int64(maximumRenewalsFollowed + 1))],
+                [
+                    RESPArgument(max(0, tombstoneTTL.wholeMilliseconds)), RESPArgument(ByteBuffer(bytes: prefix)),
+                    RESPArgument(Int64(maximumRenewalsFollowed + 1)),
+                ],
                 idempotent: true
             )
         } catch {
@@ -170,7 +175,7 @@ public final class RedisSessionStore: SessionStore {
         let tail = [RESPArgument(Int64(keys.count))] + keys + arguments
         do {
             return try await client.send([RESPArgument("EVALSHA"), script.sha1] + tail, idempotent: idempotent)
-        } catch where error.isMissingScript {
+        } catch  where error.isMissingScript {
             return try await client.send([RESPArgument("EVAL"), script.source] + tail, idempotent: idempotent)
         }
     }

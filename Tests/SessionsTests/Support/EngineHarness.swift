@@ -1,6 +1,7 @@
 import Logging
 import Sessions
 import SessionsTesting
+import Testing
 
 /// Drives a ``SessionEngine`` the way an adapter does, one request at a time, with a cookie jar.
 struct EngineHarness {
@@ -37,8 +38,6 @@ struct EngineHarness {
     }
 }
 
-import Testing
-
 /// How the engine reaches the store: every rule of the response table holds for both.
 enum EngineDriver: CaseIterable, Sendable {
     /// The store answers on the calling thread (``ImmediateSessionStore``): no call is awaited.
@@ -54,10 +53,11 @@ func makeMemoryHarness(
 ) throws -> (EngineHarness, RecordingSessionStore<MemorySessionStore>, ManualSessionClock) {
     let clock = ManualSessionClock()
     let memory = MemorySessionStore(clock: clock)
-    let store = switch driver {
-    case .immediate: ImmediateRecordingSessionStore(memory)
-    case .awaiting: RecordingSessionStore(memory)
-    }
+    let store =
+        switch driver {
+        case .immediate: ImmediateRecordingSessionStore(memory)
+        case .awaiting: RecordingSessionStore(memory)
+        }
     let engine = try SessionEngine(store: store, secrets: secrets, configuration: configuration, clock: clock)
     return (EngineHarness(engine: engine), store, clock)
 }
