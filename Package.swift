@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Sessions", targets: ["Sessions"]),
         .library(name: "SessionsTesting", targets: ["SessionsTesting"]),
         .library(name: "SessionsHummingbird", targets: ["SessionsHummingbird"]),
+        .library(name: "SessionsHummingbirdAuth", targets: ["SessionsHummingbirdAuth"]),
         .library(name: "SessionsVapor", targets: ["SessionsVapor"]),
         .library(name: "SessionsSQLite", targets: ["SessionsSQLite"]),
         .library(name: "SessionsPostgres", targets: ["SessionsPostgres"]),
@@ -100,6 +101,16 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SessionsHummingbirdAuth",
+            dependencies: [
+                "Sessions",
+                "SessionsHummingbird",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -263,6 +274,7 @@ let package = Package(
             dependencies: [
                 "Sessions",
                 "SessionsVapor",
+                "TestSupport",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "VaporTesting", package: "vapor"),
             ],
@@ -273,8 +285,11 @@ let package = Package(
             dependencies: [
                 "Sessions",
                 "SessionsHummingbird",
+                "SessionsHummingbirdAuth",
                 "TestSupport",
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBasicAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

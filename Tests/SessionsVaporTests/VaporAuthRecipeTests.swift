@@ -1,0 +1,148 @@
+import Foundation
+import Sessions
+import SessionsVapor
+import TestSupport
+import Testing
+import Vapor
+import VaporTesting
+
+// README: Vapor auth recipe, types
+struct Account: SessionAuthenticatable {
+    let name: String
+    let passwordHash: String
+    var sessionID: String { name }
+}
+
+/// Every later request: the user whose id the session holds.
+struct AccountSessionAuthenticator: AsyncHTTPSessionAuthenticator {
+    typealias User = Account
+    let users: [String: Account]
+    func authenticate(sessionID: String, for request: Request) async throws {
+        if let user = users[sessionID] { request.auth.login(user) }
+    }
+}
+
+/// The login request: the password, checked once.
+struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
+    let users: [String: Account]
+    func authenticate(basic: BasicAuthorization, for request: Request) async throws {
+        if let user = users[basic.username], try Bcrypt.verify(basic.password, created: user.passwordHash) {
+            request.auth.login(user)
+        }
+    }
+}
+// README: end
+
+/// README's Vapor authentication recipe, kept compiling and working: `req.auth.require(Account.self)` for a
+/// user logged in through our session, the password checked once, a logout that ends the session.
+@Suite struct VaporAuthRecipeTests {
+    static let users = ["ada": Account(name: "ada", passwordHash: try! Bcrypt.hash("correct horse", cost: 4))]
+
+    static func routes(_ app: Application, engine: SessionEngine, users: [String: Account]) {
+        // README: Vapor auth recipe, routes
+        app.middleware.use(HTTPSessionMiddleware(engine: engine))
+        let sessions = app.grouped(AccountSessionAuthenticator(users: users))
+        // A user the password authenticator logs in is logged in to the session, with a new key.
+        sessions.grouped(AccountPasswordAuthenticator(users: users)).post("login") { request -> String in
+            "welcome, \(try request.auth.require(Account.self).name)"
+        }
+        sessions.grouped(Account.guardMiddleware()).get("me") { request -> String in
+            try request.auth.require(Account.self).name
+        }
+        sessions.post("logout") { request -> String in
+            request.auth.logout(Account.self)  // the session is ended: deleted server-side, cookie removed
+            return "bye"
+        }
+        // README: end
+    }
+
+    static func basic(_ user: String, _ password: String) -> HTTPHeaders {
+        ["Authorization": "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()]
+    }
+
+    static func cookie(of response: TestingHTTPResponse) -> String? {
+        response.headers[.setCookie].compactMap { value -> String? in
+            let pair = value.prefix { $0 != ";" }
+            guard pair.hasPrefix("id=") else { return nil }
+            return String(pair.dropFirst(3))
+        }.last
+    }
+
+    @Test func logInReachAGuardedRouteAndLogOut() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            #expect(try await app.testing().sendRequest(.GET, "me").status == .unauthorized)
+
+            let wrong = try await app.testing().sendRequest(.POST, "login", headers: Self.basic("ada", "wrong"))
+            #expect(wrong.status == .unauthorized)
+            #expect(Self.cookie(of: wrong) == nil, "a failed login starts no session")
+
+            let login = try await app.testing().sendRequest(.POST, "login", headers: Self.basic("ada", "correct horse"))
+            #expect(login.body.string == "welcome, ada")
+            let cookie = try #require(Self.cookie(of: login))
+            let me = try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"])
+            #expect(me.status == .ok)
+            #expect(me.body.string == "ada", "authenticated from the session, without a password")
+
+            let logout = try await app.testing().sendRequest(.POST, "logout", headers: ["Cookie": "id=\(cookie)"])
+            #expect(logout.body.string == "bye")
+            #expect(Self.cookie(of: logout) == "", "the cookie is removed")
+            let after = try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"])
+            #expect(after.status == .unauthorized, "the logged-out key is dead")
+        }
+    }
+
+    @Test func aLoginRenewsTheKeyAndKillsThePreLoginOne() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            app.post("visit") { request async throws -> String in
+                try await request.httpSession.insert("visited", true)
+                return "ok"
+            }
+            let anonymous = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "visit")))
+            let login = try await app.testing().sendRequest(
+                .POST, "login", headers: Self.basic("ada", "correct horse").adding(["Cookie": "id=\(anonymous)"]))
+            let loggedIn = try #require(Self.cookie(of: login))
+            #expect(loggedIn != anonymous)
+            #expect(try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(anonymous)"]).status == .unauthorized)
+            #expect(try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(loggedIn)"]).status == .ok)
+        }
+    }
+
+    @Test func anIdOfAnotherTypeOrAnUnknownUserIsNoUserNotAnError() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            app.post("old-login") { request async throws -> String in
+                try await request.httpSession.logIn(userID: 42)  // an older version stored a number
+                return "ok"
+            }
+            app.post("ghost-login") { request async throws -> String in
+                try await request.httpSession.logIn(userID: "grace")  // a user deleted since
+                return "ok"
+            }
+            for route in ["old-login", "ghost-login"] {
+                let cookie = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, .init(stringLiteral: route))))
+                let me = try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"])
+                #expect(me.status == .unauthorized, "\(route)")
+            }
+        }
+    }
+
+    @Test func theReadmeShowsThisRecipe() throws {
+        let readme = try ReadmeRecipe.readme()
+        for region in ["Vapor auth recipe, types", "Vapor auth recipe, routes"] {
+            #expect(readme.contains(try ReadmeRecipe.region(region, inFile: #filePath)), "README shows '\(region)' as this test runs it")
+        }
+    }
+}
+
+extension HTTPHeaders {
+    func adding(_ other: HTTPHeaders) -> HTTPHeaders {
+        var headers = self
+        for (name, value) in other { headers.add(name: name, value: value) }
+        return headers
+    }
+}
