@@ -149,11 +149,13 @@ let package = Package(
                 "SessionsRESP",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            path: "Tooling/SessionsFuzzTargets",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "sessions-fuzz",
             dependencies: ["SessionsFuzzTargets"],
+            path: "Tooling/sessions-fuzz",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -163,6 +165,7 @@ let package = Package(
                 "SessionsRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            path: "Tooling/sessions-store-benchmark",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -178,6 +181,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Vapor", package: "vapor"),
             ],
+            path: "Tooling/sessions-request-cost",
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -6,64 +6,69 @@ import Testing
 @Suite struct SessionCookieCodecTests {
     let payload = SessionKey.generate().rawValue
 
-    /// Without the opened-value cache unless asked: these tests are about the cryptography.
-    func codec(_ security: CookieSecurity, _ secrets: SessionSecrets, name: String = "id", cacheCapacity: Int = 0) -> SessionCookieCodec {
-        SessionCookieCodec(security: security, secrets: secrets, cookieName: name, cacheCapacity: cacheCapacity)
+    /// The codec alone: sealing and opening, without the engine's cache of opened values.
+    func codec(_ security: CookieSecurity, _ secrets: SessionSecrets, name: String = "id") -> SessionCookieCodec {
+        SessionCookieCodec(security: security, secrets: secrets, cookieName: name)
+    }
+
+    /// An engine's core, whose `sealCookie` and `openCookie` go through its cache of opened values.
+    func caching(_ security: CookieSecurity, _ secrets: SessionSecrets) throws -> SessionEngineCore {
+        try SessionEngine(store: MemorySessionStore(), secrets: secrets, configuration: SessionConfiguration(security: security)).core
     }
 
     @Test(arguments: CookieSecurity.allCases)
     func theCacheServesOnlyValuesThatVerified(security: CookieSecurity) throws {
         let secret = SessionSecret.generate()
-        let codec = codec(security, .init(current: secret), cacheCapacity: 8)
-        let sealed = codec.seal(payload)
-        #expect(codec.open(Substring(sealed))?.payload == payload, "served from the cache")
+        let codec = try caching(security, .init(current: secret))
+        let sealed = codec.sealCookie(payload)
+        #expect(codec.openCookie(Substring(sealed))?.payload == payload, "served from the cache")
         var forged = Array(sealed.utf8)
         forged[forged.count / 2] = forged[forged.count / 2] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
         let forgedValue = Substring(String(decoding: forged, as: UTF8.self))
-        #expect(codec.open(forgedValue) == nil)
-        #expect(codec.open(forgedValue) == nil, "a refused value is never remembered as good")
+        #expect(codec.openCookie(forgedValue) == nil)
+        #expect(codec.openCookie(forgedValue) == nil, "a refused value is never remembered as good")
 
         // A value sealed elsewhere under the same secret verifies once, then comes from the cache.
         let other = self.codec(security, .init(current: secret)).seal(payload)
-        #expect(codec.open(Substring(other))?.payload == payload)
-        #expect(codec.open(Substring(other))?.payload == payload)
+        #expect(codec.openCookie(Substring(other))?.payload == payload)
+        #expect(codec.openCookie(Substring(other))?.payload == payload)
     }
 
     @Test(arguments: CookieSecurity.allCases)
     func theCacheMatchesValuesByteForByte(security: CookieSecurity) throws {
-        let codec = codec(security, .init(current: .generate()), cacheCapacity: 8)
+        let codec = try caching(security, .init(current: .generate()))
         // A sealed value with a "K" in it (random letters: one in a few tries at most).
         let (payload, sealed) = try #require(
-            (0..<200).lazy.map { _ in SessionKey.generate().rawValue }.map { ($0, codec.seal($0)) }.first { $0.1.contains("K") }
+            (0..<200).lazy.map { _ in SessionKey.generate().rawValue }.map { ($0, codec.sealCookie($0)) }.first { $0.1.contains("K") }
         )
         let header = "theme=dark; id=\(sealed); lang=en"
         let slice = try #require(CookieHeader.values(named: "id", in: header).first)
-        #expect(codec.open(slice)?.payload == payload, "a slice of a header finds the cached value")
+        #expect(codec.openCookie(slice)?.payload == payload, "a slice of a header finds the cached value")
 
         // U+212A KELVIN SIGN is canonically equivalent to "K": equal as Strings, different bytes.
         var kelvin = ""
         for scalar in sealed.unicodeScalars { kelvin.unicodeScalars.append(scalar == "K" ? "\u{212A}" : scalar) }
         #expect(kelvin == sealed && !kelvin.utf8.elementsEqual(sealed.utf8))
-        #expect(codec.open(Substring(kelvin)) == nil, "only the exact bytes that verified are served from the cache")
+        #expect(codec.openCookie(Substring(kelvin)) == nil, "only the exact bytes that verified are served from the cache")
     }
 
     @Test(arguments: CookieSecurity.allCases)
     func aCachedKeyCarriesItsDigestAndIsTheSameKey(security: CookieSecurity) throws {
-        let codec = codec(security, .init(current: .generate()), cacheCapacity: 8)
+        let codec = try caching(security, .init(current: .generate()))
         let key = SessionKey.generate()
-        let sealed = codec.seal(key.rawValue)
-        let cached = try #require(codec.open(Substring(sealed))?.key, "a key payload is cached as a key")
+        let sealed = codec.sealCookie(key.rawValue)
+        let cached = try #require(codec.openCookie(Substring(sealed))?.key, "a key payload is cached as a key")
         #expect(cached == key && cached.hashValue == key.hashValue, "the digest does not change the key's identity")
         #expect(cached.storageDigest == Array(SHA256.hash(data: Array(key.rawValue.utf8))), "the digest computed ahead is the key's")
-        #expect(codec.open(Substring(codec.seal("{\"not\": \"a key\"}")))?.key == nil, "a payload that is no key is cached as none")
+        #expect(codec.openCookie(Substring(codec.sealCookie("{\"not\": \"a key\"}")))?.key == nil, "a payload that is no key is cached as none")
     }
 
     @Test func aValueOpenedWithAPreviousSecretStaysMarkedWhenCached() throws {
         let old = SessionSecret.generate()
         let sealed = codec(.private, .init(current: old)).seal(payload)
-        let rotated = codec(.private, .init(current: .generate(), previous: [old]), cacheCapacity: 8)
-        #expect(rotated.open(Substring(sealed))?.usedPreviousSecret == true)
-        #expect(rotated.open(Substring(sealed))?.usedPreviousSecret == true, "the cache keeps the re-issue signal")
+        let rotated = try caching(.private, .init(current: .generate(), previous: [old]))
+        #expect(rotated.openCookie(Substring(sealed))?.usedPreviousSecret == true)
+        #expect(rotated.openCookie(Substring(sealed))?.usedPreviousSecret == true, "the cache keeps the re-issue signal")
     }
 
     @Test func theCacheStaysBoundedAndKeepsWhatIsInUse() throws {
@@ -153,11 +158,11 @@ import Testing
         // A value this codec sealed itself, so it would open if tried: over the limit, it is not.
         let secrets = SessionSecrets(current: .generate())
         let large = String(repeating: "a", count: SessionCookieCodec.maximumValueLength)
-        let sealed = codec(security, secrets, cacheCapacity: 0).seal(large)
+        let sealed = codec(security, secrets).seal(large)
         #expect(sealed.utf8.count > SessionCookieCodec.maximumValueLength)
-        #expect(codec(security, secrets, cacheCapacity: 0).open(Substring(sealed)) == nil)
+        #expect(codec(security, secrets).open(Substring(sealed)) == nil)
         let fits = String(repeating: "a", count: 1000)
-        #expect(codec(security, secrets, cacheCapacity: 0).open(Substring(codec(security, secrets, cacheCapacity: 0).seal(fits)))?.payload == fits)
+        #expect(codec(security, secrets).open(Substring(codec(security, secrets).seal(fits)))?.payload == fits)
     }
 }
 

@@ -13,13 +13,17 @@ import Foundation
 ///
 /// Either form binds the cookie's name, so a value cannot be replayed under another cookie, and a value
 /// of one form never opens as the other.
+///
+/// Pure: sealing and opening change nothing. The engine keeps the values it sealed or opened in its
+/// `OpenedCookieCache` (`SessionEngineCore.sealCookie`, `openCookie`), so a returning visitor's cookie is
+/// not verified again.
 package struct SessionCookieCodec: Sendable {
     package struct Opened: Sendable {
         package var payload: String
         /// A previous secret opened it: re-issue under the current one.
         package var usedPreviousSecret: Bool
-        /// The payload as a session key with its digest, when the cache holds it and it is one: a repeat
-        /// visit neither validates nor hashes the key again.
+        /// The payload as a session key with its digest, when the engine's cache holds it and it is one: a
+        /// repeat visit neither validates nor hashes the key again.
         package var key: SessionKey?
 
         package init(payload: String, usedPreviousSecret: Bool) {
@@ -34,13 +38,11 @@ package struct SessionCookieCodec: Sendable {
     let security: CookieSecurity
     let secrets: SessionSecrets
     let cookieName: [UInt8]
-    private let cache: OpenedCookieCache
 
-    package init(security: CookieSecurity, secrets: SessionSecrets, cookieName: String, cacheCapacity: Int = 10_000) {
+    package init(security: CookieSecurity, secrets: SessionSecrets, cookieName: String) {
         self.security = security
         self.secrets = secrets
         self.cookieName = Array(cookieName.utf8)
-        self.cache = OpenedCookieCache(capacity: cacheCapacity)
     }
 
     package func seal(_ payload: String) -> String {
@@ -54,20 +56,11 @@ package struct SessionCookieCodec: Sendable {
             let tag = HMAC<SHA256>.authenticationCode(for: signedMessage(payload.utf8), using: secrets.current.signingKey)
             value = payload + "." + Base64URL.encode(tag.withUnsafeBytes { Array($0) })
         }
-        // The browser sends this value back next: it opens from the cache.
-        cache.remember(value, Opened(payload: payload, usedPreviousSecret: false))
         return value
     }
 
-    /// The payload of a cookie value this engine sealed, or `nil` when it does not verify.
+    /// The payload of a cookie value sealed under one of the secrets, or `nil` when it does not verify.
     package func open(_ value: Substring) -> Opened? {
-        if let cached = cache.opened(value) { return cached }
-        guard let opened = verify(value) else { return nil }
-        cache.remember(String(value), opened)
-        return opened
-    }
-
-    private func verify(_ value: Substring) -> Opened? {
         guard !value.isEmpty, value.utf8.count <= Self.maximumValueLength else { return nil }
         switch security {
         case .private:

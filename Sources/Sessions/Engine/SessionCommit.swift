@@ -79,7 +79,7 @@ struct SessionCommit {
 
     private var resolution: SessionResolution { contents.resolution }
     private var state: SessionState { resolution.state }
-    private var isPersistent: Bool { core.configuration.lifecycle.isPersistent }
+    private var isPersistent: Bool { core.expiry.cookieIsPersistent }
     private var wasRotated: Bool { resolution.cookie == .valid(rotated: true) }
     private var tombstoneTTL: Duration { core.configuration.staleCookieGracePeriod }
 
@@ -157,19 +157,19 @@ struct SessionCommit {
         case .renewed:
             if state.isEmpty { return awaitPurge(key) }
             try checkSize(of: contents.resolution.state)
-            let renewed = SessionState(state.entries, createdAt: contents.renewal == .newAuthentication ? now : state.createdAt)
-            let ttl = core.ttl(for: renewed, now: now)
+            let renewed = core.expiry.renewed(state, for: contents.renewal, now: now)
+            let ttl = core.expiry.ttl(for: renewed, now: now)
             stage = .awaitingRenew(key: key, ttl: ttl)
             return .renew(key, to: renewed, changes: contents.changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
         case .changed:
             if contents.changes.cleared && state.isEmpty { return awaitPurge(key) }
             try checkSize(of: contents.resolution.state)
-            let ttl = core.ttl(for: state, now: now)
+            let ttl = core.expiry.ttl(for: state, now: now)
             stage = .awaitingUpdate(key: key, ttl: ttl)
             return .update(key, to: state, changes: contents.changes, ttl: ttl)
         case .unchanged:
-            let ttl = core.ttl(for: state, now: now)
-            if core.configuration.ttlExtension == .onEveryRequest {
+            let ttl = core.expiry.ttl(for: state, now: now)
+            if core.expiry.extendsOnEveryRequest {
                 stage = .awaitingUpdate(key: key, ttl: ttl)
                 return .updateTTL(key, ttl: ttl)
             }
@@ -208,7 +208,7 @@ struct SessionCommit {
     /// Saves `state` under a new key and sets its cookie.
     private mutating func save(_ state: SessionState) throws -> SessionStoreCall {
         try checkSize(of: state)
-        let ttl = core.ttl(for: state, now: now)
+        let ttl = core.expiry.ttl(for: state, now: now)
         stage = .awaitingSave(ttl: ttl)
         return .save(state, ttl: ttl)
     }
@@ -268,7 +268,7 @@ struct SessionCommit {
         if key == resolution.key, let cookieValue = resolution.cookieValue {
             value = String(cookieValue)
         } else {
-            value = core.codec.seal(key.rawValue)
+            value = core.sealCookie(key.rawValue)
         }
         let size = core.configuration.cookie.name.utf8.count + value.utf8.count
         guard size <= SessionEngineCore.maximumCookieSize else {
@@ -278,7 +278,7 @@ struct SessionCommit {
                 )
             )
         }
-        let maxAge: Int64? = isPersistent ? min(ttl, SessionConfiguration.maximumCookieAge).components.seconds : nil
+        let maxAge = core.expiry.cookieMaxAge(for: ttl)
         headers.setCookies.append(
             core.setCookie.issue(value: value, maxAge: maxAge, nowUnixSeconds: Int64(now.timeIntervalSince1970.rounded(.down)))
         )

@@ -57,6 +57,11 @@ public struct SessionEngine: Sendable {
         )
     }
 
+    /// `SessionEngineCore.openCookie(_:)`, for the benchmarks of the cache of opened values.
+    package func openCookie(_ value: Substring) -> SessionCookieCodec.Opened? {
+        core.openCookie(value)
+    }
+
     /// Starts a request's session. Costs nothing: the cookie is read on the session's first use.
     public func begin(cookieHeader: String?, logger: Logger) -> HTTPSession {
         HTTPSession(core: core, cookieHeader: cookieHeader, logger: logger)

@@ -22,31 +22,21 @@ final class SessionEngineCore: Sendable {
     let immediateStore: (any ImmediateSessionStore)?
     let configuration: SessionConfiguration
     let codec: SessionCookieCodec
+    /// Cookie values this engine sealed or verified, and what they opened to.
+    let openedCookies: OpenedCookieCache
     let clock: any SessionClock
     let setCookie: SetCookie
+    /// How long sessions live: every expiry rule, in one place.
+    let expiry: SessionExpiry
 
     init(store: any SessionStore, configuration: SessionConfiguration, codec: SessionCookieCodec, clock: any SessionClock, setCookie: SetCookie) {
         self.store = store
         self.immediateStore = store as? any ImmediateSessionStore
         self.configuration = configuration
         self.codec = codec
+        self.openedCookies = OpenedCookieCache(capacity: 10_000)
         self.clock = clock
         self.setCookie = setCookie
-    }
-
-    /// The TTL for `state` at `now`: the lifecycle's, cut short by the absolute timeout when one is set.
-    func ttl(for state: SessionState, now: Date) -> Duration {
-        let base = configuration.lifecycle.ttl
-        guard let absoluteTimeout = configuration.absoluteTimeout else { return base }
-        // In seconds, as doubles: the creation time comes from the store and may be anything, and a
-        // `Duration` made from an absurd one would trap. The configuration caps both bounds at ten years.
-        let remaining = absoluteTimeout.inSeconds - now.timeIntervalSince(state.createdAt)
-        guard remaining < base.inSeconds else { return base }
-        return .milliseconds(max(1, Int64(max(0, remaining) * 1000)))
-    }
-
-    func hasOutlivedAbsoluteTimeout(_ state: SessionState, now: Date) -> Bool {
-        guard let absoluteTimeout = configuration.absoluteTimeout else { return false }
-        return now.timeIntervalSince(state.createdAt) >= absoluteTimeout.inSeconds
+        self.expiry = SessionExpiry(configuration: configuration)
     }
 }

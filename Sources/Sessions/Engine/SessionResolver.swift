@@ -36,7 +36,7 @@ struct SessionResolver {
         while next < candidates.endIndex {
             let value = candidates[next]
             next += 1
-            guard let opened = core.codec.open(value) else {
+            guard let opened = core.openCookie(value) else {
                 logger.warning("session cookie failed verification: tampered, or sealed with an unknown secret")
                 continue
             }
@@ -71,7 +71,7 @@ struct SessionResolver {
             resolution.unresolvedKeys = (resolution.unresolvedKeys ?? []) + [key]
             return false
         }
-        if core.hasOutlivedAbsoluteTimeout(state, now: now) {
+        if core.expiry.hasOutlivedAbsoluteTimeout(state, now: now) {
             logger.debug("session reached its absolute timeout", metadata: ["session": "\(key.fingerprint)"])
             resolution.staleKey = key
             return false
@@ -80,7 +80,7 @@ struct SessionResolver {
         resolution.state = state
         resolution.cookie = .valid(rotated: openedWithPreviousSecret)
         // Only a persistent cookie is ever sent again under the same key; a browser-session one is not.
-        if core.configuration.lifecycle.isPersistent, !openedWithPreviousSecret {
+        if core.expiry.cookieIsPersistent, !openedWithPreviousSecret {
             resolution.cookieValue = candidates[next - 1]
         }
         return true

@@ -1,12 +1,6 @@
 import Logging
 import ServiceLifecycle
 
-/// A store that can delete its expired sessions in batches: what ``SessionExpirySweeper`` drives.
-public protocol ExpiringSessionStore: SessionStore {
-    /// Deletes at most `limit` expired sessions and returns how many it deleted.
-    func deleteExpired(limit: Int) async throws -> Int
-}
-
 /// Deletes expired sessions in the background, in batches, at an interval; a swift-service-lifecycle
 /// `Service`, so it stops cleanly on shutdown.
 ///

@@ -33,8 +33,8 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
 
     private static let secrets = SessionSecrets(current: try! SessionSecret(key: Array(repeating: 7, count: 64)))
     // No cache: every input must go through the cryptography.
-    private static let signed = SessionCookieCodec(security: .signed, secrets: secrets, cookieName: "id", cacheCapacity: 0)
-    private static let `private` = SessionCookieCodec(security: .private, secrets: secrets, cookieName: "id", cacheCapacity: 0)
+    private static let signed = SessionCookieCodec(security: .signed, secrets: secrets, cookieName: "id")
+    private static let `private` = SessionCookieCodec(security: .private, secrets: secrets, cookieName: "id")
 
     private static func cookieHeader(_ bytes: [UInt8]) {
         let header = String(decoding: bytes, as: UTF8.self)

@@ -1,0 +1,56 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Every rule of how long a session lives, in one place: the lifecycle's time to live, when it restarts
+/// (the extension policy), the absolute timeout and what restarts it, and the cookie's `Max-Age`.
+///
+/// The resolver and the commit ask it; neither reads those parts of the configuration itself, so changing
+/// an expiry rule changes this file.
+struct SessionExpiry: Sendable {
+    /// The state's time to live, restarted by every write (and by every request under `.onEveryRequest`).
+    let ttl: Duration
+    /// The cap on a session's whole life, counted from its creation, or from its latest new authentication.
+    let absoluteTimeout: Duration?
+    /// Whether the cookie outlives the browser (it carries `Max-Age`), so that every TTL restart sends it again.
+    let cookieIsPersistent: Bool
+    /// Whether a request that changes nothing still restarts the TTL.
+    let extendsOnEveryRequest: Bool
+
+    init(configuration: SessionConfiguration) {
+        ttl = configuration.lifecycle.ttl
+        absoluteTimeout = configuration.absoluteTimeout
+        cookieIsPersistent = configuration.lifecycle.isPersistent
+        extendsOnEveryRequest = configuration.ttlExtension == .onEveryRequest
+    }
+
+    /// The TTL for `state` at `now`: the lifecycle's, cut short by the absolute timeout when one is set.
+    func ttl(for state: SessionState, now: Date) -> Duration {
+        guard let absoluteTimeout else { return ttl }
+        // In seconds, as doubles: the creation time comes from the store and may be anything, and a
+        // `Duration` made from an absurd one would trap. The configuration caps both bounds at ten years.
+        let remaining = absoluteTimeout.inSeconds - now.timeIntervalSince(state.createdAt)
+        guard remaining < ttl.inSeconds else { return ttl }
+        return .milliseconds(max(1, Int64(max(0, remaining) * 1000)))
+    }
+
+    /// Whether `state` has lived past the absolute timeout at `now`: it is then no session at all.
+    func hasOutlivedAbsoluteTimeout(_ state: SessionState, now: Date) -> Bool {
+        guard let absoluteTimeout else { return false }
+        return now.timeIntervalSince(state.createdAt) >= absoluteTimeout.inSeconds
+    }
+
+    /// `state` as a renew moves it: a new authentication starts a new absolute-timeout window at `now`, a
+    /// key rotation keeps the window's start (so that a session rotated forever still ends).
+    func renewed(_ state: SessionState, for renewal: SessionRenewal?, now: Date) -> SessionState {
+        SessionState(state.entries, createdAt: renewal == .newAuthentication ? now : state.createdAt)
+    }
+
+    /// The cookie's `Max-Age` for a state that lives `ttl`: none for a browser-session cookie, and at most
+    /// 400 days, the longest browsers keep a cookie (RFC 6265bis), with `Expires` computed from it.
+    func cookieMaxAge(for ttl: Duration) -> Int64? {
+        cookieIsPersistent ? min(ttl, SessionConfiguration.maximumCookieAge).components.seconds : nil
+    }
+}
