@@ -2,8 +2,9 @@ import Foundation
 import Sessions
 import Synchronization
 
-/// Sessions in a dictionary behind a lock, each with its expiry: a complete store in one type.
-final class DictionarySessionStore: SessionStore {
+/// Sessions in a dictionary behind a lock, each with its expiry: a complete store in one type. Expired
+/// sessions are never served; `SessionExpirySweeper` deletes them (`deleteExpired(limit:)`).
+final class DictionarySessionStore: ExpiringSessionStore {
     private struct Record {
         var state: SessionState
         var expiresAt: Date
@@ -64,6 +65,15 @@ final class DictionarySessionStore: SessionStore {
 
     func delete(_ key: SessionKey) async throws(DeleteError) {
         _ = records.withLock { $0.removeValue(forKey: key) }
+    }
+
+    func deleteExpired(limit: Int) async throws -> Int {
+        let now = clock.now
+        return records.withLock { records in
+            let expired = records.filter { $0.value.expiresAt <= now }.keys.prefix(limit)
+            for key in expired { records[key] = nil }
+            return expired.count
+        }
     }
 
     struct KeyCollisions: Error {}

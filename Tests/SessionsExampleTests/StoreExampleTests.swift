@@ -17,6 +17,19 @@ import Testing
         #expect(try await conformance.run(check) == .passed)
     }
 
+    @Test func theSweeperDeletesOnlyExpiredSessionsInBatches() async throws {
+        let clock = ManualSessionClock()
+        let store = DictionarySessionStore(clock: clock)
+        for _ in 0..<5 { _ = try await store.save(SessionState(["a": 1], createdAt: clock.now), ttl: .seconds(10)) }
+        let lasting = try await store.save(SessionState(["b": 2], createdAt: clock.now), ttl: .seconds(100))
+        #expect(try await store.deleteExpired(limit: 10) == 0, "nothing has expired yet")
+        clock.advance(by: .seconds(20))
+        #expect(try await store.deleteExpired(limit: 3) == 3, "a batch at most `limit` long")
+        #expect(try await store.deleteExpired(limit: 10) == 2)
+        #expect(try await store.deleteExpired(limit: 10) == 0)
+        #expect(try await store.load(lasting)?["b"] == 2, "a live session is kept")
+    }
+
     @Test func theArticleShowsThisStore() throws {
         try ArticleSource.expect("WritingAStore.md", shows: "DictionarySessionStore.swift")
     }

@@ -4,13 +4,14 @@ import HummingbirdAuth
 import HummingbirdTesting
 import Sessions
 import SessionsHummingbird
+import SessionsHummingbirdAuth
 import Testing
 
 /// An app that imports hummingbird-auth beside this package writes both packages' names unqualified.
 ///
 /// This file compiling is half the check: every hummingbird-auth session name (`SessionMiddleware`,
-/// `SessionRequestContext`, `BasicSessionRequestContext`, `SessionContext`) is written here without a
-/// module prefix beside ours. The test is the other half: both sessions work on one context, each under
+/// `SessionRequestContext`, `BasicSessionRequestContext`, `SessionContext`, `SessionAuthenticator`) is
+/// written here without a module prefix beside ours, `SessionsHummingbirdAuth` imported too. The test is the other half: both sessions work on one context, each under
 /// its own cookie.
 @Suite struct NamesBesideHummingbirdAuthTests {
     /// hummingbird-auth's session (a user name, in its `sessions`) and ours (in `httpSession`) on one context.
@@ -42,8 +43,9 @@ import Testing
             let ours = try await context.httpSession.get("user_id", as: String.self) ?? "nobody"
             return "\(theirs) \(ours)"
         }
-        // Both packages' ready-made contexts, unqualified.
-        _ = Router(context: BasicSessionRequestContext<String, String>.self)
+        // Both packages' ready-made contexts and session authenticators, unqualified.
+        let theirs = Router(context: BasicSessionRequestContext<String, String>.self)
+        theirs.addMiddleware { SessionAuthenticator(context: BasicSessionRequestContext<String, String>.self) { (name: String, _) in name } }
         _ = Router(context: BasicHTTPSessionRequestContext.self)
 
         try await Application(router: router).test(.router) { client in

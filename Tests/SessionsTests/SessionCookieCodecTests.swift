@@ -16,22 +16,35 @@ import Testing
         try SessionEngine(store: MemorySessionStore(), secrets: secrets, configuration: SessionConfiguration(security: security)).core
     }
 
+    /// A value served from the engine's cache carries its key, already validated and hashed; one the codec
+    /// just verified does not (the resolver validates it): `key` tells where an opened value came from.
     @Test(arguments: CookieSecurity.allCases)
     func theCacheServesOnlyValuesThatVerified(security: CookieSecurity) throws {
         let secret = SessionSecret.generate()
         let codec = try caching(security, .init(current: secret))
         let sealed = codec.sealCookie(payload)
-        #expect(codec.openCookie(Substring(sealed))?.payload == payload, "served from the cache")
+        #expect(codec.openCookie(Substring(sealed))?.key?.rawValue == payload, "served from the cache")
         var forged = Array(sealed.utf8)
         forged[forged.count / 2] = forged[forged.count / 2] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
         let forgedValue = Substring(String(decoding: forged, as: UTF8.self))
         #expect(codec.openCookie(forgedValue) == nil)
         #expect(codec.openCookie(forgedValue) == nil, "a refused value is never remembered as good")
 
-        // A value sealed elsewhere under the same secret verifies once, then comes from the cache.
-        let other = self.codec(security, .init(current: secret)).seal(payload)
-        #expect(codec.openCookie(Substring(other))?.payload == payload)
-        #expect(codec.openCookie(Substring(other))?.payload == payload)
+        // A value sealed elsewhere under the same secret verifies once, then comes from the cache. (Another
+        // payload: a signed value of this one is the same bytes as `sealed`, already cached.)
+        let otherPayload = SessionKey.generate().rawValue
+        let other = self.codec(security, .init(current: secret)).seal(otherPayload)
+        let first = try #require(codec.openCookie(Substring(other)))
+        #expect(first.payload == otherPayload && first.key == nil, "verified by the codec")
+        #expect(codec.openCookie(Substring(other))?.key?.rawValue == otherPayload, "then served from the cache")
+    }
+
+    @Test(arguments: CookieSecurity.allCases)
+    func sealingAndOpeningWithTheCodecAloneChangeNothing(security: CookieSecurity) throws {
+        let codec = codec(security, .init(current: .generate()))
+        let sealed = codec.seal(payload)
+        #expect(codec.open(Substring(sealed))?.key == nil, "the codec remembers nothing it sealed")
+        #expect(codec.open(Substring(sealed))?.key == nil, "nor anything it opened")
     }
 
     @Test(arguments: CookieSecurity.allCases)

@@ -116,11 +116,11 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
             let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
             Self.routes(app, engine: engine, users: Self.users)
             app.post("old-login") { request async throws -> String in
-                try await request.httpSession.logIn(userID: 42)  // an older version stored a number
+                try await request.httpSession.logIn(userID: 42, entry: "user_id:Account")  // no account has a number
                 return "ok"
             }
             app.post("ghost-login") { request async throws -> String in
-                try await request.httpSession.logIn(userID: "grace")  // a user deleted since
+                try await request.httpSession.logIn(userID: "grace", entry: "user_id:Account")  // a user deleted since
                 return "ok"
             }
             for route in ["old-login", "ghost-login"] {
@@ -128,6 +128,79 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
                 let me = try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"])
                 #expect(me.status == .unauthorized, "\(route)")
             }
+        }
+    }
+
+    @Test func twoUserTypesNeverReadEachOthersIds() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            // An administrator named "ada" too: the account's session must not make its holder this admin.
+            let admins = app.grouped(AccountSessionAuthenticator(users: Self.users), AdminSessionAuthenticator(admins: ["ada": Admin(name: "ada")]))
+            admins.get("admin") { request -> String in
+                let admin = request.auth.get(Admin.self)?.name ?? "nobody"
+                let account = request.auth.get(Account.self)?.name ?? "nobody"
+                return "\(admin) \(account)"
+            }
+            let login = try await app.testing().sendRequest(.POST, "login", headers: Self.basic("ada", "correct horse"))
+            let cookie = try #require(Self.cookie(of: login))
+            let admin = try await app.testing().sendRequest(.GET, "admin", headers: ["Cookie": "id=\(cookie)"])
+            #expect(admin.body.string == "nobody ada", "the account's id is not an admin's")
+            #expect(Self.cookie(of: admin) == nil, "the admin authenticator found nothing and changed nothing")
+            #expect(try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"]).body.string == "ada")
+        }
+    }
+
+    @Test func aUserAnEarlierMiddlewareAuthenticatedStartsNoSession() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            app.middleware.use(HTTPSessionMiddleware(engine: engine))
+            let api = app.grouped(AccountTokenAuthenticator(users: Self.users), AccountSessionAuthenticator(users: Self.users))
+            api.get("api", "me") { request -> String in try request.auth.require(Account.self).name }
+            let reply = try await app.testing().sendRequest(.GET, "api/me", headers: ["Authorization": "Bearer ada"])
+            #expect(reply.body.string == "ada")
+            #expect(reply.headers[.setCookie].isEmpty, "a token-authenticated request starts no session")
+        }
+    }
+
+    @Test func aLogoutFollowedByARedirectStillEndsTheSession() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            app.grouped(AccountSessionAuthenticator(users: Self.users)).post("logout-and-redirect") { request -> String in
+                request.auth.logout(Account.self)
+                throw Abort.redirect(to: "/")
+            }
+            let login = try await app.testing().sendRequest(.POST, "login", headers: Self.basic("ada", "correct horse"))
+            let cookie = try #require(Self.cookie(of: login))
+            let logout = try await app.testing().sendRequest(.POST, "logout-and-redirect", headers: ["Cookie": "id=\(cookie)"])
+            #expect(logout.status == .seeOther)
+            #expect(Self.cookie(of: logout) == "", "the cookie is removed on the redirect")
+            #expect(try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"]).status == .unauthorized)
+        }
+    }
+
+    @Test func anIdThatNamesNoUserIsForgottenAndTheRestKept() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            app.post("ghost") { request async throws -> String in
+                try await request.httpSession.insert("cart", ["tea"])
+                try await request.httpSession.logIn(userID: "grace", entry: "user_id:Account")  // a user deleted since
+                return "ok"
+            }
+            let sessions = app.grouped(AccountSessionAuthenticator(users: Self.users))
+            sessions.get("cart") { request async throws -> String in
+                let user = request.auth.get(Account.self)?.name ?? "nobody"
+                return "\(user) \(try await request.httpSession.get("cart", as: [String].self) ?? [])"
+            }
+            sessions.get("id") { request async throws -> String in
+                try await request.httpSession.get("user_id:Account", as: String.self) ?? "none"
+            }
+            let cookie = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "ghost")))
+            let cart = try await app.testing().sendRequest(.GET, "cart", headers: ["Cookie": "id=\(cookie)"])
+            #expect(cart.body.string == "nobody [\"tea\"]", "no user, and the cart stays")
+            #expect(try await app.testing().sendRequest(.GET, "id", headers: ["Cookie": "id=\(cookie)"]).body.string == "none")
         }
     }
 
@@ -144,5 +217,26 @@ extension HTTPHeaders {
         var headers = self
         for (name, value) in other { headers.add(name: name, value: value) }
         return headers
+    }
+}
+
+struct Admin: SessionAuthenticatable {
+    let name: String
+    var sessionID: String { name }
+}
+
+struct AdminSessionAuthenticator: AsyncHTTPSessionAuthenticator {
+    typealias User = Admin
+    let admins: [String: Admin]
+    func authenticate(sessionID: String, for request: Request) async throws {
+        if let admin = admins[sessionID] { request.auth.login(admin) }
+    }
+}
+
+/// An API token: the bearer token is the account's name (a test, not a token scheme).
+struct AccountTokenAuthenticator: AsyncBearerAuthenticator {
+    let users: [String: Account]
+    func authenticate(bearer: BearerAuthorization, for request: Request) async throws {
+        if let user = users[bearer.token] { request.auth.login(user) }
     }
 }

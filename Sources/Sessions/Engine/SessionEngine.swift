@@ -9,9 +9,10 @@ import Foundation
 /// All session semantics, once, for every framework and every store.
 ///
 /// An adapter calls ``begin(cookieHeader:logger:)`` with the request's `Cookie` header, hands the
-/// ``HTTPSession`` to the handler, then calls ``commit(_:logger:)`` and appends the headers it returns.
-/// The engine verifies cookies lazily, decides which store call ends the request (save, update,
-/// updateTTL, delete or nothing) and which cookies to send.
+/// ``HTTPSession`` to the handler, then tells ``end(_:after:logger:)`` how the handler ended and maps its
+/// answer onto the response (see the article "Writing an adapter"). The engine verifies cookies lazily,
+/// decides which store call ends the request (save, update, update the TTL, renew, purge, or nothing) and
+/// which cookies to send.
 ///
 /// ```swift
 /// let engine = try SessionEngine(
@@ -19,9 +20,13 @@ import Foundation
 ///     secrets: SessionSecrets(current: try SessionSecret(derivingFrom: secretBytes)),
 ///     configuration: SessionConfiguration()
 /// )
-/// let session = engine.begin(cookieHeader: request.headers[.cookie], logger: logger)
-/// // ... handler runs ...
-/// let headers = try await engine.commit(session, logger: logger)
+/// let session = engine.begin(cookieHeader: cookieHeader, logger: logger)
+/// // ... the handler runs ...
+/// switch await engine.end(session, after: .returned, logger: logger) {
+/// case .respond(let headers): ...   // add them to the response
+/// case .replace(let status): ...    // an empty response with this status instead
+/// case .rethrow: ...                // the handler's error, passed on
+/// }
 /// ```
 public struct SessionEngine: Sendable {
     /// Browsers ignore cookies whose name and value together exceed this many bytes.
@@ -80,15 +85,9 @@ public struct SessionEngine: Sendable {
         return try await endAwaiting(session, mode: .commit, logger: logger)
     }
 
-    /// ``commit(_:logger:)`` on the calling thread, when the store never waits (``ImmediateSessionStore``:
+    /// ``commit(_:logger:)`` on the calling thread, when the store never waits (`ImmediateSessionStore`:
     /// memory, cookie); `nil` when it would have to, and nothing was done: call ``commit(_:logger:)``.
-    ///
-    /// A future-based adapter (Vapor) uses it to answer without starting a task:
-    ///
-    /// ```swift
-    /// if let headers = try engine.commitImmediately(session, logger: logger) { return respond(adding: headers) }
-    /// let headers = try await engine.commit(session, logger: logger)
-    /// ```
+    /// `endImmediately(_:after:logger:)`, which the Vapor adapter uses, is built on it.
     /// - Throws: as ``commit(_:logger:)``.
     package func commitImmediately(_ session: HTTPSession, logger: Logger) throws(SessionError) -> SessionResponseHeaders? {
         try endImmediately(session, mode: .commit, logger: logger)

@@ -1,15 +1,19 @@
 extension HTTPSession {
-    /// The entry ``logIn(userID:entry:)`` keeps the user's id in, and the adapters' authenticators read
-    /// by default.
+    /// The entry ``logIn(userID:entry:)`` keeps the user's id in by default, and hummingbird-auth's
+    /// `HTTPSessionAuthenticator` reads by default.
     public static let userIDEntry = "user_id"
 
     /// Logs a user in: stores their id and moves the session to a new key
     /// (``SessionRenewal/newAuthentication``), so that the key the browser held before the login is dead and
     /// the absolute timeout starts again.
     ///
+    /// When the entry already names another user (someone else logged in on this browser, or an attacker
+    /// planted a session of their own), the session is cleared first: none of that user's values carry
+    /// over. An anonymous session's values (a cart, say) do.
+    ///
     /// Call it once the credentials are checked; an authenticator (`HTTPSessionAuthenticator` in
-    /// `SessionsHummingbirdAuth`, `AsyncHTTPSessionAuthenticator` in `SessionsVapor`) then finds the user on
-    /// every later request.
+    /// `SessionsHummingbirdAuth`) then finds the user on every later request. On Vapor,
+    /// `AsyncHTTPSessionAuthenticator` calls it for you when a route logs a user in to `request.auth`.
     ///
     /// ```swift
     /// router.post("/login") { request, context in
@@ -20,8 +24,13 @@ extension HTTPSession {
     /// ```
     /// - Throws: ``SessionError`` when the session cannot be read or the id cannot be encoded.
     public func logIn(userID: some Encodable & Sendable, entry: String = HTTPSession.userIDEntry) async throws(SessionError) {
-        try await insert(entry, userID)
-        try await renew(.newAuthentication)
+        let id = try Self.encode(userID, entry: entry)
+        let session = try await load()
+        if let previous = try session.get(entry, as: JSONValue.self), previous != id {
+            session.clear()
+        }
+        try session.insert(entry, id)
+        session.renew(.newAuthentication)
     }
 
     /// Logs the user out: ends the session (``purge()``): deleted in the store, the cookie removed, and no

@@ -84,7 +84,7 @@ public final class HTTPSession: Sendable {
     /// never waits (memory, cookie) loads on the caller's thread.
     ///
     /// ```swift
-    /// let session = try await request.session.load()
+    /// let session = try await context.httpSession.load()
     /// let visits = try session.update("visits", as: Int.self) { visits in
     ///     visits = (visits ?? 0) + 1
     ///     return visits!

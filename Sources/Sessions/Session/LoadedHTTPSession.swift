@@ -8,7 +8,7 @@
 /// session: changes made here are committed with the request like any other.
 ///
 /// ```swift
-/// let session = try await request.session.load()      // or `try session.loaded` once a middleware loaded it
+/// let session = try await context.httpSession.load()   // or `try session.loaded` once a middleware loaded it
 /// let count = try session.get("counter", as: Int.self) ?? 0
 /// try session.insert("counter", count + 1)
 /// ```

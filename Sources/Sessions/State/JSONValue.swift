@@ -1,6 +1,6 @@
 /// One JSON value, as a session stores it.
 ///
-/// HTTPSession values are kept as JSON (never as JSON text inside a JSON string, actix-extras#308), so a
+/// Session values are kept as JSON (never as JSON text inside a JSON string, actix-extras#308), so a
 /// store can merge them, show them, or index them. Integers keep full 64-bit precision.
 ///
 /// ```swift
