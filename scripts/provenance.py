@@ -23,7 +23,8 @@ def machine():
     return f"{os.uname().machine}, {os.cpu_count()} cores, {model}"
 
 
-def header(script, commits):
-    """`script` as it was run, today's date, `commits` (a commit, or a description of several) and the machine."""
-    arguments = shlex.join(sys.argv[1:])
+def header(script, commits, arguments=None):
+    """`script` as it was run (with `arguments`, else this process's own), today's date, `commits` (a commit, or a
+    description of several) and the machine."""
+    arguments = shlex.join(sys.argv[1:] if arguments is None else arguments)
     return f"`{script}{' ' + arguments if arguments else ''}`, {datetime.date.today().isoformat()}, commit {commits}, {machine()}."
