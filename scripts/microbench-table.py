@@ -1,6 +1,6 @@
 """Turns ordo-one/benchmark's JMH output (on stdin) into the Markdown table BENCHMARKS.md pastes: per
 benchmark, the median allocations and the median wall-clock time of one operation, under the provenance
-line (the command as given in argv[1])."""
+line (the arguments given after the script's name)."""
 import json, os, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
