@@ -6,21 +6,24 @@ public import Vapor
 /// ``authenticate(sessionID:for:)`` to find the user and `request.auth.login(user)`, and
 /// `request.auth.require(User.self)` works for a user logged in with our session.
 ///
-/// As with Vapor's, the session follows `request.auth` once the route has answered, even with an error (a
-/// redirect after a login or a logout):
-/// - a user logged in during the request (by a credentials authenticator, or `request.auth.login(_:)`) is
-///   logged in to the session with `HTTPSession.logIn(userID:entry:)`, which clears another user's values
-///   and moves the session to a new key;
+/// As with Vapor's, the session follows `request.auth` once the route has answered:
+/// - a user logged in during the request (by a credentials authenticator placed after this one, or
+///   `request.auth.login(_:)` in the route) is logged in to the session with
+///   `HTTPSession.logIn(userID:entry:)`, which drops another user's values and moves the session to a new
+///   key. Only when the route answers: a route that throws (a second factor missing, an account locked)
+///   logs nobody in;
 /// - a user the session authenticated and the route logged out (`request.auth.logout(_:)`) ends the
-///   session, as `HTTPSession.logOut()` does;
-/// - an id that names no user (a user who is gone, or an id this type cannot read) is removed from the
+///   session, as `HTTPSession.logOut()` does, whether the route answers or throws (a logout then a
+///   redirect);
+/// - an id that names no user (a user who is gone, or a value this type cannot read) is removed from the
 ///   session; the session's other values stay.
 ///
 /// A user an earlier middleware authenticated (a bearer token, say) is left alone: this authenticator then
-/// neither reads nor writes the session. Each user type keeps its id in an entry of its own
-/// (``entry``), so two authenticators for two user types never read each other's ids. Put it after
+/// neither reads nor writes the session. Each user type keeps its id in an entry of its own (``entry``,
+/// named after the type with its module), so two authenticators for two user types never read each
+/// other's ids. Log a user in with `request.auth.login(_:)` behind this authenticator, rather than
+/// `HTTPSession.logIn(userID:)` with its default entry, which this one does not read. Put it after
 /// `HTTPSessionMiddleware`:
-///
 /// ```swift
 /// struct UserSessionAuthenticator: AsyncHTTPSessionAuthenticator {
 ///     typealias User = App.User   // SessionAuthenticatable
@@ -38,8 +41,9 @@ public protocol AsyncHTTPSessionAuthenticator: AsyncMiddleware {
     /// The user a session authenticates.
     associatedtype User: SessionAuthenticatable
 
-    /// The session entry holding the user's id (`User.SessionID`'s description). By default
-    /// `"user_id:"` followed by the type's name, one entry per user type, as Vapor keys its own sessions.
+    /// The session entry holding the user's id (`User.SessionID`'s description). By default `"user_id:"`
+    /// followed by the type's name with its module (`String(reflecting:)`): one entry per user type, even
+    /// for two types of one name in different modules or namespaces.
     var entry: String { get }
 
     /// Finds the user with `sessionID` and logs them in with `request.auth.login(_:)`; does nothing when
@@ -48,13 +52,13 @@ public protocol AsyncHTTPSessionAuthenticator: AsyncMiddleware {
 }
 
 extension AsyncHTTPSessionAuthenticator {
-    public var entry: String { "user_id:\(User.self)" }
+    public var entry: String { "user_id:" + String(reflecting: User.self) }
 
     public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if request.auth.has(User.self) { return try await next.respond(to: request) }
         let session = request.httpSession
-        let stored = try await Self.storedID(in: session, entry: entry)
-        if let stored, let id = User.SessionID(stored) {
+        let stored = try await session.get(entry, as: JSONValue.self)
+        if let id = stored.flatMap(Self.text).flatMap(User.SessionID.init) {
             try await authenticate(sessionID: id, for: request)
         }
         let authenticatedBySession = request.auth.has(User.self)
@@ -62,33 +66,24 @@ extension AsyncHTTPSessionAuthenticator {
         do {
             response = try await next.respond(to: request)
         } catch {
-            try await follow(request.auth, into: session, stored: stored, authenticatedBySession: authenticatedBySession)
+            // Only a logout survives an error: a route that threw never logs anyone in.
+            if authenticatedBySession, !request.auth.has(User.self) { try await session.logOut() }
             throw error
         }
-        try await follow(request.auth, into: session, stored: stored, authenticatedBySession: authenticatedBySession)
-        return response
-    }
-
-    /// The session's record of `request.auth`'s user after the route.
-    private func follow(
-        _ auth: Request.Authentication,
-        into session: HTTPSession,
-        stored: String?,
-        authenticatedBySession: Bool
-    ) async throws {
-        if let user = auth.get(User.self) {
+        if let user = request.auth.get(User.self) {
             let id = user.sessionID.description
-            if stored != id { try await session.logIn(userID: id, entry: entry) }
+            if stored.flatMap(Self.text) != id { try await session.logIn(userID: id, entry: entry) }
         } else if authenticatedBySession {
             try await session.logOut()
         } else if stored != nil {
             try await session.remove(entry)
         }
+        return response
     }
 
-    /// The id under `entry`, as text: a string, or an integer written by `logIn(userID:)` with a number.
-    private static func storedID(in session: HTTPSession, entry: String) async throws -> String? {
-        switch try await session.get(entry, as: JSONValue.self) {
+    /// An id as text: a string, or an integer (`logIn(userID:)` with a number); `nil` for anything else.
+    private static func text(_ value: JSONValue) -> String? {
+        switch value {
         case .string(let id): id
         case .integer(let id): String(id)
         default: nil

@@ -38,6 +38,21 @@ import Testing
     }
 
     @Test(arguments: EngineDriver.allCases)
+    func switchingUsersKeepsWhatTheLoginRequestWrote(driver: EngineDriver) async throws {
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
+        let previous = try await harness.login([HTTPSession.userIDEntry: "bob", "theme": "bob's"])
+        let login = try await harness.request(cookie: previous) { session in
+            try await session.insert("last_login", "today")
+            try await session.logIn(userID: "ada")
+        }
+        let loggedIn = try #require(login.cookieValue)
+        try await harness.request(cookie: loggedIn) { session in
+            let entries = try await session.entries()
+            #expect(entries == [HTTPSession.userIDEntry: "ada", "last_login": "today"], "bob's theme is gone, the request's write stays")
+        }
+    }
+
+    @Test(arguments: EngineDriver.allCases)
     func loggingTheSameUserInAgainKeepsTheirValues(driver: EngineDriver) async throws {
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
         let session = try await harness.login([HTTPSession.userIDEntry: "ada", "theme": "dark"])

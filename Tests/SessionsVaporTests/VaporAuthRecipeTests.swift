@@ -36,6 +36,7 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
 /// README's Vapor authentication recipe, kept compiling and working: `req.auth.require(Account.self)` for a
 /// user logged in through our session, the password checked once, a logout that ends the session.
 @Suite struct VaporAuthRecipeTests {
+    static let accountEntry = AccountSessionAuthenticator(users: [:]).entry
     static let users = ["ada": Account(name: "ada", passwordHash: try! Bcrypt.hash("correct horse", cost: 4))]
 
     static func routes(_ app: Application, engine: SessionEngine, users: [String: Account]) {
@@ -116,11 +117,11 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
             let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
             Self.routes(app, engine: engine, users: Self.users)
             app.post("old-login") { request async throws -> String in
-                try await request.httpSession.logIn(userID: 42, entry: "user_id:Account")  // no account has a number
+                try await request.httpSession.logIn(userID: 42, entry: Self.accountEntry)  // no account has a number
                 return "ok"
             }
             app.post("ghost-login") { request async throws -> String in
-                try await request.httpSession.logIn(userID: "grace", entry: "user_id:Account")  // a user deleted since
+                try await request.httpSession.logIn(userID: "grace", entry: Self.accountEntry)  // a user deleted since
                 return "ok"
             }
             for route in ["old-login", "ghost-login"] {
@@ -186,22 +187,52 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
             Self.routes(app, engine: engine, users: Self.users)
             app.post("ghost") { request async throws -> String in
                 try await request.httpSession.insert("cart", ["tea"])
-                try await request.httpSession.logIn(userID: "grace", entry: "user_id:Account")  // a user deleted since
+                try await request.httpSession.logIn(userID: "grace", entry: Self.accountEntry)  // a user deleted since
+                return "ok"
+            }
+            app.post("unreadable") { request async throws -> String in
+                try await request.httpSession.insert("cart", ["tea"])
+                try await request.httpSession.insert(Self.accountEntry, true)  // no id at all
                 return "ok"
             }
             let sessions = app.grouped(AccountSessionAuthenticator(users: Self.users))
-            sessions.get("cart") { request async throws -> String in
-                let user = request.auth.get(Account.self)?.name ?? "nobody"
-                return "\(user) \(try await request.httpSession.get("cart", as: [String].self) ?? [])"
+            sessions.get("whoami") { request -> String in request.auth.get(Account.self)?.name ?? "nobody" }
+            // Outside the authenticator, so that what it left in the store is what is read.
+            app.get("stored") { request async throws -> String in
+                let id = try await request.httpSession.get(Self.accountEntry, as: JSONValue.self)
+                let cart = try await request.httpSession.get("cart", as: [String].self) ?? []
+                return "\(id.map { "\($0)" } ?? "none") \(cart)"
             }
-            sessions.get("id") { request async throws -> String in
-                try await request.httpSession.get("user_id:Account", as: String.self) ?? "none"
+            for route in ["ghost", "unreadable"] {
+                let cookie = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, .init(stringLiteral: route))))
+                let whoami = try await app.testing().sendRequest(.GET, "whoami", headers: ["Cookie": "id=\(cookie)"])
+                #expect(whoami.status == .ok, "\(route): no user is no error")
+                #expect(whoami.body.string == "nobody", "\(route)")
+                let stored = try await app.testing().sendRequest(.GET, "stored", headers: ["Cookie": "id=\(cookie)"])
+                #expect(stored.body.string == "none [\"tea\"]", "\(route): the id is forgotten, the cart stays")
             }
-            let cookie = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "ghost")))
-            let cart = try await app.testing().sendRequest(.GET, "cart", headers: ["Cookie": "id=\(cookie)"])
-            #expect(cart.body.string == "nobody [\"tea\"]", "no user, and the cart stays")
-            #expect(try await app.testing().sendRequest(.GET, "id", headers: ["Cookie": "id=\(cookie)"]).body.string == "none")
         }
+    }
+
+    @Test func aRouteThatRejectsALoginWithAnErrorLogsNobodyIn() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            // The password is right, but the route wants a second factor it did not get.
+            app.grouped(AccountSessionAuthenticator(users: Self.users), AccountPasswordAuthenticator(users: Self.users))
+                .post("login-second-factor") { request -> String in
+                    _ = try request.auth.require(Account.self)
+                    throw Abort(.unauthorized, reason: "second factor required")
+                }
+            let rejected = try await app.testing().sendRequest(.POST, "login-second-factor", headers: Self.basic("ada", "correct horse"))
+            #expect(rejected.status == .unauthorized)
+            #expect(rejected.headers[.setCookie].isEmpty, "the password alone started no session")
+        }
+    }
+
+    @Test func twoUserTypesOfOneNameInDifferentNamespacesUseTwoEntries() {
+        #expect(Shop.SessionAuthenticator().entry != Office.SessionAuthenticator().entry)
+        #expect(Shop.SessionAuthenticator().entry.hasSuffix("Shop.User"))
     }
 
     @Test func theReadmeShowsThisRecipe() throws {
@@ -238,5 +269,25 @@ struct AccountTokenAuthenticator: AsyncBearerAuthenticator {
     let users: [String: Account]
     func authenticate(bearer: BearerAuthorization, for request: Request) async throws {
         if let user = users[bearer.token] { request.auth.login(user) }
+    }
+}
+
+enum Shop {
+    struct User: SessionAuthenticatable {
+        var sessionID: String { "" }
+    }
+    struct SessionAuthenticator: AsyncHTTPSessionAuthenticator {
+        typealias User = Shop.User
+        func authenticate(sessionID: String, for request: Request) async throws {}
+    }
+}
+
+enum Office {
+    struct User: SessionAuthenticatable {
+        var sessionID: String { "" }
+    }
+    struct SessionAuthenticator: AsyncHTTPSessionAuthenticator {
+        typealias User = Office.User
+        func authenticate(sessionID: String, for request: Request) async throws {}
     }
 }

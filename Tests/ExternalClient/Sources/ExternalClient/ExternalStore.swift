@@ -3,8 +3,8 @@ import Logging
 import Sessions
 import Synchronization
 
-/// A store written outside the package: every call of the contract, its typed errors built with their
-/// public constructors, and the engine's adapter API.
+/// A store written outside the package: every call of the contract (the three with defaults too), its
+/// typed errors built with their public constructors, and the engine's adapter API.
 final class ExternalStore: SessionStore {
     struct Unreachable: Error {}
 
@@ -44,6 +44,28 @@ final class ExternalStore: SessionStore {
     func delete(_ key: SessionKey) async throws(DeleteError) {
         guard reachable else { throw .other(Unreachable()) }
         _ = sessions.withLock { $0.removeValue(forKey: key) }
+    }
+
+    // The three calls with defaults, written natively, as a store on a real backend would.
+
+    func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        async throws(UpdateError) -> SessionUpdateResult
+    {
+        guard reachable else { throw .other(Unreachable()) }
+        return sessions.withLock { sessions in
+            guard let stored = sessions.removeValue(forKey: key) else { return .gone }
+            let newKey = SessionKey.generate()
+            sessions[newKey] = state.renewed(from: stored, changes: changes)
+            return .updated(newKey)
+        }
+    }
+
+    func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {
+        try await delete(key)
+    }
+
+    func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool {
+        false
     }
 }
 
