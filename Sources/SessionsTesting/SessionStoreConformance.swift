@@ -422,6 +422,14 @@ public struct SessionStoreConformance: Sendable {
         let moved = try await require(store.load(newKey), "the key a renew returns loads")
         try expect(moved.entries == ["b": 2, "c": 3], "a renew applies the request's sets and removals")
         try expect(moved.createdAt == state.createdAt, "a renew stores the creation time it is given")
+        // A login over another user's session clears it and renews: nothing stored may come back.
+        let other = try await store.save(sample(["user": "mallory", "token": "mallory's"]), ttl: ttl)
+        let cleared = try await updatedKey(
+            store.renew(other, to: sample(["user": "ada"]), changes: SessionChangeSet(setKeys: ["user"], cleared: true), ttl: ttl, tombstoneTTL: ttl),
+            "renew with a clear"
+        )
+        let clean = try await require(store.load(cleared), "the key a renew with a clear returns loads")
+        try expect(clean.entries == ["user": "ada"], "a renew with a clear keeps nothing that was stored")
         guard capabilities.contains(.serverSide) else { return }
         try expect(newKey != key, "a renew moves the session to a new key")
         try expect(try await store.load(key) == nil, "after a renew the old key loads nothing")

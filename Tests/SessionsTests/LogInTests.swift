@@ -38,17 +38,19 @@ import Testing
     }
 
     @Test(arguments: EngineDriver.allCases)
-    func switchingUsersKeepsWhatTheLoginRequestWrote(driver: EngineDriver) async throws {
+    func switchingUsersDropsEverythingTheOtherSessionHeld(driver: EngineDriver) async throws {
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
-        let previous = try await harness.login([HTTPSession.userIDEntry: "bob", "theme": "bob's"])
+        let previous = try await harness.login([HTTPSession.userIDEntry: "bob", "csrf": "bob's token"])
         let login = try await harness.request(cookie: previous) { session in
-            try await session.insert("last_login", "today")
+            // Rewritten unchanged before the login (a lazily made token): still bob's, so it goes.
+            try await session.update("csrf", as: String.self) { $0 = $0 ?? "fresh" }
             try await session.logIn(userID: "ada")
+            try await session.insert("last_login", "today")
         }
         let loggedIn = try #require(login.cookieValue)
         try await harness.request(cookie: loggedIn) { session in
             let entries = try await session.entries()
-            #expect(entries == [HTTPSession.userIDEntry: "ada", "last_login": "today"], "bob's theme is gone, the request's write stays")
+            #expect(entries == [HTTPSession.userIDEntry: "ada", "last_login": "today"], "nothing of bob's session is left")
         }
     }
 

@@ -181,7 +181,7 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
         }
     }
 
-    @Test func anIdThatNamesNoUserIsForgottenAndTheRestKept() async throws {
+    @Test func anIdThatNamesNoUserIsDroppedWithTheValuesItCameWith() async throws {
         try await withApp { app in
             let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
             Self.routes(app, engine: engine, users: Self.users)
@@ -209,7 +209,7 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
                 #expect(whoami.status == .ok, "\(route): no user is no error")
                 #expect(whoami.body.string == "nobody", "\(route)")
                 let stored = try await app.testing().sendRequest(.GET, "stored", headers: ["Cookie": "id=\(cookie)"])
-                #expect(stored.body.string == "none [\"tea\"]", "\(route): the id is forgotten, the cart stays")
+                #expect(stored.body.string == "none []", "\(route): the id is dropped with the values that were that user's")
             }
         }
     }
@@ -227,6 +227,21 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
             let rejected = try await app.testing().sendRequest(.POST, "login-second-factor", headers: Self.basic("ada", "correct horse"))
             #expect(rejected.status == .unauthorized)
             #expect(rejected.headers[.setCookie].isEmpty, "the password alone started no session")
+        }
+    }
+
+    @Test func aLoginAnsweredWithAnErrorResponseLogsNobodyIn() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            app.grouped(AccountSessionAuthenticator(users: Self.users), AccountPasswordAuthenticator(users: Self.users))
+                .post("login-locked") { request -> Response in
+                    _ = try request.auth.require(Account.self)
+                    return Response(status: .forbidden, body: "account locked")  // returned, not thrown
+                }
+            let rejected = try await app.testing().sendRequest(.POST, "login-locked", headers: Self.basic("ada", "correct horse"))
+            #expect(rejected.status == .forbidden)
+            #expect(rejected.headers[.setCookie].isEmpty, "an error response starts no session")
         }
     }
 

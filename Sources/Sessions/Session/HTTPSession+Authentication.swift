@@ -8,11 +8,12 @@ extension HTTPSession {
     /// the absolute timeout starts again.
     ///
     /// When `entry` already names another user (someone else logged in on this browser, or an attacker
-    /// planted a session of their own), the values the session held when it was loaded are dropped: none
-    /// of that user's values carry over; what this request wrote stays. An anonymous session's values (a
-    /// cart, say) carry over, as Django's login keeps them; call ``clear()`` first where nothing may. An app
-    /// with several kinds of user logs each into an entry of its own, and a login under one entry does
-    /// not see another's: clear first there too if one kind's login must drop the other's values.
+    /// planted a session of their own), the session is cleared first: none of its values carry over,
+    /// those this request wrote before the call included (write them after it). An anonymous session's
+    /// values (a cart, say) carry over, as Django's login keeps them; call ``clear()`` first where nothing
+    /// may. An app with several kinds of user logs each into an entry of its own, and a login under one
+    /// entry does not see another's: clear first there too if one kind's login must drop the other's
+    /// values.
     ///
     /// Call it once the credentials are checked, rather than ``purge()`` then log in: a purge wins over
     /// every later change of its request, the login included. An authenticator (`HTTPSessionAuthenticator`
@@ -32,12 +33,7 @@ extension HTTPSession {
         let id = try Self.encode(userID, entry: entry)
         let session = try await load()
         if let previous = try session.get(entry, as: JSONValue.self), previous != id {
-            // Another user's session: what it held goes, what this request wrote stays.
-            let written = withLoadedContents { contents in
-                contents.changes.setKeys.compactMap { key in contents.resolution.state[key].map { (key, $0) } }
-            }
             session.clear()
-            for (key, value) in written { try session.insert(key, value) }
         }
         try session.insert(entry, id)
         session.renew(.newAuthentication)
