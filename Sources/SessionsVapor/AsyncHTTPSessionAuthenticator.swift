@@ -15,13 +15,14 @@ public import Vapor
 /// - a user the session authenticated and the route logged out (`request.auth.logout(_:)`) ends the
 ///   session, as `HTTPSession.logOut()` does, whatever the route answers (a logout then a redirect);
 /// - an id that names no user (a user who is gone, or a value this type cannot read) is dropped with the
-///   session's values, which were that user's: the session is cleared, whatever the route answers.
+///   session's values, which were that user's: the session is cleared before the route runs, so what the
+///   route, or another user type's login, writes after it is kept. (A route that throws an error other
+///   than an `AbortError` leaves the session as it was, as for any change; the next request clears it.)
 ///
 /// A user an earlier middleware authenticated (a bearer token, say) is left alone: this authenticator then
 /// neither reads nor writes the session. Each user type keeps its id in an entry of its own (``entry``,
-/// named after the type with its module; a private or local type, which has no stable name, by its name
-/// alone), so two authenticators for two user types never read each other's ids; renaming the type or
-/// its module logs its users out unless ``entry`` pins the name. Log a user in with
+/// named after the type with its module), so two authenticators for two user types never read each
+/// other's ids; renaming the type or its module logs its users out unless ``entry`` pins the name. Log a user in with
 /// `request.auth.login(_:)` behind this authenticator, rather than `HTTPSession.logIn(userID:)` with its
 /// default entry, which this one does not read. Put it after `HTTPSessionMiddleware` and before a
 /// credentials authenticator:
@@ -43,9 +44,12 @@ public protocol AsyncHTTPSessionAuthenticator: AsyncMiddleware {
     associatedtype User: SessionAuthenticatable
 
     /// The session entry holding the user's id (`User.SessionID`'s description). By default `"user_id:"`
-    /// followed by the type's name with its module (`String(reflecting:)`): one entry per user type, even
-    /// for two types of one name in different modules or namespaces. A private or local type's full name
-    /// holds a load address that changes with every launch, so such a type is named by its name alone.
+    /// followed by the type's name with its module and enclosing types (`String(reflecting:)`): one entry
+    /// per user type, even for two types of one name in different modules or namespaces. A private or
+    /// local type's reflected name holds load addresses that change with every launch; they are left out
+    /// (`App.Shop.User` for a private `User` in `Shop`), so two private types of one name in one scope,
+    /// declared in different files, or two local types of one name in one type, share an entry: give
+    /// them an ``entry`` of their own.
     var entry: String { get }
 
     /// Finds the user with `sessionID` and logs them in with `request.auth.login(_:)`; does nothing when
@@ -55,8 +59,7 @@ public protocol AsyncHTTPSessionAuthenticator: AsyncMiddleware {
 
 extension AsyncHTTPSessionAuthenticator {
     public var entry: String {
-        let name = String(reflecting: User.self)
-        return "user_id:" + (name.contains("(unknown context at") ? String(describing: User.self) : name)
+        "user_id:" + Self.stableName(of: String(reflecting: User.self))
     }
 
     public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
@@ -67,16 +70,18 @@ extension AsyncHTTPSessionAuthenticator {
             try await authenticate(sessionID: id, for: request)
         }
         let authenticatedBySession = request.auth.has(User.self)
-        let namesNoUser = stored != nil && !authenticatedBySession
+        if stored != nil, !authenticatedBySession {
+            // The id names no user, and the values beside it were theirs: cleared now, before the route, so
+            // that what the route (or another user type's authenticator) writes next is kept.
+            try await session.clear()
+        }
         let response: Response
         do {
             response = try await next.respond(to: request)
         } catch {
-            // Only a logout, or the end of a dead id, survives an error: a route that threw logs nobody in.
+            // Only a logout survives an error: a route that threw logs nobody in.
             if authenticatedBySession, !request.auth.has(User.self) {
                 try await session.logOut()
-            } else if namesNoUser {
-                try await session.clear()
             }
             throw error
         }
@@ -88,10 +93,22 @@ extension AsyncHTTPSessionAuthenticator {
             }
         } else if authenticatedBySession, !request.auth.has(User.self) {
             try await session.logOut()
-        } else if namesNoUser {
-            try await session.clear()
         }
         return response
+    }
+
+    /// A reflected type name without its "(unknown context at $…)." parts, the load addresses that name a
+    /// private or local type's scope and change with every launch: `App.Shop.(unknown context at
+    /// $55f4…).User` is `App.Shop.User`.
+    static func stableName(of reflected: String) -> String {
+        var rest = Substring(reflected)
+        var name = ""
+        while let context = rest.firstRange(of: "(unknown context at ") {
+            name += rest[..<context.lowerBound]
+            guard let end = rest[context.upperBound...].firstRange(of: ").") else { return name }
+            rest = rest[end.upperBound...]
+        }
+        return name + rest
     }
 
     /// An id as text: a string, or an integer (`logIn(userID:)` with a number); `nil` for anything else.

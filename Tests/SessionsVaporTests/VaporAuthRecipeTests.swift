@@ -214,6 +214,60 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
         }
     }
 
+    @Test func aRouteBehindAnIdThatNamesNoUserKeepsWhatItWrites() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            app.post("ghost") { request async throws -> String in
+                try await request.httpSession.insert("cart", ["tea"])
+                try await request.httpSession.logIn(userID: "grace", entry: Self.accountEntry)  // a user deleted since
+                return "ok"
+            }
+            app.grouped(AccountSessionAuthenticator(users: Self.users)).post("note") { request async throws -> String in
+                try await request.httpSession.insert("note", "written after the dead id")
+                return "ok"
+            }
+            app.get("stored") { request async throws -> String in
+                let id = try await request.httpSession.get(Self.accountEntry, as: JSONValue.self)
+                let cart = try await request.httpSession.get("cart", as: [String].self) ?? []
+                let note = try await request.httpSession.get("note", as: String.self) ?? "none"
+                return "\(id.map { "\($0)" } ?? "none") \(cart) \(note)"
+            }
+            let ghost = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "ghost")))
+            let note = try await app.testing().sendRequest(.POST, "note", headers: ["Cookie": "id=\(ghost)"])
+            #expect(note.status == .ok)
+            let cookie = Self.cookie(of: note) ?? ghost
+            let stored = try await app.testing().sendRequest(.GET, "stored", headers: ["Cookie": "id=\(cookie)"])
+            #expect(stored.body.string == "none [] written after the dead id", "the dead id and its values go, the route's write stays")
+        }
+    }
+
+    @Test func anIdThatNamesNoAdminLeavesAnAccountLoginOfTheSameRequest() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            let adminEntry = AdminSessionAuthenticator(admins: [:]).entry
+            app.post("ghost-admin") { request async throws -> String in
+                try await request.httpSession.logIn(userID: "root", entry: adminEntry)  // an admin removed since
+                return "ok"
+            }
+            app.grouped(
+                AdminSessionAuthenticator(admins: [:]), AccountSessionAuthenticator(users: Self.users),
+                AccountPasswordAuthenticator(users: Self.users)
+            ).post("office-login") { request -> String in
+                try request.auth.require(Account.self).name
+            }
+            let ghost = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "ghost-admin")))
+            let login = try await app.testing().sendRequest(
+                .POST, "office-login", headers: Self.basic("ada", "correct horse").adding(["Cookie": "id=\(ghost)"]))
+            #expect(login.body.string == "ada")
+            let cookie = try #require(Self.cookie(of: login))
+            #expect(cookie != ghost && !cookie.isEmpty, "the login moved the session to a new key")
+            let me = try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"])
+            #expect(me.body.string == "ada", "the dead admin id did not take the account's login with it")
+        }
+    }
+
     @Test func aRouteThatRejectsALoginWithAnErrorLogsNobodyIn() async throws {
         try await withApp { app in
             let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
@@ -248,6 +302,12 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
     @Test func twoUserTypesOfOneNameInDifferentNamespacesUseTwoEntries() {
         #expect(Shop.SessionAuthenticator().entry != Office.SessionAuthenticator().entry)
         #expect(Shop.SessionAuthenticator().entry.hasSuffix("Shop.User"))
+    }
+
+    @Test func twoPrivateUserTypesOfOneNameInDifferentScopesUseTwoEntries() {
+        #expect(Kitchen.entry != Garden.entry)
+        #expect(Kitchen.entry == "user_id:SessionsVaporTests.Kitchen.User", "the same in every launch: no load address")
+        #expect(Garden.entry == "user_id:SessionsVaporTests.Garden.User")
     }
 
     @Test func theReadmeShowsThisRecipe() throws {
@@ -305,4 +365,26 @@ enum Office {
         typealias User = Office.User
         func authenticate(sessionID: String, for request: Request) async throws {}
     }
+}
+
+enum Kitchen {
+    private struct User: SessionAuthenticatable {
+        var sessionID: String { "" }
+    }
+    private struct SessionAuthenticator: AsyncHTTPSessionAuthenticator {
+        typealias User = Kitchen.User
+        func authenticate(sessionID: String, for request: Request) async throws {}
+    }
+    static var entry: String { SessionAuthenticator().entry }
+}
+
+enum Garden {
+    private struct User: SessionAuthenticatable {
+        var sessionID: String { "" }
+    }
+    private struct SessionAuthenticator: AsyncHTTPSessionAuthenticator {
+        typealias User = Garden.User
+        func authenticate(sessionID: String, for request: Request) async throws {}
+    }
+    static var entry: String { SessionAuthenticator().entry }
 }
