@@ -6,18 +6,22 @@ public import Vapor
 /// ``authenticate(sessionID:for:)`` to find the user and `request.auth.login(user)`, and
 /// `request.auth.require(User.self)` works for a user logged in with our session.
 ///
+/// Before the route, an id that names no user (a user who is gone, or a value this type cannot read) is
+/// dropped with the session's values, which were that user's: the session is cleared, all of it, so a
+/// login of another user type that it held ends too (fail closed: which values were whose, the session
+/// cannot tell). What the route, or another user type's login, writes after that is kept. (A route that
+/// throws an error other than an `AbortError` leaves the session as it was, as for any change: the next
+/// request clears it.)
+///
 /// As with Vapor's, the session follows `request.auth` once the route has answered:
 /// - a user logged in during the request (by a credentials authenticator placed after this one, or
 ///   `request.auth.login(_:)` in the route) is logged in to the session with
 ///   `HTTPSession.logIn(userID:entry:)`, which clears another user's session and moves it to a new key.
-///   Only when the route answers with a status below 400: a route that throws or answers an error (a
-///   second factor missing, an account locked) logs nobody in;
+///   Only when the route answers with a status below 400, returned or thrown (a login then
+///   `Abort.redirect`): a route that answers an error (a second factor missing, an account locked) or
+///   throws any other error logs nobody in;
 /// - a user the session authenticated and the route logged out (`request.auth.logout(_:)`) ends the
-///   session, as `HTTPSession.logOut()` does, whatever the route answers (a logout then a redirect);
-/// - an id that names no user (a user who is gone, or a value this type cannot read) is dropped with the
-///   session's values, which were that user's: the session is cleared before the route runs, so what the
-///   route, or another user type's login, writes after it is kept. (A route that throws an error other
-///   than an `AbortError` leaves the session as it was, as for any change; the next request clears it.)
+///   session, as `HTTPSession.logOut()` does, whatever the route answers (a logout then a redirect).
 ///
 /// A user an earlier middleware authenticated (a bearer token, say) is left alone: this authenticator then
 /// neither reads nor writes the session. Each user type keeps its id in an entry of its own (``entry``,
@@ -46,14 +50,17 @@ public protocol AsyncHTTPSessionAuthenticator: AsyncMiddleware {
     /// The session entry holding the user's id (`User.SessionID`'s description). By default `"user_id:"`
     /// followed by the type's name with its module and enclosing types (`String(reflecting:)`): one entry
     /// per user type, even for two types of one name in different modules or namespaces. A private or
-    /// local type's reflected name holds load addresses that change with every launch; they are left out
-    /// (`App.Shop.User` for a private `User` in `Shop`), so two private types of one name in one scope,
-    /// declared in different files, or two local types of one name in one type, share an entry: give
-    /// them an ``entry`` of their own.
+    /// local type's reflected name holds load addresses that change with every launch; each is written
+    /// `(unknown context)` instead (`App.Shop.(unknown context).User` for a private `User` in `Shop`), so
+    /// two private types of one name in one scope, declared in different files, or two local types of one
+    /// name in one type, share an entry: give them an ``entry`` of their own.
     var entry: String { get }
 
     /// Finds the user with `sessionID` and logs them in with `request.auth.login(_:)`; does nothing when
     /// there is none.
+    ///
+    /// Doing nothing means "this user is gone": the session is then cleared. When the user cannot be
+    /// looked up (the database is down), throw instead, so that the request fails and the session stays.
     func authenticate(sessionID: User.SessionID, for request: Request) async throws
 }
 
@@ -79,34 +86,43 @@ extension AsyncHTTPSessionAuthenticator {
         do {
             response = try await next.respond(to: request)
         } catch {
-            // Only a logout survives an error: a route that threw logs nobody in.
-            if authenticatedBySession, !request.auth.has(User.self) {
-                try await session.logOut()
-            }
+            // A thrown redirect answers as a returned one does; any other error logs nobody in.
+            let answered = (error as? any AbortError).map { $0.status.code < 400 } ?? false
+            try await follow(request, answered: answered, authenticatedBySession: authenticatedBySession)
             throw error
         }
-        if let user = request.auth.get(User.self), response.status.code < 400 {
-            // Unless the session itself authenticated this very user, a login: a new key, another user's values gone.
+        try await follow(request, answered: response.status.code < 400, authenticatedBySession: authenticatedBySession)
+        return response
+    }
+
+    /// Brings the session in line with `request.auth` after the route: a login only when the route
+    /// `answered` below 400, a logout whatever it answered.
+    private func follow(_ request: Request, answered: Bool, authenticatedBySession: Bool) async throws {
+        let session = request.httpSession
+        if let user = request.auth.get(User.self), answered {
+            // A login unless the session authenticated this very user and still holds their id (read again:
+            // another user type's authenticator may have cleared it since).
             let id = user.sessionID.description
-            if !(authenticatedBySession && stored.flatMap(Self.text) == id) {
+            let held = try await session.get(entry, as: JSONValue.self).flatMap(Self.text)
+            if !(authenticatedBySession && held == id) {
                 try await session.logIn(userID: id, entry: entry)
             }
         } else if authenticatedBySession, !request.auth.has(User.self) {
             try await session.logOut()
         }
-        return response
     }
 
-    /// A reflected type name without its "(unknown context at $…)." parts, the load addresses that name a
-    /// private or local type's scope and change with every launch: `App.Shop.(unknown context at
-    /// $55f4…).User` is `App.Shop.User`.
-    static func stableName(of reflected: String) -> String {
+    /// A reflected type name with each "(unknown context at $…)" written "(unknown context)": the load
+    /// address that names a private or local type's scope changes with every launch. The marker stays, so
+    /// that no such name reads as a public type's (`App.(unknown context).User` is not `App.User`).
+    package static func stableName(of reflected: String) -> String {
         var rest = Substring(reflected)
         var name = ""
         while let context = rest.firstRange(of: "(unknown context at ") {
-            name += rest[..<context.lowerBound]
-            guard let end = rest[context.upperBound...].firstRange(of: ").") else { return name }
-            rest = rest[end.upperBound...]
+            // An unterminated context is kept whole: unstable across launches, but never another type's name.
+            guard let end = rest[context.upperBound...].firstIndex(of: ")") else { return reflected }
+            name += rest[..<context.lowerBound] + "(unknown context)"
+            rest = rest[rest.index(after: end)...]
         }
         return name + rest
     }

@@ -302,8 +302,60 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
 
     @Test func twoPrivateUserTypesOfOneNameInDifferentScopesUseTwoEntries() {
         #expect(Kitchen.entry != Garden.entry)
-        #expect(Kitchen.entry == "user_id:SessionsVaporTests.Kitchen.User", "the same in every launch: no load address")
-        #expect(Garden.entry == "user_id:SessionsVaporTests.Garden.User")
+        #expect(Kitchen.entry == "user_id:SessionsVaporTests.Kitchen.(unknown context).User", "the same in every launch: no load address")
+        #expect(Garden.entry == "user_id:SessionsVaporTests.Garden.(unknown context).User")
+    }
+
+    @Test func aLocalUserTypeNeverTakesTheEntryOfAModuleLevelTypeOfItsName() {
+        #expect(AdminSessionAuthenticator(admins: [:]).entry == "user_id:SessionsVaporTests.Admin")
+        #expect(localAdminEntry() != AdminSessionAuthenticator(admins: [:]).entry)
+    }
+
+    @Test(arguments: [
+        ("App.User", "App.User"),
+        ("App.Shop.(unknown context at $55f47cf279c0).User", "App.Shop.(unknown context).User"),
+        ("App.(unknown context at $1a).(unknown context at $2b).User", "App.(unknown context).(unknown context).User"),
+        ("App.G<App.(unknown context at $3c).P>.(unknown context at $4d).User", "App.G<App.(unknown context).P>.(unknown context).User"),
+        ("App.(unknown context at $5e", "App.(unknown context at $5e"),  // unterminated: kept whole, never cut short
+    ])
+    func aReflectedNameLosesOnlyItsLoadAddresses(reflected: String, stable: String) {
+        #expect(AdminSessionAuthenticator.stableName(of: reflected) == stable)
+    }
+
+    @Test func aLoginFollowedByAThrownRedirectLogsTheUserIn() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            app.grouped(AccountSessionAuthenticator(users: Self.users), AccountPasswordAuthenticator(users: Self.users))
+                .post("login-and-redirect") { request -> String in
+                    _ = try request.auth.require(Account.self)
+                    throw Abort.redirect(to: "/me")
+                }
+            let login = try await app.testing().sendRequest(.POST, "login-and-redirect", headers: Self.basic("ada", "correct horse"))
+            #expect(login.status == .seeOther)
+            let cookie = try #require(Self.cookie(of: login), "the redirect carries the session's cookie")
+            #expect(try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"]).body.string == "ada")
+        }
+    }
+
+    @Test func anAccountTheSessionAuthenticatedStaysLoggedInWhenALaterAuthenticatorClearsADeadId() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            let adminEntry = AdminSessionAuthenticator(admins: [:]).entry
+            app.post("account-and-ghost-admin") { request async throws -> String in
+                try await request.httpSession.logIn(userID: "ada", entry: Self.accountEntry)
+                try await request.httpSession.insert(adminEntry, "root")  // an admin removed since
+                return "ok"
+            }
+            app.grouped(AccountSessionAuthenticator(users: Self.users), AdminSessionAuthenticator(admins: [:]))
+                .get("office") { request -> String in request.auth.get(Account.self)?.name ?? "nobody" }
+            let both = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "account-and-ghost-admin")))
+            let office = try await app.testing().sendRequest(.GET, "office", headers: ["Cookie": "id=\(both)"])
+            #expect(office.body.string == "ada")
+            let cookie = try #require(Self.cookie(of: office), "the account's login, cleared with the dead admin id, is written again")
+            #expect(try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"]).body.string == "ada")
+        }
     }
 
     @Test func theReadmeShowsThisRecipe() throws {
@@ -383,4 +435,16 @@ enum Garden {
         func authenticate(sessionID: String, for request: Request) async throws {}
     }
     static var entry: String { SessionAuthenticator().entry }
+}
+
+/// The entry of an `Admin` type local to a free function, which shadows the module's `Admin`.
+func localAdminEntry() -> String {
+    struct Admin: SessionAuthenticatable {
+        var sessionID: String { "" }
+    }
+    struct SessionAuthenticator: AsyncHTTPSessionAuthenticator {
+        typealias User = Admin
+        func authenticate(sessionID: String, for request: Request) async throws {}
+    }
+    return SessionAuthenticator().entry
 }
