@@ -7,21 +7,25 @@ public import Vapor
 /// `request.auth.require(User.self)` works for a user logged in with our session.
 ///
 /// Before the route, an id that names no user (a user who is gone, or a value this type cannot read) is
-/// dropped with the session's values, which were that user's: the session is cleared, all of it, so a
-/// login of another user type that it held ends too (fail closed: which values were whose, the session
-/// cannot tell). What the route, or another user type's login, writes after that is kept. (A route that
-/// throws an error other than an `AbortError` leaves the session as it was, as for any change: the next
-/// request clears it.)
+/// dropped with the session's values, which were that user's: the session is cleared, all of it
+/// (values written earlier in the request too), so a login of another user type that it held ends as
+/// well, by the next request at the latest (fail closed: which values were whose, the session cannot
+/// tell). What the route, or another user type's login, writes after that is kept. (A route that throws
+/// an error other than an `AbortError` leaves the session as it was, as for any change: the next request
+/// clears it.)
 ///
 /// As with Vapor's, the session follows `request.auth` once the route has answered:
 /// - a user logged in during the request (by a credentials authenticator placed after this one, or
 ///   `request.auth.login(_:)` in the route) is logged in to the session with
 ///   `HTTPSession.logIn(userID:entry:)`, which clears another user's session and moves it to a new key.
-///   Only when the route answers with a status below 400, returned or thrown (a login then
-///   `Abort.redirect`): a route that answers an error (a second factor missing, an account locked) or
-///   throws any other error logs nobody in;
-/// - a user the session authenticated and the route logged out (`request.auth.logout(_:)`) ends the
-///   session, as `HTTPSession.logOut()` does, whatever the route answers (a logout then a redirect).
+///   Only when the route answers with a status below 400, returned or as a thrown `AbortError` (a login
+///   then `Abort.redirect`): a route that answers an error (an account locked) or throws any other error
+///   logs nobody in. A redirect to a second-factor page is an answer below 400: a password authenticator
+///   should log the user in to `request.auth` only once every factor has passed;
+/// - a user the session authenticated and the route logged out (`request.auth.logout(_:)`), or replaced
+///   by a login the route then rejected, ends the session, as `HTTPSession.logOut()` does, whatever the
+///   route answers (a logout then a redirect). A logout ends the whole session, every user type's login
+///   with it: a request that logs one type out and another in ends with nobody logged in.
 ///
 /// A user an earlier middleware authenticated (a bearer token, say) is left alone: this authenticator then
 /// neither reads nor writes the session. Each user type keeps its id in an entry of its own (``entry``,
@@ -76,8 +80,10 @@ extension AsyncHTTPSessionAuthenticator {
         if let id = stored.flatMap(Self.text).flatMap(User.SessionID.init) {
             try await authenticate(sessionID: id, for: request)
         }
-        let authenticatedBySession = request.auth.has(User.self)
-        if stored != nil, !authenticatedBySession {
+        // The id of the user the session authenticated: a logged-in session from here on, whatever the
+        // session holds by the end (another user type's authenticator, or the route, may clear it).
+        let authenticatedID = request.auth.get(User.self)?.sessionID.description
+        if stored != nil, authenticatedID == nil {
             // The id names no user, and the values beside it were theirs: cleared now, before the route, so
             // that what the route (or another user type's authenticator) writes next is kept.
             try await session.clear()
@@ -88,27 +94,25 @@ extension AsyncHTTPSessionAuthenticator {
         } catch {
             // A thrown redirect answers as a returned one does; any other error logs nobody in.
             let answered = (error as? any AbortError).map { $0.status.code < 400 } ?? false
-            try await follow(request, answered: answered, authenticatedBySession: authenticatedBySession)
+            try await follow(request, answered: answered, authenticatedID: authenticatedID)
             throw error
         }
-        try await follow(request, answered: response.status.code < 400, authenticatedBySession: authenticatedBySession)
+        try await follow(request, answered: response.status.code < 400, authenticatedID: authenticatedID)
         return response
     }
 
-    /// Brings the session in line with `request.auth` after the route: a login only when the route
-    /// `answered` below 400, a logout whatever it answered.
-    private func follow(_ request: Request, answered: Bool, authenticatedBySession: Bool) async throws {
-        let session = request.httpSession
-        if let user = request.auth.get(User.self), answered {
-            // A login unless the session authenticated this very user and still holds their id (read again:
-            // another user type's authenticator may have cleared it since).
-            let id = user.sessionID.description
-            let held = try await session.get(entry, as: JSONValue.self).flatMap(Self.text)
-            if !(authenticatedBySession && held == id) {
-                try await session.logIn(userID: id, entry: entry)
-            }
-        } else if authenticatedBySession, !request.auth.has(User.self) {
-            try await session.logOut()
+    /// Brings the session in line with `request.auth` after the route: a login (another user than the one
+    /// the session authenticated) only when the route `answered` below 400; the end of the authenticated
+    /// user's login, by a logout or by another user's login that the route rejected, whatever it answered.
+    private func follow(_ request: Request, answered: Bool, authenticatedID: String?) async throws {
+        let id = request.auth.get(User.self)?.sessionID.description
+        // The same user as before: nothing to write, even when the session no longer holds their id (a route
+        // that cleared it, a dead id of another type): rewriting it would be a new login without credentials.
+        guard id != authenticatedID else { return }
+        if let id, answered {
+            try await request.httpSession.logIn(userID: id, entry: entry)
+        } else if authenticatedID != nil {
+            try await request.httpSession.logOut()
         }
     }
 

@@ -338,7 +338,8 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
         }
     }
 
-    @Test func anAccountTheSessionAuthenticatedStaysLoggedInWhenALaterAuthenticatorClearsADeadId() async throws {
+    @Test(arguments: [true, false])
+    func anIdThatNamesNoAdminEndsTheAccountLoginTheSessionHeld(accountFirst: Bool) async throws {
         try await withApp { app in
             let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
             Self.routes(app, engine: engine, users: Self.users)
@@ -348,13 +349,119 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
                 try await request.httpSession.insert(adminEntry, "root")  // an admin removed since
                 return "ok"
             }
-            app.grouped(AccountSessionAuthenticator(users: Self.users), AdminSessionAuthenticator(admins: [:]))
-                .get("office") { request -> String in request.auth.get(Account.self)?.name ?? "nobody" }
+            let account = AccountSessionAuthenticator(users: Self.users)
+            let admin = AdminSessionAuthenticator(admins: [:])
+            let group: [any AsyncMiddleware] = accountFirst ? [account, admin] : [admin, account]
+            app.grouped(group).get("office") { request -> String in request.auth.get(Account.self)?.name ?? "nobody" }
             let both = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "account-and-ghost-admin")))
             let office = try await app.testing().sendRequest(.GET, "office", headers: ["Cookie": "id=\(both)"])
-            #expect(office.body.string == "ada")
-            let cookie = try #require(Self.cookie(of: office), "the account's login, cleared with the dead admin id, is written again")
-            #expect(try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"]).body.string == "ada")
+            #expect(office.body.string == (accountFirst ? "ada" : "nobody"), "authenticated before the clear, or not at all")
+            #expect(Self.cookie(of: office) == "", "cleared and nothing written: the session is gone")
+            let me = try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(both)"])
+            #expect(me.status == .unauthorized, "fail closed: the account's login ended with the dead admin id")
+        }
+    }
+
+    @Test func aRouteThatClearsTheSessionOfItsUserLogsThemOutWithoutANewLogin() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            app.grouped(AccountSessionAuthenticator(users: Self.users)).post("reset") { request async throws -> String in
+                try await request.httpSession.clear()
+                try await request.httpSession.insert("theme", "dark")
+                return "reset"
+            }
+            let login = try await app.testing().sendRequest(.POST, "login", headers: Self.basic("ada", "correct horse"))
+            let cookie = try #require(Self.cookie(of: login))
+            let reset = try await app.testing().sendRequest(.POST, "reset", headers: ["Cookie": "id=\(cookie)"])
+            #expect(reset.body.string == "reset")
+            #expect(Self.cookie(of: reset) == nil, "no renew: the clear was not turned into a new login")
+            #expect(try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"]).status == .unauthorized)
+        }
+    }
+
+    @Test func aLogoutThenALoginTheRouteRejectsEndsTheFirstUsersSession() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            app.grouped(AccountSessionAuthenticator(users: Self.users)).post("switch") { request -> String in
+                request.auth.logout(Account.self)
+                request.auth.login(Account(name: "bob", passwordHash: ""))
+                throw Abort(.forbidden, reason: "bob's second factor is missing")
+            }
+            let login = try await app.testing().sendRequest(.POST, "login", headers: Self.basic("ada", "correct horse"))
+            let cookie = try #require(Self.cookie(of: login))
+            let switched = try await app.testing().sendRequest(.POST, "switch", headers: ["Cookie": "id=\(cookie)"])
+            #expect(switched.status == .forbidden)
+            #expect(Self.cookie(of: switched) == "", "ada's session ended")
+            #expect(try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"]).status == .unauthorized)
+        }
+    }
+
+    @Test func aLoginFollowedByAnotherErrorLogsNobodyInAndKeepsTheAnonymousSession() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            app.post("cart") { request async throws -> String in
+                try await request.httpSession.insert("cart", ["tea"])
+                return "ok"
+            }
+            app.get("cart") { request async throws -> String in
+                (try await request.httpSession.get("cart", as: [String].self) ?? []).joined()
+            }
+            app.grouped(AccountSessionAuthenticator(users: Self.users), AccountPasswordAuthenticator(users: Self.users))
+                .post("login-fails") { request -> String in
+                    _ = try request.auth.require(Account.self)
+                    throw CancellationError()  // not an AbortError: not an answer
+                }
+            let anonymous = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "cart")))
+            let failed = try await app.testing().sendRequest(
+                .POST, "login-fails", headers: Self.basic("ada", "correct horse").adding(["Cookie": "id=\(anonymous)"]))
+            #expect(failed.status == .internalServerError)
+            #expect(failed.headers[.setCookie].isEmpty, "nobody logged in, the anonymous session left as it was")
+            #expect(try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(anonymous)"]).status == .unauthorized)
+            #expect(try await app.testing().sendRequest(.GET, "cart", headers: ["Cookie": "id=\(anonymous)"]).body.string == "tea")
+        }
+    }
+
+    @Test func aLogoutFollowedByAnotherErrorStillEndsTheSession() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            app.grouped(AccountSessionAuthenticator(users: Self.users)).post("logout-fails") { request -> String in
+                request.auth.logout(Account.self)
+                throw CancellationError()
+            }
+            let login = try await app.testing().sendRequest(.POST, "login", headers: Self.basic("ada", "correct horse"))
+            let cookie = try #require(Self.cookie(of: login))
+            let failed = try await app.testing().sendRequest(.POST, "logout-fails", headers: ["Cookie": "id=\(cookie)"])
+            #expect(failed.status == .internalServerError)
+            #expect(try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"]).status == .unauthorized)
+        }
+    }
+
+    @Test func aLogoutOfOneUserTypeAndALoginOfAnotherEndWithNobodyLoggedIn() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            let admins = ["root": Admin(name: "root")]
+            let adminEntry = AdminSessionAuthenticator(admins: [:]).entry
+            app.post("admin-login") { request async throws -> String in
+                try await request.httpSession.logIn(userID: "root", entry: adminEntry)
+                return "ok"
+            }
+            app.grouped(AdminSessionAuthenticator(admins: admins), AccountSessionAuthenticator(users: Self.users))
+                .post("become-ada") { request -> String in
+                    request.auth.logout(Admin.self)
+                    request.auth.login(Self.users["ada"]!)
+                    return "welcome"
+                }
+            let cookie = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "admin-login")))
+            let become = try await app.testing().sendRequest(.POST, "become-ada", headers: ["Cookie": "id=\(cookie)"])
+            #expect(become.body.string == "welcome")
+            let after = Self.cookie(of: become)
+            #expect(after == "", "the logout ends the whole session, the account's login with it")
+            #expect(try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"]).status == .unauthorized)
         }
     }
 
