@@ -10,9 +10,10 @@ public import Vapor
 /// dropped with the session's values, which were that user's: the session is cleared, all of it
 /// (values written earlier in the request too), so a login of another user type that it held ends as
 /// well, by the next request at the latest (fail closed: which values were whose, the session cannot
-/// tell). What the route, or another user type's login, writes after that is kept. (A route that throws
-/// an error other than an `AbortError` leaves the session as it was, as for any change: the next request
-/// clears it.)
+/// tell). What the route, or another user type's login, writes after that is kept, unless it was written
+/// for a user whose login the clear ended (authenticated by an earlier authenticator in the group): then
+/// the session ends. (A route that throws an error other than an `AbortError` leaves the session as it
+/// was, as for any change: the next request clears it.)
 ///
 /// As with Vapor's, the session follows `request.auth` once the route has answered:
 /// - a user logged in during the request (by a credentials authenticator placed after this one, or
@@ -25,7 +26,11 @@ public import Vapor
 /// - a user the session authenticated and the route logged out (`request.auth.logout(_:)`), or replaced
 ///   by a login the route then rejected, ends the session, as `HTTPSession.logOut()` does, whatever the
 ///   route answers (a logout then a redirect). A logout ends the whole session, every user type's login
-///   with it: a request that logs one type out and another in ends with nobody logged in.
+///   with it: a request that logs one type out and another in ends with nobody logged in. A route that
+///   clears the session of the user it authenticated ends it too.
+///
+/// Only a user this authenticator authenticated from the session is followed: a user an earlier
+/// middleware authenticated (below) and then logged out leaves the session as it was.
 ///
 /// A user an earlier middleware authenticated (a bearer token, say) is left alone: this authenticator then
 /// neither reads nor writes the session. Each user type keeps its id in an entry of its own (``entry``,
@@ -65,6 +70,7 @@ public protocol AsyncHTTPSessionAuthenticator: AsyncMiddleware {
     ///
     /// Doing nothing means "this user is gone": the session is then cleared. When the user cannot be
     /// looked up (the database is down), throw instead, so that the request fails and the session stays.
+    /// Ids must never be reused: a session holding a deleted user's id authenticates whoever gets it next.
     func authenticate(sessionID: User.SessionID, for request: Request) async throws
 }
 
@@ -106,13 +112,22 @@ extension AsyncHTTPSessionAuthenticator {
     /// user's login, by a logout or by another user's login that the route rejected, whatever it answered.
     private func follow(_ request: Request, answered: Bool, authenticatedID: String?) async throws {
         let id = request.auth.get(User.self)?.sessionID.description
-        // The same user as before: nothing to write, even when the session no longer holds their id (a route
-        // that cleared it, a dead id of another type): rewriting it would be a new login without credentials.
-        guard id != authenticatedID else { return }
+        let session = request.httpSession
+        if id == authenticatedID {
+            // The same user as before is never logged in again: that would be a new login (a new absolute
+            // timeout) without credentials. But a session that no longer holds their id (the route cleared
+            // it, or a dead id of another type did) has ended their login, and what the route wrote for them
+            // must not stay behind as anonymous values: it ends, unless it was renewed meanwhile (a login of
+            // another user type in this request).
+            if id != nil, try await session.get(entry, as: JSONValue.self) == nil, session.status != .renewed {
+                try await session.logOut()
+            }
+            return
+        }
         if let id, answered {
-            try await request.httpSession.logIn(userID: id, entry: entry)
+            try await session.logIn(userID: id, entry: entry)
         } else if authenticatedID != nil {
-            try await request.httpSession.logOut()
+            try await session.logOut()
         }
     }
 
