@@ -12,8 +12,9 @@ public import Vapor
 /// well, by the next request at the latest (fail closed: which values were whose, the session cannot
 /// tell). What the route, or another user type's login, writes after that is kept, unless it was written
 /// for a user whose login the clear ended (authenticated by an earlier authenticator in the group): then
-/// the session ends. (A route that throws an error other than an `AbortError` leaves the session as it
-/// was, as for any change: the next request clears it.)
+/// the session ends, unless another user type logged in during the request. (A route that throws an
+/// error other than an `AbortError` leaves the session as it was, as for any change: the next request
+/// clears it.)
 ///
 /// As with Vapor's, the session follows `request.auth` once the route has answered:
 /// - a user logged in during the request (by a credentials authenticator placed after this one, or
@@ -27,10 +28,11 @@ public import Vapor
 ///   by a login the route then rejected, ends the session, as `HTTPSession.logOut()` does, whatever the
 ///   route answers (a logout then a redirect). A logout ends the whole session, every user type's login
 ///   with it: a request that logs one type out and another in ends with nobody logged in. A route that
-///   clears the session of the user it authenticated ends it too.
+///   clears the session of the user it authenticated (or removes their id) ends it too, unless another
+///   user type logged in during the request; `request.auth.login` of the same user does not keep it.
 ///
-/// Only a user this authenticator authenticated from the session is followed: a user an earlier
-/// middleware authenticated (below) and then logged out leaves the session as it was.
+/// A user an earlier middleware authenticated (below) and then logged out leaves the session as it was:
+/// only a logout of a user this authenticator authenticated from the session ends it.
 ///
 /// A user an earlier middleware authenticated (a bearer token, say) is left alone: this authenticator then
 /// neither reads nor writes the session. Each user type keeps its id in an entry of its own (``entry``,
@@ -99,27 +101,31 @@ extension AsyncHTTPSessionAuthenticator {
             response = try await next.respond(to: request)
         } catch {
             // A thrown redirect answers as a returned one does; any other error logs nobody in.
-            let answered = (error as? any AbortError).map { $0.status.code < 400 } ?? false
-            try await follow(request, answered: answered, authenticatedID: authenticatedID)
+            let answer = (error as? any AbortError)?.status.code
+            try await follow(request, answered: answer.map { $0 < 400 } ?? false, committed: answer != nil, authenticatedID: authenticatedID)
             throw error
         }
-        try await follow(request, answered: response.status.code < 400, authenticatedID: authenticatedID)
+        try await follow(request, answered: response.status.code < 400, committed: true, authenticatedID: authenticatedID)
         return response
     }
 
     /// Brings the session in line with `request.auth` after the route: a login (another user than the one
     /// the session authenticated) only when the route `answered` below 400; the end of the authenticated
     /// user's login, by a logout or by another user's login that the route rejected, whatever it answered.
-    private func follow(_ request: Request, answered: Bool, authenticatedID: String?) async throws {
+    /// `committed`: the route's changes will be committed (it answered, returned or as an `AbortError`).
+    private func follow(_ request: Request, answered: Bool, committed: Bool, authenticatedID: String?) async throws {
         let id = request.auth.get(User.self)?.sessionID.description
         let session = request.httpSession
         if id == authenticatedID {
             // The same user as before is never logged in again: that would be a new login (a new absolute
             // timeout) without credentials. But a session that no longer holds their id (the route cleared
             // it, or a dead id of another type did) has ended their login, and what the route wrote for them
-            // must not stay behind as anonymous values: it ends, unless it was renewed meanwhile (a login of
-            // another user type in this request).
-            if id != nil, try await session.get(entry, as: JSONValue.self) == nil, session.status != .renewed {
+            // must not stay behind as anonymous values: it ends, unless another user type logged in during
+            // this request (a new authentication's renew, not a plain key rotation). Changes that will not be
+            // committed (another error) leave nothing behind, and the session stays as it was.
+            if committed, id != nil, try await session.get(entry, as: JSONValue.self) == nil,
+                !session.isRenewedForNewAuthentication
+            {
                 try await session.logOut()
             }
             return

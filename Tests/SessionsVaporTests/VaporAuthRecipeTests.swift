@@ -367,7 +367,8 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
         }
     }
 
-    @Test func whatARouteWritesForAUserADeadIdLoggedOutDoesNotStayBehind() async throws {
+    @Test(arguments: [false, true])
+    func whatARouteWritesForAUserADeadIdLoggedOutDoesNotStayBehind(rotatingTheKey: Bool) async throws {
         try await withApp { app in
             let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
             Self.routes(app, engine: engine, users: Self.users)
@@ -376,6 +377,7 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
             app.grouped(AccountSessionAuthenticator(users: Self.users), AdminSessionAuthenticator(admins: [:]))
                 .post("note") { request async throws -> String in
                     try await request.httpSession.insert("note", "ada's")
+                    if rotatingTheKey { try await request.httpSession.renew(.keyRotation) }  // not a login
                     return try request.auth.require(Account.self).name
                 }
             let both = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "account-and-ghost-admin")))
@@ -405,6 +407,22 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
             let cookie = try #require(Self.cookie(of: login))
             #expect(!cookie.isEmpty, "the admin's login is kept, not ended with the account's")
             #expect(try await app.testing().sendRequest(.GET, "admin", headers: ["Cookie": "id=\(cookie)"]).body.string == "grace")
+        }
+    }
+
+    @Test func aRouteThatClearsTheSessionOfItsUserThenFailsLeavesItAsItWas() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            app.grouped(AccountSessionAuthenticator(users: Self.users)).post("reset-fails") { request async throws -> String in
+                try await request.httpSession.clear()
+                throw CancellationError()  // not an AbortError: the clear is not committed
+            }
+            let login = try await app.testing().sendRequest(.POST, "login", headers: Self.basic("ada", "correct horse"))
+            let cookie = try #require(Self.cookie(of: login))
+            let failed = try await app.testing().sendRequest(.POST, "reset-fails", headers: ["Cookie": "id=\(cookie)"])
+            #expect(failed.status == .internalServerError)
+            #expect(try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"]).body.string == "ada")
         }
     }
 
