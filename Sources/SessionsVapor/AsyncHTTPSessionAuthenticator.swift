@@ -6,33 +6,28 @@ public import Vapor
 /// ``authenticate(sessionID:for:)`` to find the user and `request.auth.login(user)`, and
 /// `request.auth.require(User.self)` works for a user logged in with our session.
 ///
-/// Before the route, an id that names no user (a user who is gone, or a value this type cannot read) is
-/// dropped with the session's values, which were that user's: the session is cleared, all of it
-/// (values written earlier in the request too), so a login of another user type that it held ends as
-/// well, by the next request at the latest (fail closed: which values were whose, the session cannot
-/// tell). What the route, or another user type's login, writes after that is kept, unless it was written
-/// for a user whose login the clear ended (authenticated by an earlier authenticator in the group): then
-/// the session ends, unless another user type logged in during the request. (A route that throws an
-/// error other than an `AbortError` leaves the session as it was, as for any change: the next request
-/// clears it.)
-///
 /// As with Vapor's, the session follows `request.auth` once the route has answered:
 /// - a user logged in during the request (by a credentials authenticator placed after this one, or
 ///   `request.auth.login(_:)` in the route) is logged in to the session with
-///   `HTTPSession.logIn(userID:entry:)`, which clears another user's session and moves it to a new key.
-///   Only when the route answers with a status below 400, returned or as a thrown `AbortError` (a login
-///   then `Abort.redirect`): a route that answers an error (an account locked) or throws any other error
-///   logs nobody in. A redirect to a second-factor page is an answer below 400: a password authenticator
-///   should log the user in to `request.auth` only once every factor has passed;
+///   `HTTPSession.logIn(userID:entry:)`, which clears the session when its entry named another user (a
+///   previous login, a planted session, an id that names no user any more: their values never reach the
+///   new user) and moves it to a new key. Only when the route answers with a status below 400, returned
+///   or as a thrown `AbortError` (a login then `Abort.redirect`): a route that answers an error (an
+///   account locked) or throws any other error logs nobody in. A redirect to a second-factor page is an
+///   answer below 400: a password authenticator should log the user in to `request.auth` only once every
+///   factor has passed;
 /// - a user the session authenticated and the route logged out (`request.auth.logout(_:)`), or replaced
 ///   by a login the route then rejected, ends the session, as `HTTPSession.logOut()` does, whatever the
 ///   route answers (a logout then a redirect). A logout ends the whole session, every user type's login
-///   with it: a request that logs one type out and another in ends with nobody logged in. A route that
-///   clears the session of the user it authenticated (or removes their id) ends it too, unless another
-///   user type logged in during the request; `request.auth.login` of the same user does not keep it.
+///   with it: a request that logs one type out and another in ends with nobody logged in;
+/// - the user the session authenticated is never logged in again, not even when the route cleared the
+///   session (which logs them out from the next request on): that would be a new login, with a new
+///   absolute timeout, without credentials.
 ///
-/// A user an earlier middleware authenticated (below) and then logged out leaves the session as it was:
-/// only a logout of a user this authenticator authenticated from the session ends it.
+/// An id that names no user (a user who is gone, or a value this type cannot read) authenticates nobody,
+/// never an error, and stays where it is, so that the next login under this entry clears what it came
+/// with. User ids must never be reused: a session holding a deleted user's id authenticates whoever gets
+/// that id next. Only a logout of a user this authenticator authenticated from the session ends it.
 ///
 /// A user an earlier middleware authenticated (a bearer token, say) is left alone: this authenticator then
 /// neither reads nor writes the session. Each user type keeps its id in an entry of its own (``entry``,
@@ -70,9 +65,9 @@ public protocol AsyncHTTPSessionAuthenticator: AsyncMiddleware {
     /// Finds the user with `sessionID` and logs them in with `request.auth.login(_:)`; does nothing when
     /// there is none.
     ///
-    /// Doing nothing means "this user is gone": the session is then cleared. When the user cannot be
-    /// looked up (the database is down), throw instead, so that the request fails and the session stays.
-    /// Ids must never be reused: a session holding a deleted user's id authenticates whoever gets it next.
+    /// Throw when the user cannot be looked up (the database is down): the request then fails with that
+    /// error rather than going on as anonymous. User ids must never be reused: a session holding a deleted
+    /// user's id authenticates whoever gets that id next.
     func authenticate(sessionID: User.SessionID, for request: Request) async throws
 }
 
@@ -83,57 +78,35 @@ extension AsyncHTTPSessionAuthenticator {
 
     public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if request.auth.has(User.self) { return try await next.respond(to: request) }
-        let session = request.httpSession
-        let stored = try await session.get(entry, as: JSONValue.self)
-        if let id = stored.flatMap(Self.text).flatMap(User.SessionID.init) {
+        if let id = try await request.httpSession.get(entry, as: JSONValue.self).flatMap(Self.text).flatMap(User.SessionID.init) {
             try await authenticate(sessionID: id, for: request)
         }
-        // The id of the user the session authenticated: a logged-in session from here on, whatever the
-        // session holds by the end (another user type's authenticator, or the route, may clear it).
+        // The user the session authenticated, by id: what the session holds by the end (the route may have
+        // cleared it) does not decide whether a user is new.
         let authenticatedID = request.auth.get(User.self)?.sessionID.description
-        if stored != nil, authenticatedID == nil {
-            // The id names no user, and the values beside it were theirs: cleared now, before the route, so
-            // that what the route (or another user type's authenticator) writes next is kept.
-            try await session.clear()
-        }
         let response: Response
         do {
             response = try await next.respond(to: request)
         } catch {
             // A thrown redirect answers as a returned one does; any other error logs nobody in.
-            let answer = (error as? any AbortError)?.status.code
-            try await follow(request, answered: answer.map { $0 < 400 } ?? false, committed: answer != nil, authenticatedID: authenticatedID)
+            let answered = (error as? any AbortError).map { $0.status.code < 400 } ?? false
+            try await follow(request, answered: answered, authenticatedID: authenticatedID)
             throw error
         }
-        try await follow(request, answered: response.status.code < 400, committed: true, authenticatedID: authenticatedID)
+        try await follow(request, answered: response.status.code < 400, authenticatedID: authenticatedID)
         return response
     }
 
     /// Brings the session in line with `request.auth` after the route: a login (another user than the one
     /// the session authenticated) only when the route `answered` below 400; the end of the authenticated
     /// user's login, by a logout or by another user's login that the route rejected, whatever it answered.
-    /// `committed`: the route's changes will be committed (it answered, returned or as an `AbortError`).
-    private func follow(_ request: Request, answered: Bool, committed: Bool, authenticatedID: String?) async throws {
+    private func follow(_ request: Request, answered: Bool, authenticatedID: String?) async throws {
         let id = request.auth.get(User.self)?.sessionID.description
-        let session = request.httpSession
-        if id == authenticatedID {
-            // The same user as before is never logged in again: that would be a new login (a new absolute
-            // timeout) without credentials. But a session that no longer holds their id (the route cleared
-            // it, or a dead id of another type did) has ended their login, and what the route wrote for them
-            // must not stay behind as anonymous values: it ends, unless another user type logged in during
-            // this request (a new authentication's renew, not a plain key rotation). Changes that will not be
-            // committed (another error) leave nothing behind, and the session stays as it was.
-            if committed, id != nil, try await session.get(entry, as: JSONValue.self) == nil,
-                !session.isRenewedForNewAuthentication
-            {
-                try await session.logOut()
-            }
-            return
-        }
+        guard id != authenticatedID else { return }
         if let id, answered {
-            try await session.logIn(userID: id, entry: entry)
+            try await request.httpSession.logIn(userID: id, entry: entry)
         } else if authenticatedID != nil {
-            try await session.logOut()
+            try await request.httpSession.logOut()
         }
     }
 

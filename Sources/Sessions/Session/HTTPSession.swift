@@ -165,15 +165,6 @@ public final class HTTPSession: Sendable {
         }
     }
 
-    /// Whether the session will move to a new key for a new authentication (a login in this request), as
-    /// against a plain key rotation or no renew at all. Does not load the session.
-    package var isRenewedForNewAuthentication: Bool {
-        phase.withLock { phase in
-            guard case .resolved(let contents) = phase else { return false }
-            return contents.status == .renewed && contents.renewal == .newAuthentication
-        }
-    }
-
     // MARK: Writing
 
     /// Stores `value` under `key`, replacing any value there. A no-op after ``purge()``.
