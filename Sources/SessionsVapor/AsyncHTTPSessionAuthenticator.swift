@@ -6,12 +6,14 @@ public import Vapor
 /// ``authenticate(sessionID:for:)`` to find the user and `request.auth.login(user)`, and
 /// `request.auth.require(User.self)` works for a user logged in with our session.
 ///
-/// As with Vapor's, the session follows `request.auth` once the route has answered:
+/// Like Vapor's, the session follows `request.auth` once the route has answered (unlike Vapor's, only
+/// answers below 400 log in, and an id that names no user is left in place):
 /// - a user logged in during the request (by a credentials authenticator placed after this one, or
 ///   `request.auth.login(_:)` in the route) is logged in to the session with
 ///   `HTTPSession.logIn(userID:entry:)`, which clears the session when its entry named another user (a
 ///   previous login, a planted session, an id that names no user any more: their values never reach the
-///   new user) and moves it to a new key. Only when the route answers with a status below 400, returned
+///   new user, nor do the login request's own earlier writes: write after the login, or call
+///   `HTTPSession.logIn(userID:entry:)` with ``entry`` first) and moves it to a new key. Only when the route answers with a status below 400, returned
 ///   or as a thrown `AbortError` (a login then `Abort.redirect`): a route that answers an error (an
 ///   account locked) or throws any other error logs nobody in. A redirect to a second-factor page is an
 ///   answer below 400: a password authenticator should log the user in to `request.auth` only once every
@@ -21,13 +23,18 @@ public import Vapor
 ///   route answers (a logout then a redirect). A logout ends the whole session, every user type's login
 ///   with it: a request that logs one type out and another in ends with nobody logged in;
 /// - the user the session authenticated is never logged in again, not even when the route cleared the
-///   session (which logs them out from the next request on): that would be a new login, with a new
-///   absolute timeout, without credentials.
+///   session (which, once committed, logs them out from the next request on; a clear followed by an
+///   error other than an `AbortError` is dropped): that would be a new login, with a new absolute
+///   timeout, without credentials.
 ///
 /// An id that names no user (a user who is gone, or a value this type cannot read) authenticates nobody,
 /// never an error, and stays where it is, so that the next login under this entry clears what it came
-/// with. User ids must never be reused: a session holding a deleted user's id authenticates whoever gets
-/// that id next. Only a logout of a user this authenticator authenticated from the session ends it.
+/// with (a login of another user type, under another entry, does not). Declining a user does not end
+/// their sessions: a user declined while suspended is authenticated again once reinstated. User ids must
+/// never be reused (a database key, not a user name): a session holding a deleted user's id
+/// authenticates whoever gets that id next. Only the end of the login of a user this authenticator
+/// authenticated from the session (a logout, or a login of another user that the route rejected) ends
+/// the session.
 ///
 /// A user an earlier middleware authenticated (a bearer token, say) is left alone: this authenticator then
 /// neither reads nor writes the session. Each user type keeps its id in an entry of its own (``entry``,

@@ -181,11 +181,22 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
         try await withApp { app in
             let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
             app.middleware.use(HTTPSessionMiddleware(engine: engine))
-            let api = app.grouped(AccountTokenAuthenticator(users: Self.users), AccountSessionAuthenticator(users: Self.users))
+            let users = Self.users.merging(["grace": Account(name: "grace", passwordHash: "")]) { first, _ in first }
+            let api = app.grouped(AccountTokenAuthenticator(users: users), AccountSessionAuthenticator(users: users))
             api.get("api", "me") { request -> String in try request.auth.require(Account.self).name }
             let reply = try await app.testing().sendRequest(.GET, "api/me", headers: ["Authorization": "Bearer ada"])
             #expect(reply.body.string == "ada")
             #expect(reply.headers[.setCookie].isEmpty, "a token-authenticated request starts no session")
+
+            // The token's user wins over the session's, which is left as it was.
+            app.post("grace-login") { request async throws -> String in
+                try await request.httpSession.logIn(userID: "grace", entry: Self.accountEntry)
+                return "ok"
+            }
+            let grace = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "grace-login")))
+            let both = try await app.testing().sendRequest(.GET, "api/me", headers: ["Authorization": "Bearer ada", "Cookie": "id=\(grace)"])
+            #expect(both.body.string == "ada", "the session's user does not replace the token's")
+            #expect(both.headers[.setCookie].isEmpty, "the session is neither read into request.auth nor written")
         }
     }
 
