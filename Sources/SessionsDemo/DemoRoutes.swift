@@ -13,7 +13,7 @@ import Foundation
 /// | `GET /` | `{"user_id": string or null, "counter": int}`, read-only; an HTML page for browsers |
 /// | `POST /do_something` | counter += 1 |
 /// | `POST /login` | body `{"user_id": "..."}`: stores it and renews the key (a new authentication); bad body → 400; `?delay_ms=N` waits between loading the session and renewing, like a password check |
-/// | `POST /logout` | purges a session that holds a user, whatever its value's type; `?delay_ms=N` waits between loading the session and purging it |
+/// | `POST /logout` | purges the session, with or without a user (`Logged out: <user>` or `Could not log out anonymous user`); `?delay_ms=N` waits between loading the session and purging it |
 /// | `GET /protected/count` | 401 unless logged in |
 /// | `PUT /session/{key}`, `DELETE /session/{key}`, `GET /session` | raw entries; `?delay_ms=N` slows the PUT |
 /// | `GET /plain` | `ok`, never touches the session |
@@ -63,19 +63,22 @@ public enum DemoRoutes {
         return try await state(session)
     }
 
-    /// Purges a session that holds a user, whatever type an earlier deploy stored it as. With a delay, the
-    /// purge comes that long after the session was loaded: a logout racing a login's renew.
+    /// Purges the session whether or not it holds a user: a tab whose key another tab's login just renewed
+    /// sees no user, and its logout must still end the session that login moved to. The answer names the
+    /// user it saw, whatever type an earlier deploy stored it as. With a delay, the purge comes that long
+    /// after the session was loaded: a logout racing a login's renew.
     public static func logout(_ session: HTTPSession, delayMilliseconds: String? = nil) async throws -> DemoReply {
         guard let delay = delay(from: delayMilliseconds) else { return invalidDelay }
-        guard let stored = try await session.entries()[userKey] else {
-            return .text("Could not log out anonymous user")
-        }
+        let stored = try await session.entries()[userKey]
         if delay > 0 {
             try await Task.sleep(for: .milliseconds(delay))
         }
         try await session.purge()
-        if case .string(let user) = stored { return .text("Logged out: \(user)") }
-        return .text("Logged out: \(DemoJSON.encode(stored))")
+        switch stored {
+        case nil: return .text("Could not log out anonymous user")
+        case .string(let user): return .text("Logged out: \(user)")
+        case let stored?: return .text("Logged out: \(DemoJSON.encode(stored))")
+        }
     }
 
     public static func protectedCount(_ session: HTTPSession) async throws -> DemoReply {

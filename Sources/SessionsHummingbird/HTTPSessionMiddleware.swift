@@ -67,20 +67,25 @@ public struct HTTPSessionMiddleware<Context: HTTPSessionRequestContext>: RouterM
         }
         switch await engine.end(session, after: outcome, logger: context.logger) {
         case .respond(let headers):
-            guard !headers.isEmpty else { return response }
-            for cookie in headers.setCookies {
-                response.headers.append(HTTPField(name: .setCookie, value: cookie))
-            }
-            if let cacheControl = headers.cacheControl {
-                response.headers[.cacheControl] = cacheControl
-            }
-            return response
-        case .replace(let status):
-            return Response(status: HTTPResponse.Status(code: status))
+            return Self.adding(headers, to: response)
+        case .replace(let status, let headers):
+            return Self.adding(headers, to: Response(status: HTTPResponse.Status(code: status)))
         case .rethrow:
             guard case .threw(let error) = outcome else { return response }
             throw error
         }
+    }
+
+    private static func adding(_ headers: SessionResponseHeaders, to response: Response) -> Response {
+        guard !headers.isEmpty else { return response }
+        var response = response
+        for cookie in headers.setCookies {
+            response.headers.append(HTTPField(name: .setCookie, value: cookie))
+        }
+        if let cacheControl = headers.cacheControl {
+            response.headers[.cacheControl] = cacheControl
+        }
+        return response
     }
 
     /// The request's `Cookie` fields as one value. A loop rather than the `.cookie` subscript, which joins

@@ -77,8 +77,10 @@ public struct HTTPSessionMiddleware: Middleware {
             case .failure:
                 return result
             }
-        case .replace(let status):
-            return .success(Response(status: HTTPResponseStatus(statusCode: status)))
+        case .replace(let status, let headers):
+            let response = Response(status: HTTPResponseStatus(statusCode: status))
+            apply(headers, to: &response.headers)
+            return .success(response)
         case .rethrow:
             return result
         }

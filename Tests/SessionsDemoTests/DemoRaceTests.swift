@@ -60,6 +60,22 @@ import Testing
     }
 
     @Test(arguments: Framework.allCases, serverSide)
+    func aLogoutCarryingAKeyALoginAlreadyRenewedEndsThatLogin(framework: Framework, kind: StoreKind) async throws {
+        try await DemoRouteTests.withDemo(framework, kind) { client async throws in
+            let browser = TestBrowser()
+            try await browser.send(.post, "/login", body: #"{"user_id":"ada"}"#, client: client)
+            let old = try #require(browser.cookie)
+            // Tab A logs in again and gets the new key; tab B still sends the old one and logs out.
+            let relogin = try await Self.tab(old).send(.post, "/login", body: #"{"user_id":"ada"}"#, client: client)
+            let renewed = try #require(relogin.setCookies.first.map { String($0.prefix { $0 != ";" }.dropFirst(3)) })
+            let logout = try await Self.tab(old).send(.post, "/logout", client: client)
+            #expect(logout.body == "Could not log out anonymous user", "the old key names no live session")
+            #expect(logout.setCookies.first?.contains("Max-Age=0") == true, "the stale tab's cookie is removed")
+            #expect(try await Self.tab(renewed).send(.get, "/read", client: client).body == "anonymous", "the logout reached the renewed session")
+        }
+    }
+
+    @Test(arguments: Framework.allCases, serverSide)
     func aRequestWithThePreLoginCookieLeavesTheLoginAlone(framework: Framework, kind: StoreKind) async throws {
         let holds = StoreHolds()
         try await DemoRouteTests.withDemo(framework, kind, holds: holds) { client async throws in

@@ -68,16 +68,9 @@ final class NIOSessionHandler: ChannelInboundHandler {
             // 4. The engine decides; the adapter maps its answer onto NIO's types.
             switch await engine.end(session, after: outcome, logger: logger) {
             case .respond(let sessionHeaders):
-                var headers = HTTPHeaders()
-                for cookie in sessionHeaders.setCookies {
-                    headers.add(name: "set-cookie", value: cookie)
-                }
-                if let cacheControl = sessionHeaders.cacheControl {
-                    headers.replaceOrAdd(name: "cache-control", value: cacheControl)
-                }
-                return (reply.status, headers, reply.body)
-            case .replace(let status):
-                return (HTTPResponseStatus(statusCode: status), [:], "")
+                return (reply.status, Self.headers(sessionHeaders), reply.body)
+            case .replace(let status, let sessionHeaders):
+                return (HTTPResponseStatus(statusCode: status), Self.headers(sessionHeaders), "")
             case .rethrow:
                 // This server has no error pages of its own: any other error is an empty 500.
                 return (.internalServerError, [:], "")
@@ -86,6 +79,18 @@ final class NIOSessionHandler: ChannelInboundHandler {
             let (handler, context) = handler.value
             handler.write(status: status, headers: headers, body: body, keepAlive: head.isKeepAlive, context: context)
         }
+    }
+
+    /// The session's headers on NIO's type: each cookie a field of its own, `Cache-Control` replaced.
+    private static func headers(_ sessionHeaders: SessionResponseHeaders) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        for cookie in sessionHeaders.setCookies {
+            headers.add(name: "set-cookie", value: cookie)
+        }
+        if let cacheControl = sessionHeaders.cacheControl {
+            headers.replaceOrAdd(name: "cache-control", value: cacheControl)
+        }
+        return headers
     }
 
     private func write(status: HTTPResponseStatus, headers: HTTPHeaders, body: String, keepAlive: Bool, context: ChannelHandlerContext) {

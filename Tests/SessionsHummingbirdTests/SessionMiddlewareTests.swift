@@ -121,6 +121,30 @@ import Testing
         }
     }
 
+    @Test("a logout followed by an error ends a cookie store's session: an empty 500 removing the cookie")
+    func aLogoutThenAnErrorEndsACookieStoreSession() async throws {
+        let router = Router(context: BasicHTTPSessionRequestContext.self)
+        router.addMiddleware { try! HTTPSessionMiddleware(store: CookieSessionStore(), secrets: SessionSecrets(current: .generate())) }
+        router.get("/login") { _, context -> String in
+            try await context.httpSession.insert("user_id", "ada")
+            return "in"
+        }
+        router.get("/logout-then-fail") { _, context -> String in
+            try await context.httpSession.logOut()
+            throw Failure()
+        }
+        let app = Application(router: router, logger: Logger(label: "middleware-test"))
+        try await app.test(.router) { client in
+            let browser = TestBrowser()
+            try await browser.send(.get, "/login", client: client)
+            #expect(browser.cookie != nil)
+            let failed = try await browser.send(.get, "/logout-then-fail", client: client)
+            #expect(failed.status == .internalServerError)
+            #expect(failed.setCookies.count == 1 && failed.setCookies[0].contains("Max-Age=0"), "the removal cookie is the logout")
+            #expect(browser.cookie == nil)
+        }
+    }
+
     @Test func aSessionErrorIsAnEmpty500() async throws {
         try await Self.withRouter(routes: { router in
             router.get("/wrong-type") { _, context -> String in

@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test(arguments: EngineDriver.allCases)
-    func anotherErrorIsPassedOnAndOnlyThePurgeIsCarriedOut(driver: EngineDriver) async throws {
+    func anotherErrorAfterALogoutIsAnEmpty500RemovingTheCookieAndOnlyThePurgeIsCarriedOut(driver: EngineDriver) async throws {
         let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
         store.resetCalls()
@@ -55,7 +55,11 @@ import Testing
             try await session.insert("after", 1)
             try await session.purge()
         }
-        #expect(end == .rethrow)
+        guard case .replace(status: 500, let headers) = end else {
+            Issue.record("expected an empty 500 with the removal cookie, got \(end)")
+            return
+        }
+        #expect(EngineHarness.Outcome(headers: headers).isRemoval)
         #expect(store.calls == ["load", "purge"])
         let next = try await harness.request(cookie: cookie) { session in
             let entries = try await session.entries()
@@ -82,25 +86,27 @@ import Testing
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
         let capture = SessionLoggingTests.Capture()
         let notAttached = try await end(harness, after: .threw(SessionError(.notAttached)), logger: capture.logger)
-        #expect(notAttached == .replace(status: 500))
+        #expect(notAttached == .replace(status: 500, adding: SessionResponseHeaders()))
         #expect(capture.all.filter { $0.level == .error }.count == 1, "a session misuse is logged once")
 
         let storeCapture = SessionLoggingTests.Capture()
         let loadFailed = SessionError(.loadFailed, underlying: LoadError.other(HandlerBug()))
-        #expect(try await end(harness, after: .threw(loadFailed), logger: storeCapture.logger) == .replace(status: 500))
+        #expect(
+            try await end(harness, after: .threw(loadFailed), logger: storeCapture.logger) == .replace(status: 500, adding: SessionResponseHeaders()))
         #expect(storeCapture.all.filter { $0.level == .error }.isEmpty, "a store failure was logged where it happened")
     }
 
     @Test func aFailedCommitIsAnEmpty500AndARefusedStateA422() async throws {
         let failing = EngineHarness(engine: try SessionEngine(store: FailingSessionStore(loadFailure: nil), secrets: .init(current: .generate())))
-        #expect(try await end(failing, after: .returned) { try await $0.insert("a", 1) } == .replace(status: 500))
-        #expect(try await end(failing, after: .threwResponse) { try await $0.insert("a", 1) } == .replace(status: 500))
+        #expect(try await end(failing, after: .returned) { try await $0.insert("a", 1) } == .replace(status: 500, adding: SessionResponseHeaders()))
+        #expect(
+            try await end(failing, after: .threwResponse) { try await $0.insert("a", 1) } == .replace(status: 500, adding: SessionResponseHeaders()))
 
         var configuration = SessionConfiguration()
         configuration.maximumStateSize = 64
         let (capped, _, _) = try makeMemoryHarness(driver: .immediate, configuration: configuration)
         let end = try await self.end(capped, after: .returned) { try await $0.insert("big", String(repeating: "x", count: 200)) }
-        #expect(end == .replace(status: 422))
+        #expect(end == .replace(status: 422, adding: SessionResponseHeaders()))
     }
 
     @Test func severalCookieFieldsAreJoinedInOrder() {

@@ -133,6 +133,27 @@ import VaporTesting
         }
     }
 
+    @Test("a logout followed by an error ends a cookie store's session: an empty 500 removing the cookie")
+    func aLogoutThenAnErrorEndsACookieStoreSession() async throws {
+        let routes: (Application) -> Void = { app in
+            app.get("login") { request async throws -> String in
+                try await request.httpSession.insert("user_id", "ada")
+                return "in"
+            }
+            app.get("logout-then-fail") { request async throws -> String in
+                try await request.httpSession.logOut()
+                throw Failure()
+            }
+        }
+        try await Self.withApp(engineStore: CookieSessionStore(), routes: routes) { app in
+            let cookie = try #require(Self.cookie(from: try await app.testing().sendRequest(.GET, "login")))
+            let failed = try await app.testing().sendRequest(.GET, "logout-then-fail", headers: ["Cookie": cookie])
+            #expect(failed.status == .internalServerError)
+            let removal = failed.headers[.setCookie]
+            #expect(removal.count == 1 && removal[0].contains("Max-Age=0"), "the removal cookie is the logout")
+        }
+    }
+
     @Test func customCookieAttributesReachTheBrowser() async throws {
         var cookie = SessionCookieConfiguration(name: "__Host-sid", sameSite: .strict)
         cookie.httpOnly = true

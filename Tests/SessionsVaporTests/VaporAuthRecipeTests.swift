@@ -50,8 +50,10 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
         sessions.grouped(Account.guardMiddleware()).get("me") { request -> String in
             try request.auth.require(Account.self).name
         }
-        sessions.post("logout") { request -> String in
-            request.auth.logout(Account.self)  // the session is ended: deleted server-side, cookie removed
+        sessions.post("logout") { request async throws -> String in
+            request.auth.logout(Account.self)
+            // Also when the authenticator found nobody (a tab still holding the key another tab's login renewed):
+            try await request.httpSession.logOut()  // deleted server-side, cookie removed
             return "bye"
         }
         // README: end
@@ -116,6 +118,28 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
             #expect(Self.cookie(of: logout) == "", "the cookie is removed")
             let after = try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"])
             #expect(after.status == .unauthorized, "the logged-out key is dead")
+        }
+    }
+
+    @Test("a logout from a tab whose key another tab's login renewed ends that login")
+    func aLogoutThroughARenewedKeyEndsTheLogin() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            app.post("visit") { request async throws -> String in
+                try await request.httpSession.insert("visited", true)
+                return "ok"
+            }
+            let anonymous = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "visit")))
+            var headers = Self.basic("ada", "correct horse")
+            headers.add(name: .cookie, value: "id=\(anonymous)")
+            let login = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "login", headers: headers)))
+            // The other tab still holds the pre-login key: the authenticator finds nobody there.
+            let logout = try await app.testing().sendRequest(.POST, "logout", headers: ["Cookie": "id=\(anonymous)"])
+            #expect(logout.body.string == "bye")
+            #expect(Self.cookie(of: logout) == "", "the cookie is removed")
+            let me = try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(login)"])
+            #expect(me.status == .unauthorized, "the login the other tab made is over")
         }
     }
 

@@ -5,7 +5,9 @@ made by the request whose answer set its cookie: a write on no live session (a f
 that write), or a login (a renew of the node whose cookie it carried, holding what that node held at the
 renew plus the user; or a fresh session holding only the user when that node was already gone). A node
 ends when a logout purges it, when a login renews it away, or when a logout purges a node it was renewed
-from (a purge follows the renews its key's tombstones name).
+from (a purge follows the renews its key's tombstones name, also when it carried a key that a login had
+already renewed away before the logout loaded it). Every logout that carries a cookie purges, whether or
+not it found a user.
 
 Each entry of a node is a register. A read must return, for every entry, a value some write of that node
 (or what the node started with) could have left there at some instant while the read ran: a write whose
@@ -22,8 +24,8 @@ exclude one, so they raise no false alarm. The checks:
   any of its keys; old-key-after-renew: likewise through the key a login renewed away;
 - stale-cookie: an answer to a request that did not log in or out sets or removes the session cookie
   while the browser may already hold a newer one (a read never sets one; a write sets one only to start
-  a session when the one it carried ended longer ago than the tombstones last), or a logout that purged
-  nothing removes it; a logout that purged keeps it (missing-removal);
+  a session when the one it carried ended longer ago than the tombstones last); a logout that carried a
+  cookie keeps it (missing-removal);
 - lost-login: a 2xx login set no cookie although nothing ended its session while it ran;
 - unexpected-refusal: a 4xx to one of the clients' requests, which are all well formed;
 - error-outside-fault: a 5xx (or no answer) while no fault was active, nor had just ended.
@@ -140,10 +142,16 @@ class Checker:
 
     @staticmethod
     def _purged(op):
-        """Whether a logout purged (its answer says so) or may have (its outcome is unknown)."""
-        if op.kind != "logout":
+        """Whether a logout purged (it answered 2xx carrying a cookie, whether or not it found a user) or may
+        have (its outcome is unknown)."""
+        if op.kind != "logout" or not op.cookie:
             return False
-        return op.unknown or (op.succeeded and isinstance(op.body, str) and op.body.startswith("Logged out"))
+        return op.unknown or op.succeeded
+
+    @staticmethod
+    def _found_user(op):
+        """Whether a logout found a user in the session it loaded: proof that the session was live then."""
+        return op.kind == "logout" and op.succeeded and isinstance(op.body, str) and op.body.startswith("Logged out")
 
     def _ends(self, node):
         if node.ends is not None:
@@ -161,11 +169,11 @@ class Checker:
                     after = max([other.effect_end for other in node.ops if other.kind == "login" and other is not op
                                  and self._reached(other) and other.start < op.end and other.effect_end > op.start], default=op.end)
                 ends.append(End(op, op.succeeded, after))
-        # A purge through an ancestor's key: it loaded that key live (it began before the renew away from it
-        # answered), and follows the tombstones down to this node when it came after every renew on the way,
-        # while the tombstones last. It certainly did when each of those logins loaded its session before the
-        # purge began (their load comes before their wait); otherwise a login may have found its session purged
-        # already and started a fresh one, which the purge never reaches.
+        # A purge through an ancestor's key follows the tombstones down to this node when it came after every
+        # renew on the way, while the tombstones last, whether it loaded that key live or after it was renewed
+        # away. A purge that came before a renew would have left that renew nothing to move (no node); but a
+        # login may have found its session ended already and started a fresh one, which the purge never
+        # reaches: certain only when nothing could have ended an ancestor before its login loaded it.
         # A purge follows at most RENEWALS_FOLLOWED renews, as the stores do. And a login is known to have
         # renewed (not started afresh) only when nothing else could have ended its session before it loaded.
         renews = []
@@ -178,24 +186,21 @@ class Checker:
             # Whatever may have ended the ancestor, a purge through one of its own ancestors included.
             unsure = unsure or any(e.op is not first and e.op.effect_start < loaded_by for e in self._ends(ancestor))
             for op in ancestor.ops:
-                if not self._purged(op) or op.start >= first.end:
+                if not self._purged(op):
                     continue
                 if any(renew.effect_start >= op.effect_end for renew in renews):
                     continue
                 late = op.effect_end - first.end
                 if late >= self.grace + 10:
                     continue
-                # A logout loads, waits its delay, then purges: certain when every login on the way had loaded
-                # before that purge, and had found its session live.
-                certain = op.succeeded and not unsure and late < self.grace - 10 and all(
-                    renew.end - renew.delay < op.start + op.delay for renew in renews)
+                certain = op.succeeded and not unsure and late < self.grace - 10
                 ends.append(End(op, certain))
             ancestor, child = ancestor.parent, ancestor
         # An end that may or may not have happened did not, if the node was seen live after it could have: a read
         # showed its state, or a logout through it found a user to log out (an ended session never comes back).
         proofs = [op.start for op in node.ops if op.succeeded and (
             (op.kind == "read" and isinstance(op.body, dict) and any(key in op.body for key in TRACKED))
-            or (op.kind == "logout" and self._purged(op)))]
+            or self._found_user(op))]
         if proofs:
             latest = max(proofs)
             ends = [e for e in ends if e.certain or e.op.effect_end >= latest]
@@ -326,10 +331,10 @@ class Checker:
 
     def _check_cookie(self, op):
         if op.kind == "logout":
-            if op.set_cookie == "" and op.succeeded and not self._purged(op):
-                self.violations.append(Violation("stale-cookie", "a logout that purged nothing removed the cookie", [op]))
-            elif op.set_cookie is None and op.succeeded and self._purged(op):
-                self.violations.append(Violation("missing-removal", "a logout that purged kept the cookie", [op]))
+            if op.set_cookie is None and op.succeeded and self._purged(op):
+                self.violations.append(Violation("missing-removal", "a logout that carried a cookie kept it", [op]))
+            elif op.set_cookie and op.succeeded:
+                self.violations.append(Violation("stale-cookie", "a logout set a session cookie", [op]))
             return
         if op.kind == "login":
             if op.set_cookie == "":

@@ -8,11 +8,13 @@ breaks one of them on purpose:
 - drop-merged-entry: a renew writes the state the login loaded, losing what landed since;
 - remove-fresh-login-cookie: a request whose cookie no longer resolves answers with a removal cookie;
 - purge-ignores-renews: a purge deletes its own key only, not where a concurrent renew moved the session;
-- update-recreates-purged: a write to a session that ended while it ran brings the session back.
+- update-recreates-purged: a write to a session that ended while it ran brings the session back;
+- logout-ignores-renewed-key: a logout whose key a login already renewed away purges nothing.
 """
 import http.server, json, secrets, threading, time, urllib.parse
 
-MUTANTS = ["resurrect-on-renew", "drop-merged-entry", "remove-fresh-login-cookie", "purge-ignores-renews", "update-recreates-purged"]
+MUTANTS = ["resurrect-on-renew", "drop-merged-entry", "remove-fresh-login-cookie", "purge-ignores-renews", "update-recreates-purged",
+           "logout-ignores-renewed-key"]
 
 
 class Store:
@@ -137,11 +139,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 set_cookie = store.save({"user_id": user})
             return self.answer(200, {"user_id": user, "counter": 0}, set_cookie)
         if method == "POST" and url.path == "/logout":
-            if "user_id" not in state:
-                return self.answer(200, "Could not log out anonymous user", set_cookie)
             time.sleep(delay)
-            store.purge(cookie)
-            return self.answer(200, f"Logged out: {state['user_id']}", "")
+            if cookie and (loaded is not None or mutant != "logout-ignores-renewed-key"):
+                store.purge(cookie)
+            text = f"Logged out: {state['user_id']}" if "user_id" in state else "Could not log out anonymous user"
+            return self.answer(200, text, "" if cookie else set_cookie)
         self.answer(404, "not found", None)
 
     def answer(self, status, body, set_cookie):

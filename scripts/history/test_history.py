@@ -31,9 +31,9 @@ def login(start, end, user, cookie=None, set_cookie=None, **extra):
     return op("login", start, end, cookie=cookie, set_cookie=set_cookie, value=user, body={"user_id": user, "counter": 0}, **extra)
 
 
-def logout(start, end, cookie, purged=True, **extra):
-    body = "Logged out: u" if purged else "Could not log out anonymous user"
-    extra.setdefault("set_cookie", "" if purged else None)
+def logout(start, end, cookie, found_user=True, **extra):
+    body = "Logged out: u" if found_user else "Could not log out anonymous user"
+    extra.setdefault("set_cookie", "" if cookie else None)
     return op("logout", start, end, cookie=cookie, body=body, **extra)
 
 
@@ -141,9 +141,23 @@ class HandWrittenHistories(unittest.TestCase):
         history = [put(0, 1, "a", "v1", set_cookie="C1"), put(2, 3, "b", "v2", cookie="C1", set_cookie="C2")]
         self.assertEqual(kinds(history), ["stale-cookie"])
 
-    def test_logouts_remove_the_cookie_exactly_when_they_purge(self):
-        self.assertEqual(kinds([login(0, 1, "u1", set_cookie="C1"), logout(2, 3, "C1", purged=False, set_cookie="")]), ["stale-cookie"])
+    def test_a_logout_removes_the_cookie_whenever_it_carries_one(self):
+        self.assertEqual(kinds([login(0, 1, "u1", set_cookie="C1"), logout(2, 3, "C1", found_user=False)]), [])
         self.assertEqual(kinds([login(0, 1, "u1", set_cookie="C1"), logout(2, 3, "C1", set_cookie=None)]), ["missing-removal"])
+        self.assertEqual(kinds([login(0, 1, "u1", set_cookie="C1"), logout(2, 3, "C1", found_user=False, set_cookie=None)]), ["missing-removal"])
+        self.assertEqual(kinds([logout(2, 3, None, found_user=False)]), [])
+
+    def test_a_logout_carrying_a_key_a_login_renewed_before_it_loaded_ends_the_renewed_session(self):
+        history = [
+            login(0, 1, "u0", set_cookie="C1"),
+            login(2, 2.1, "u1", cookie="C1", set_cookie="C2"),
+            logout(2.2, 2.3, "C1", found_user=False),
+        ]
+        self.assertEqual(kinds(history + [read(3, 4, "C2", {"user_id": "u1"})]), ["undone-logout"])
+        self.assertEqual(kinds(history + [read(3, 4, "C2", {})]), [])
+        # Once the renew's tombstone ran out, the logout reaches nothing.
+        late = history[:2] + [logout(80, 81, "C1", found_user=False)]
+        self.assertEqual(kinds(late + [read(90, 91, "C2", {"user_id": "u1"})]), [])
 
     def test_a_login_sets_a_cookie_unless_its_session_ended_meanwhile(self):
         self.assertEqual(kinds([login(0, 1, "u1")]), ["lost-login"])
@@ -288,6 +302,9 @@ class FakeDemoRuns(unittest.TestCase):
 
     def test_a_purge_that_does_not_follow_a_concurrent_renew_is_caught(self):
         self.assert_caught("purge-ignores-renews", {"undone-logout"})
+
+    def test_a_logout_that_ignores_a_key_renewed_before_it_loaded_is_caught(self):
+        self.assert_caught("logout-ignores-renewed-key", {"undone-logout", "old-key-after-renew"})
 
     def test_a_write_that_brings_back_an_ended_session_is_caught(self):
         self.assert_caught("update-recreates-purged", {"undone-logout", "old-key-after-renew"})

@@ -75,9 +75,11 @@ public struct SessionSecret: Sendable {
 
 /// The current secret, which seals every cookie, and previous ones, still accepted for reading.
 ///
-/// A cookie opened with a previous secret is re-issued under the current one, so rotating is:
-/// deploy the new secret as `current` with the old one in `previous`, then drop the old one once
-/// every live session has been seen (after the session TTL).
+/// A cookie opened with a previous secret is sealed under the current one when a response sets the
+/// cookie anyway (a new key, a persistent cookie's refresh; a read never re-sends a key, which could undo
+/// a concurrent login). So rotating is: deploy the new secret as `current` with the old one in
+/// `previous`, then drop the old one after the session TTL with persistent cookies, or after the absolute
+/// timeout with browser-session cookies (without one, sessions still sealed under it end then).
 ///
 /// ```swift
 /// let secrets = SessionSecrets(current: newSecret, previous: [oldSecret])

@@ -20,7 +20,7 @@ import Foundation
 package struct SessionCookieCodec: Sendable {
     package struct Opened: Sendable {
         package var payload: String
-        /// A previous secret opened it: re-issue under the current one.
+        /// A previous secret opened it: seal it anew when the cookie is sent again.
         package var usedPreviousSecret: Bool
         /// The payload as a session key with its digest, when the engine's cache holds it and it is one: a
         /// repeat visit neither validates nor hashes the key again.

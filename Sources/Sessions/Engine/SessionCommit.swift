@@ -12,24 +12,26 @@ import Foundation
 /// | status | key live at load | store call | cookie |
 /// |---|---|---|---|
 /// | purged | yes | purge (delete, leave a tombstone) | removal |
-/// | purged | no | none | removal if a cookie came |
+/// | purged | no | purge each key that verified (a concurrent renew may have moved its session) | removal if a cookie came |
 /// | renewed | yes | renew: move to a new key if still live, merging, tombstone the old key | the new key; gone → none |
 /// | renewed for a new authentication | no | save non-empty state | the new key |
 /// | renewed for a key rotation | no | as changed: there was no live session to rotate | |
-/// | changed | yes | update (merge) | again if the key changed, the cookie is persistent or was rotated; gone → none |
-/// | changed, cleared and empty | yes | purge | removal |
+/// | changed (a clear to nothing included) | yes | update (merge) | again if the key changed or the cookie is persistent; gone → none |
 /// | changed | no | save non-empty state, unless a key the cookies named has a tombstone (then nothing) | the new key |
-/// | unchanged | yes | updateTTL under on-every-request | again if persistent under on-every-request, or rotated |
-/// | renewed, empty | yes | purge | removal |
+/// | unchanged | yes | updateTTL under on-every-request | again if persistent under on-every-request |
 ///
 /// A response never removes or replaces a cookie it did not decide to change: a key that merely failed to
 /// resolve, or was found gone at commit, gets no removal cookie, and a request whose key was renewed away
 /// or purged moments ago (its tombstone still there) starts no new session. The old key reads as empty
 /// and its writes are dropped; it is never forwarded to the session that replaced it.
 ///
-/// After the handler failed (``Mode/abandon``) only what a failure must not undo is carried out: a purge,
-/// and a renew's end of its old key (a plain delete), with no tombstone (the browser keeps that cookie, and
-/// no newer one exists for a tombstone to protect).
+/// A cookie sealed with a previous secret is sealed anew only on a response that sets the cookie anyway (a
+/// new key, a persistent cookie's refresh). Only a purge follows renews; a clear, or a renew of an empty
+/// session, changes the contents under the key like any write.
+///
+/// After the handler failed (``Mode/abandon``) only what a failure must not undo is carried out: a purge
+/// (with its removal cookie), and a renew's end of its old key (a plain delete), with no tombstone (the
+/// browser keeps that cookie, and no newer one exists for a tombstone to protect).
 ///
 /// The commit makes no store call itself: ``next(after:)`` names the next call and takes the answer to
 /// the previous one, so the engine drives it with `await` or, for an ``ImmediateSessionStore``, on the
@@ -63,6 +65,9 @@ struct SessionCommit {
         case awaitingRenew(key: SessionKey, ttl: Duration)
         /// A delete or purge answered: remove the cookie or not.
         case awaitingDelete(removeCookie: Bool)
+        /// A purge of `keys[index]` answered: purge the next of the request's verified keys, then remove the
+        /// cookie or not.
+        case awaitingPurges(keys: [SessionKey], index: Int, tombstoneTTL: Duration, removeCookie: Bool)
         /// The store said whether `keys[index]`, a key the request's cookies named, has a tombstone: if
         /// none of them has, save `state`.
         case awaitingTombstone(keys: [SessionKey], index: Int, state: SessionState)
@@ -80,7 +85,6 @@ struct SessionCommit {
     private var resolution: SessionResolution { contents.resolution }
     private var state: SessionState { resolution.state }
     private var isPersistent: Bool { core.expiry.cookieIsPersistent }
-    private var wasRotated: Bool { resolution.cookie == .valid(rotated: true) }
     private var tombstoneTTL: Duration { core.configuration.staleCookieGracePeriod }
 
     /// The next store call, given the answer to the previous one (`nil` at first); `nil` when the commit
@@ -118,6 +122,8 @@ struct SessionCommit {
         case .awaitingDelete(let remove):
             if remove { removeCookie() }
             return finish()
+        case .awaitingPurges(let keys, let index, let tombstoneTTL, let remove):
+            return purgeEach(keys, from: index + 1, tombstoneTTL: tombstoneTTL, removeCookie: remove)
         case .awaitingTombstone(let keys, let index, let state):
             guard case .tombstone(let present) = answer else { preconditionFailure("a tombstone check is answered with a yes or no") }
             if present {
@@ -138,8 +144,9 @@ struct SessionCommit {
         guard let key = resolution.key else {
             switch contents.status {
             case .purged:
-                if resolution.cookie != .absent { removeCookie() }
-                return finish()
+                // A key that verified but named no live session may have been renewed moments ago by another
+                // request (a login in another tab): its purge follows the tombstone to the session it moved to.
+                return purgeEach(resolution.unresolvedKeys ?? [], from: 0, tombstoneTTL: tombstoneTTL, removeCookie: resolution.cookie != .absent)
             case .renewed where contents.renewal == .newAuthentication:
                 // A new authentication on a fresh session: the request decided to set a cookie.
                 return state.isEmpty ? finish() : try save(state)
@@ -155,14 +162,15 @@ struct SessionCommit {
         case .purged:
             return awaitPurge(key)
         case .renewed:
-            if state.isEmpty { return awaitPurge(key) }
+            // An empty session is renewed like any other: only a purge follows renews and ends the session.
             try checkSize(of: contents.resolution.state)
             let renewed = core.expiry.renewed(state, for: contents.renewal, now: now)
             let ttl = core.expiry.ttl(for: renewed, now: now)
             stage = .awaitingRenew(key: key, ttl: ttl)
             return .renew(key, to: renewed, changes: contents.changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
         case .changed:
-            if contents.changes.cleared && state.isEmpty { return awaitPurge(key) }
+            // A clear to nothing is a change of the contents under the same key, not a logout: it must not
+            // follow a concurrent login's renew and end the new session.
             try checkSize(of: contents.resolution.state)
             let ttl = core.expiry.ttl(for: state, now: now)
             stage = .awaitingUpdate(key: key, ttl: ttl)
@@ -173,22 +181,23 @@ struct SessionCommit {
                 stage = .awaitingUpdate(key: key, ttl: ttl)
                 return .updateTTL(key, ttl: ttl)
             }
-            if wasRotated {
-                try issueCookie(for: key, ttl: ttl, onOversize: UpdateError.serialization)
-            }
             return finish()
         }
     }
 
-    /// After a failed handler: a purge is carried out, and so is a renew's end of the old key (the renewed
-    /// state is not saved). Nothing else is written and no cookie changes. No tombstone: the browser keeps
-    /// its cookie, and its next write should start a session rather than be dropped as stale.
+    /// After a failed handler: a purge is carried out and removes the cookie (a cookie store's session ends
+    /// only so), and so is a renew's end of the old key (the renewed state is not saved). Nothing else is
+    /// written. No tombstone: the browser keeps its cookie after a failed renew, and its next write should
+    /// start a session rather than be dropped as stale.
     private mutating func abandon() -> SessionStoreCall? {
-        guard let key = resolution.key else { return finish() }
+        guard let key = resolution.key else {
+            guard contents.status == .purged else { return finish() }
+            return purgeEach(resolution.unresolvedKeys ?? [], from: 0, tombstoneTTL: .zero, removeCookie: resolution.cookie != .absent)
+        }
         switch contents.status {
         case .purged:
             // A logout: it also ends the session wherever a concurrent renew moved it.
-            return ask(.purge(key, tombstoneTTL: .zero), then: .awaitingDelete(removeCookie: false))
+            return ask(.purge(key, tombstoneTTL: .zero), then: .awaitingDelete(removeCookie: true))
         case .renewed:
             // This request's own renew failed: end only the key it held. A concurrent request may have moved
             // the session on by a login of its own, which is not this request's to undo.
@@ -213,6 +222,16 @@ struct SessionCommit {
         return .save(state, ttl: ttl)
     }
 
+    /// Purges each of `keys` from `index` on, then removes the cookie or not.
+    private mutating func purgeEach(_ keys: [SessionKey], from index: Int, tombstoneTTL: Duration, removeCookie remove: Bool) -> SessionStoreCall? {
+        guard index < keys.count else {
+            if remove { removeCookie() }
+            return finish()
+        }
+        stage = .awaitingPurges(keys: keys, index: index, tombstoneTTL: tombstoneTTL, removeCookie: remove)
+        return .purge(keys[index], tombstoneTTL: tombstoneTTL)
+    }
+
     private mutating func awaitPurge(_ key: SessionKey) -> SessionStoreCall {
         ask(.purge(key, tombstoneTTL: tombstoneTTL), then: .awaitingDelete(removeCookie: true))
     }
@@ -234,7 +253,9 @@ struct SessionCommit {
     private mutating func handle(_ result: SessionUpdateResult, previousKey: SessionKey, ttl: Duration) throws {
         switch result {
         case .updated(let key):
-            if key != previousKey || isPersistent || wasRotated {
+            // A cookie sealed with a previous secret is sealed anew only on a response that sets the cookie
+            // anyway: re-sending an unchanged key could land after a concurrent login's cookie and undo it.
+            if key != previousKey || isPersistent {
                 try issueCookie(for: key, ttl: ttl, onOversize: UpdateError.serialization)
             }
         case .gone:

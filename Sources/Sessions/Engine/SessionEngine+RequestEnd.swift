@@ -12,7 +12,8 @@ extension SessionEngine {
         /// and the headers go on that response.
         case threwResponse
         /// The handler threw anything else: only a purge, or a renew's end of its old key, is carried out
-        /// (see ``SessionEngine/abandon(_:logger:)``).
+        /// (see ``SessionEngine/abandon(_:logger:)``), and the error is passed on unless a purge must remove
+        /// the cookie.
         case threw(any Error)
     }
 
@@ -22,9 +23,11 @@ extension SessionEngine {
         /// added: each of ``SessionResponseHeaders/setCookies`` as a `Set-Cookie` field of its own, and
         /// ``SessionResponseHeaders/cacheControl``, when there is one, replacing any `Cache-Control`.
         case respond(adding: SessionResponseHeaders)
-        /// Send an empty response with this status instead: the session failed (a store failure is 500, a
-        /// state over its size cap 422). The cause is in the log, never in the response.
-        case replace(status: Int)
+        /// Send an empty response with this status instead, with these headers: the session failed (a store
+        /// failure is 500, a state over its size cap 422; no headers), or the handler failed after a logout
+        /// (500, with the removal cookie that ends a cookie store's session). The cause is in the log, never
+        /// in the response.
+        case replace(status: Int, adding: SessionResponseHeaders)
         /// Pass the handler's error on, unchanged: it is not the session's.
         case rethrow
     }
@@ -61,13 +64,15 @@ extension SessionEngine {
     /// }
     /// switch await engine.end(session, after: thrown.map { .threw($0) } ?? .returned, logger: logger) {
     /// case .respond(let headers): return response.adding(headers)
-    /// case .replace(let status): return Response(status: status)
+    /// case .replace(let status, let headers): return Response(status: status).adding(headers)
     /// case .rethrow: throw thrown!
     /// }
     /// ```
     ///
     /// A handler that threw a ``SessionError`` (its session failed) is answered with `.replace`, logged at
-    /// error level unless its cause was the store's (which the session logged when it failed).
+    /// error level unless its cause was the store's (which the session logged when it failed). So is a
+    /// handler that threw after a logout (``HTTPSession/purge()``): its error is logged, and the empty 500
+    /// carries the removal cookie, without which a cookie store's session would not end.
     public func end(_ session: HTTPSession, after outcome: HandlerOutcome, logger: Logger) async -> RequestEnd {
         // The calling-thread path first, as in `commit`: an untouched session or a store that never waits
         // costs no async frame beyond this one.
@@ -77,11 +82,11 @@ extension SessionEngine {
             do {
                 return .respond(adding: try await commit(session, logger: logger))
             } catch {
-                return .replace(status: error.httpStatus)
+                return .replace(status: error.httpStatus, adding: SessionResponseHeaders())
             }
         case .threw(let error):
-            await abandon(session, logger: logger)
-            return Self.requestEnd(afterHandlerError: error, logger: logger)
+            let headers = await abandon(session, logger: logger)
+            return Self.requestEnd(afterHandlerError: error, adding: headers, logger: logger)
         }
     }
 
@@ -94,19 +99,27 @@ extension SessionEngine {
                 guard let headers = try commitImmediately(session, logger: logger) else { return nil }
                 return .respond(adding: headers)
             } catch {
-                return .replace(status: error.httpStatus)
+                return .replace(status: error.httpStatus, adding: SessionResponseHeaders())
             }
         case .threw(let error):
-            guard abandonImmediately(session, logger: logger) else { return nil }
-            return Self.requestEnd(afterHandlerError: error, logger: logger)
+            guard let headers = abandonImmediately(session, logger: logger) else { return nil }
+            return Self.requestEnd(afterHandlerError: error, adding: headers, logger: logger)
         }
     }
 
-    private static func requestEnd(afterHandlerError error: any Error, logger: Logger) -> RequestEnd {
-        guard let error = error as? SessionError else { return .rethrow }
-        if !error.isStoreFailure {
-            logger.error("session failure", metadata: ["error": "\(error)"])
+    private static func requestEnd(afterHandlerError error: any Error, adding headers: SessionResponseHeaders, logger: Logger) -> RequestEnd {
+        if let error = error as? SessionError {
+            if !error.isStoreFailure {
+                logger.error("session failure", metadata: ["error": "\(error)"])
+            }
+            return .replace(status: 500, adding: headers)
         }
-        return .replace(status: 500)
+        // A logout followed by an error: the removal cookie must reach the browser (a cookie store's session
+        // ends only so), and a thrown error carries no headers, so the error ends here, in the log.
+        guard headers.setCookies.isEmpty else {
+            logger.error("handler failed after ending its session; answered 500 with the removal cookie", metadata: ["error": "\(error)"])
+            return .replace(status: 500, adding: headers)
+        }
+        return .rethrow
     }
 }

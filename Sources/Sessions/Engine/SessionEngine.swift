@@ -24,7 +24,7 @@ import Foundation
 /// // ... the handler runs ...
 /// switch await engine.end(session, after: .returned, logger: logger) {
 /// case .respond(let headers): ...   // add them to the response
-/// case .replace(let status): ...    // an empty response with this status instead
+/// case .replace(let status, let headers): ...  // an empty response with this status and headers instead
 /// case .rethrow: ...                // the handler's error, passed on
 /// }
 /// ```
@@ -95,8 +95,8 @@ public struct SessionEngine: Sendable {
 
     /// Ends the session of a request whose handler failed: carries out a ``HTTPSession/purge()``, and a renew's
     /// end of its old key, which a failure after them must not undo (a logout that silently did not happen
-    /// would fail open), and drops every other change. Sets no cookie: the adapter answers with the
-    /// handler's error.
+    /// would fail open), and drops every other change. Returns the headers of a purge (its removal cookie,
+    /// which a cookie store's session needs to end); ``end(_:after:logger:)`` sends them on an empty 500.
     ///
     /// ```swift
     /// do {
@@ -109,19 +109,20 @@ public struct SessionEngine: Sendable {
     ///
     /// A store failure here is logged at error level and otherwise ignored: the handler's error is the
     /// answer.
-    public func abandon(_ session: HTTPSession, logger: Logger) async {
-        if abandonImmediately(session, logger: logger) { return }
-        _ = try? await endAwaiting(session, mode: .abandon, logger: logger)
+    @discardableResult
+    public func abandon(_ session: HTTPSession, logger: Logger) async -> SessionResponseHeaders {
+        if let headers = abandonImmediately(session, logger: logger) { return headers }
+        return (try? await endAwaiting(session, mode: .abandon, logger: logger)) ?? SessionResponseHeaders()
     }
 
-    /// ``abandon(_:logger:)`` on the calling thread when the store never waits; `false` when it would have
+    /// ``abandon(_:logger:)`` on the calling thread when the store never waits; `nil` when it would have
     /// to, and nothing was done: call ``abandon(_:logger:)``.
-    package func abandonImmediately(_ session: HTTPSession, logger: Logger) -> Bool {
+    package func abandonImmediately(_ session: HTTPSession, logger: Logger) -> SessionResponseHeaders? {
         do {
-            return try endImmediately(session, mode: .abandon, logger: logger) != nil
+            return try endImmediately(session, mode: .abandon, logger: logger)
         } catch {
             // Tried and failed (logged): trying again through the awaited path would not help.
-            return true
+            return SessionResponseHeaders()
         }
     }
 

@@ -92,7 +92,7 @@ func useThePublicAPI() async throws {
     try await session.logIn(userID: "ada")
     switch await engine.end(session, after: .returned, logger: logger) {
     case .respond(let headers): _ = (headers.setCookies, headers.cacheControl)
-    case .replace(let status): _ = status
+    case .replace(let status, let headers): _ = (status, headers.setCookies)
     case .rethrow: break
     }
     _ = engine.store as? ExternalStore

@@ -1,0 +1,161 @@
+import Logging
+import SessionsTesting
+import Testing
+
+@testable import Sessions
+
+/// Logout is final and a login sticks on the paths two tabs of one browser take: a logout carrying a key
+/// another tab's login renewed, a read or write re-sealing a key a login retired, a clear racing a login,
+/// a logout followed by an error.
+@Suite struct EveryPathTests {
+    @Test("a logout carrying a key another tab's login renewed ends the renewed session", arguments: EngineDriver.allCases)
+    func logoutThroughARenewedKey(driver: EngineDriver) async throws {
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
+        let old = try await harness.login(["cart": ["pen"]])
+        // Tab A logs in: the session moves to a new key.
+        let login = try await harness.request(cookie: old) { session async throws in
+            try await session.logIn(userID: "ada")
+        }
+        let new = try #require(login.cookieValue)
+        // Tab B still carries the old key; it loads after the renew committed, sees no user, and logs out.
+        let logout = try await harness.request(cookie: old) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == nil)
+            try await session.logOut()
+        }
+        #expect(logout.isRemoval, "a cookie came: the logout removes it")
+        try await harness.request(cookie: new) { session async throws in
+            #expect(try await session.entries().isEmpty, "the session the login moved to ended with the logout")
+        }
+    }
+
+    @Test("a logout after a key rotation in another tab ends the rotated session", arguments: EngineDriver.allCases)
+    func logoutThroughARotatedKey(driver: EngineDriver) async throws {
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
+        let old = try await harness.login()
+        let rotated = try #require(try await harness.request(cookie: old) { try await $0.renew(.keyRotation) }.cookieValue)
+        try await harness.request(cookie: old) { try await $0.purge() }
+        try await harness.request(cookie: rotated) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == nil)
+        }
+    }
+
+    @Test("a cookie sealed with a previous secret is not sent again by a read or a write", arguments: EngineDriver.allCases)
+    func noResealWithoutACookieToSet(driver: EngineDriver) async throws {
+        let old = SessionSecret.generate()
+        for ttlExtension in SessionConfiguration.TTLExtension.allCases {
+            let configuration = SessionConfiguration(ttlExtension: ttlExtension)
+            let (before, store, clock) = try makeMemoryHarness(driver: driver, configuration: configuration, secrets: .init(current: old))
+            let cookie = try await before.login()
+            let new = SessionSecret.generate()
+            let after = EngineHarness(
+                engine: try SessionEngine(store: store, secrets: .init(current: new, previous: [old]), configuration: configuration, clock: clock)
+            )
+            let read = try await after.request(cookie: cookie) { session async throws in
+                #expect(try await session.get("user_id", as: String.self) == "ada")
+            }
+            #expect(read.headers.setCookies.isEmpty, "a read sets no cookie (\(ttlExtension))")
+            let write = try await after.request(cookie: cookie) { try await $0.insert("theme", "dark") }
+            #expect(write.headers.setCookies.isEmpty, "a write under the same key sets no browser cookie (\(ttlExtension))")
+            let login = try await after.request(cookie: cookie) { try await $0.renew(.newAuthentication) }
+            let renewed = try #require(login.cookieValue, "a new key is sealed with the current secret")
+            let newOnly = EngineHarness(
+                engine: try SessionEngine(store: store, secrets: .init(current: new), configuration: configuration, clock: clock))
+            try await newOnly.request(cookie: renewed) { session async throws in
+                #expect(try await session.get("theme", as: String.self) == "dark")
+            }
+        }
+    }
+
+    @Test("a read with an old-secret cookie does not undo a login that answered first", arguments: EngineDriver.allCases)
+    func aReadCannotUndoALogin(driver: EngineDriver) async throws {
+        let old = SessionSecret.generate()
+        let (before, store, clock) = try makeMemoryHarness(driver: driver, secrets: .init(current: old))
+        let cookie = try await before.login(["cart": ["pen"]])
+        let harness = EngineHarness(engine: try SessionEngine(store: store, secrets: .init(current: .generate(), previous: [old]), clock: clock))
+        // Tab B's read loads first; tab A's login commits; then B's response reaches the browser.
+        let read = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        _ = try await read.entries()
+        let login = try await harness.request(cookie: cookie) { try await $0.logIn(userID: "ada") }
+        var jar = try #require(login.cookieValue)
+        let readHeaders = try await harness.engine.commit(read, logger: harness.logger)
+        if let value = EngineHarness.Outcome(headers: readHeaders).cookieValue { jar = value }
+        try await harness.request(cookie: jar) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == "ada", "the browser is still logged in")
+        }
+    }
+
+    @Test("clearing a session keeps its key and is not a logout", arguments: EngineDriver.allCases)
+    func clearKeepsTheKey(driver: EngineDriver) async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
+        let cookie = try await harness.login(["cart": ["pen"]])
+        store.resetCalls()
+        let cleared = try await harness.request(cookie: cookie) { try await $0.clear() }
+        #expect(store.calls == ["load", "update"])
+        #expect(cleared.headers.setCookies.isEmpty, "the browser keeps its cookie")
+        let write = try await harness.request(cookie: cookie) { try await $0.insert("cart", ["ink"]) }
+        #expect(write.headers.setCookies.isEmpty, "the next write lands under the same key")
+        try await harness.request(cookie: cookie) { session async throws in
+            #expect(try await session.entries() == ["cart": ["ink"]])
+        }
+    }
+
+    @Test("a clear racing another tab's login leaves the login alone", arguments: EngineDriver.allCases)
+    func clearRacingALogin(driver: EngineDriver) async throws {
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
+        let old = try await harness.login(["cart": ["pen"]])
+        let emptying = harness.engine.begin(cookieHeader: "id=\(old)", logger: harness.logger)
+        _ = try await emptying.entries()
+        let login = try await harness.request(cookie: old) { try await $0.logIn(userID: "ada") }
+        let new = try #require(login.cookieValue)
+        try await emptying.clear()
+        let headers = try await harness.engine.commit(emptying, logger: harness.logger)
+        #expect(headers.setCookies.isEmpty, "no removal cookie: the browser may already hold the login's")
+        try await harness.request(cookie: new) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == "ada", "the clear of the old key did not end the login")
+        }
+    }
+
+    @Test("renewing an empty session moves it rather than ending it", arguments: EngineDriver.allCases)
+    func renewOfAnEmptySession(driver: EngineDriver) async throws {
+        let (harness, store, _) = try makeMemoryHarness(driver: driver)
+        let old = try await harness.login(["cart": ["pen"]])
+        try await harness.request(cookie: old) { try await $0.clear() }
+        store.resetCalls()
+        let renewed = try await harness.request(cookie: old) { try await $0.renew(.keyRotation) }
+        #expect(store.calls == ["load", "renew"])
+        let new = try #require(renewed.cookieValue)
+        #expect(new != old && !new.isEmpty)
+        let write = try await harness.request(cookie: new) { try await $0.insert("cart", ["ink"]) }
+        #expect(write.headers.setCookies.isEmpty, "the renewed key names a live session")
+    }
+
+    @Test("a logout followed by an error removes the cookie, on every built-in store")
+    func logoutThenError() async throws {
+        struct Failure: Error {}
+        let clock = ManualSessionClock()
+        let stores: [any SessionStore] = [MemorySessionStore(clock: clock), CookieSessionStore(clock: clock)]
+        for store in stores {
+            let harness = EngineHarness(engine: try SessionEngine(store: store, secrets: .init(current: .generate()), clock: clock))
+            let cookie = try await harness.login()
+            let session = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+            try await session.logOut()
+            let end = await harness.engine.end(session, after: .threw(Failure()), logger: harness.logger)
+            guard case .replace(let status, let headers) = end else {
+                Issue.record("expected an empty 500 carrying the removal cookie, got \(end) (\(type(of: store)))")
+                continue
+            }
+            #expect(status == 500)
+            #expect(EngineHarness.Outcome(headers: headers).isRemoval, "\(type(of: store))")
+        }
+    }
+
+    @Test("an error without a logout is passed on unchanged", arguments: EngineDriver.allCases)
+    func errorWithoutLogout(driver: EngineDriver) async throws {
+        struct Failure: Error {}
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
+        let cookie = try await harness.login()
+        let session = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        try await session.insert("a", 1)
+        #expect(await harness.engine.end(session, after: .threw(Failure()), logger: harness.logger) == .rethrow)
+    }
+}
