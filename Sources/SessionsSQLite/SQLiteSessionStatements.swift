@@ -8,8 +8,9 @@ import Sessions
 /// `<table>_tombstones`, so that a server still running an older version of this library never reads one
 /// as a session.
 struct SQLiteSessionStatements: Sendable {
-    /// The schema version this library writes: 1 created the sessions table, 2 added the tombstones.
-    static let schemaVersion = 2
+    /// The schema version this library writes: 1 created the sessions table, 2 added the tombstones, 3 the
+    /// column and trigger that let a renew write its tombstone in the statement that moves the row.
+    static let schemaVersion = 3
     static let schemaTable = "swift_sessions_schema"
 
     let table: String
@@ -31,9 +32,16 @@ struct SQLiteSessionStatements: Sendable {
         "SELECT version FROM \(Self.schemaTable) WHERE table_name = '\(table)'"
     }
 
-    /// The statements that bring the schema from `version` to ``schemaVersion``; each is idempotent.
-    func migration(from version: Int) -> [String] {
-        var statements = ["CREATE TABLE IF NOT EXISTS \(Self.schemaTable) (table_name TEXT PRIMARY KEY, version INTEGER NOT NULL)"]
+    /// One step of a migration: a statement, or a column added unless the table has it (SQLite's `ALTER TABLE`
+    /// is not idempotent, and every step must be: a migration cut short runs again).
+    enum MigrationStep: Equatable {
+        case statement(String)
+        case addColumn(name: String, definition: String)
+    }
+
+    /// The steps that bring the schema from `version` to ``schemaVersion``; each is idempotent.
+    func migration(from version: Int) -> [MigrationStep] {
+        var statements: [String] = ["CREATE TABLE IF NOT EXISTS \(Self.schemaTable) (table_name TEXT PRIMARY KEY, version INTEGER NOT NULL)"]
         if version < 1 {
             statements += [
                 """
@@ -69,13 +77,30 @@ struct SQLiteSessionStatements: Sendable {
                 )
             }
         }
+        var steps = statements.map(MigrationStep.statement)
+        statements = []
+        if version < 3 {
+            steps.append(.addColumn(name: "renew_tombstone_until", definition: "INTEGER"))
+            // A renew sets the row's `renew_tombstone_until` in the statement that moves it to its new key, and
+            // this trigger writes the old key's tombstone naming the new one: the renew is one statement, so
+            // no failure between two can leave a live session behind a live tombstone.
+            statements.append(
+                """
+                CREATE TRIGGER IF NOT EXISTS "\(table)_renew_leaves_tombstone" AFTER UPDATE OF key_hash ON "\(table)"
+                WHEN NEW.renew_tombstone_until IS NOT NULL BEGIN
+                    INSERT OR REPLACE INTO "\(tombstones)" (key_hash, ended_until, successor)
+                    VALUES (OLD.key_hash, NEW.renew_tombstone_until, NEW.key_hash);
+                END
+                """
+            )
+        }
         statements.append(
             """
             INSERT INTO \(Self.schemaTable) (table_name, version) VALUES ('\(table)', \(Self.schemaVersion))
             ON CONFLICT (table_name) DO UPDATE SET version = max(version, excluded.version)
             """
         )
-        return statements
+        return steps + statements.map(MigrationStep.statement)
     }
 
     /// ?1 key hash
@@ -103,18 +128,26 @@ struct SQLiteSessionStatements: Sendable {
         """
     }
 
-    /// ?1 old key hash, ?2 new key hash, ?3 cleared, ?4 touched keys, ?5 set entries, ?6 created-at, ?7 TTL.
+    /// ?1 table name, ?2 column name: a row when the table has that column.
+    var columnNamed: String {
+        "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2"
+    }
+
+    /// ?1 old key hash, ?2 new key hash, ?3 cleared, ?4 touched keys, ?5 set entries, ?6 created-at, ?7 TTL,
+    /// ?8 tombstone TTL (0: none).
     ///
-    /// Moves the live row to its new key in place: one statement, so nothing can fall between the check
-    /// that the session is live and the move. A new key already in use fails the primary key (retried with
-    /// another key); a session no longer live updates nothing.
+    /// Moves the live row to its new key in place, and the table's trigger writes the old key's tombstone
+    /// naming the new one: one statement, so nothing can fall between the check that the session is live,
+    /// the move and the tombstone. A new key already in use fails the primary key (retried with another
+    /// key); a session no longer live updates nothing and leaves no tombstone.
     func renew(now: String) -> String {
         """
         UPDATE "\(table)" SET
             key_hash = ?2,
             state = \(mergedState(cleared: "?3", touchedKeys: "?4", setEntries: "?5")),
             created_at = ?6,
-            expires_at = \(now) + ?7
+            expires_at = \(now) + ?7,
+            renew_tombstone_until = CASE WHEN ?8 > 0 THEN \(now) + ?8 END
         WHERE key_hash = ?1 AND expires_at > \(now)
         RETURNING 1
         """
@@ -150,36 +183,11 @@ struct SQLiteSessionStatements: Sendable {
         "DELETE FROM \"\(table)\" WHERE key_hash = ?1"
     }
 
-    /// ?1 old key hash, ?2 tombstone TTL, ?3 new key hash: a renew's tombstone, naming where the session
-    /// will go. Returns a row when it wrote it (new, or replacing one that had run out); it writes nothing
-    /// when a live tombstone is there (the key already ended, or another renew of it is under way) or when
-    /// the new key is in use (a purge must never follow the name of someone else's session).
-    func placeRenewTombstone(now: String) -> String {
-        """
-        INSERT INTO "\(tombstones)" (key_hash, ended_until, successor)
-        SELECT ?1, \(now) + ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM "\(table)" WHERE key_hash = ?3)
-        ON CONFLICT (key_hash) DO UPDATE SET ended_until = excluded.ended_until, successor = excluded.successor
-        WHERE "\(tombstones)".ended_until <= \(now)
-        RETURNING 1
-        """
-    }
-
-    /// Renew tombstones on keys that still hold their session: renews a process death cut between their two
-    /// statements (the tombstone placed, the row never moved). Left alone they would answer every later
-    /// renew of that live session "gone" until they ran out.
+    /// Renew tombstones on keys that still hold their session: renews of schema version 2, which wrote the
+    /// tombstone and moved the row in two statements, that a process death cut between them. Left alone
+    /// they would make the live session read as renewed away until they ran out.
     var deleteInterruptedRenewTombstones: String {
         "DELETE FROM \"\(tombstones)\" WHERE successor IS NOT NULL AND key_hash IN (SELECT key_hash FROM \"\(table)\")"
-    }
-
-    /// ?1 key hash: whether any row, live or expired, holds the key.
-    var keyInUse: String {
-        "SELECT 1 FROM \"\(table)\" WHERE key_hash = ?1"
-    }
-
-    /// ?1 old key hash, ?2 new key hash: takes back the tombstone of a renew that did not move its session,
-    /// unless a purge has made it its own meanwhile (it then names no successor).
-    var deleteRenewTombstone: String {
-        "DELETE FROM \"\(tombstones)\" WHERE key_hash = ?1 AND successor = ?2"
     }
 
     /// ?1 key hash. A purge that leaves no tombstones: deletes the session and every session renews moved it

@@ -11,9 +11,8 @@ import Foundation
 
 /// Sessions in an SQLite database: the embedded store, nothing to install, sessions survive restarts.
 ///
-/// Keys are stored as SHA-256 digests, never raw. Every change to a session is one SQL statement (a renew
-/// two: its tombstone, then the move; and a third that takes the tombstone back when the move fails), so
-/// concurrent requests are safe on one connection, and `update` merges field by field with SQLite's JSON
+/// Keys are stored as SHA-256 digests, never raw. Every change to a session is one SQL statement (a
+/// renew's tombstone is written by a trigger on its move), so concurrent requests are safe on one connection, and `update` merges field by field with SQLite's JSON
 /// functions: two requests changing different keys of one session both persist. `update`, `updateTTL`
 /// and `renew` touch only a row that exists and has not expired, so nothing is resurrected; a renew moves
 /// the row to its new key in place. Renew and purge leave a tombstone under the old key in
@@ -52,10 +51,8 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
     }
 
     /// Opens (creating if needed) the database file at `path` in WAL mode, migrates it, and clears what a
-    /// renew cut short by a process death left: a renew places its tombstone, then moves the row, so a crash
-    /// in between leaves a live session behind a tombstone that would refuse its next login until it ran out.
-    /// (A process opening the file while another one sharing it is between those two statements would clear
-    /// that renew's tombstone early; open stores when the app starts.)
+    /// renew of schema 2 (a tombstone, then the move, in two statements) cut short by a process death left:
+    /// a live session behind a tombstone. A renew of this version is one statement and leaves no such thing.
     public static func open(
         path: String,
         configuration: SQLiteSessionStoreConfiguration = .init(),
@@ -88,8 +85,17 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
                     "table '\(statements.table)' has schema version \(found); this library reads version \(SQLiteSessionStatements.schemaVersion)"
                 )
             }
-            for statement in statements.migration(from: found) {
-                _ = try await connection.query(statement)
+            for step in statements.migration(from: found) {
+                switch step {
+                case .statement(let sql):
+                    _ = try await connection.query(sql)
+                case .addColumn(let column, let definition):
+                    // ALTER TABLE is not idempotent: a migration cut after it must not fail on its next run.
+                    let columns = try await connection.query(statements.columnNamed, [.text(statements.table), .text(column)])
+                    if columns.isEmpty {
+                        _ = try await connection.query("ALTER TABLE \"\(statements.table)\" ADD COLUMN \(column) \(definition)")
+                    }
+                }
             }
         }
     }
@@ -196,31 +202,18 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
         } catch {
             throw .serialization(error)
         }
-        // Each attempt writes the tombstone first: between its two statements a request still carrying the
-        // old key finds the live session (never an absent one with no tombstone), and a purge finds the key
-        // the session is about to move to and deletes it there too. A live tombstone already there means the
-        // key ended, or another renew of it is under way: this one is gone, as on every other store.
+        // One statement: the move and, through the table's trigger, the old key's tombstone naming the new one.
         let sql = statements.renew(now: now)
         return try await moveUnderFreshKey(generateKey: generateKey) { newKey throws(UpdateError) -> Bool? in
+            let binds: [SQLiteData] = [
+                digest(key), digest(newKey), .integer(changes.cleared ? 1 : 0), .text(touchedKeys), .text(setEntries),
+                .integer(Int(state.createdAt.unixMilliseconds)), .integer(Int(ttl.wholeMilliseconds)),
+                .integer(Int(tombstoneTTL.wholeMilliseconds)),
+            ]
             do {
-                if tombstoneTTL > .zero, try await !placeRenewTombstone(key, successor: newKey, ttl: tombstoneTTL) {
-                    return try await run(statements.keyInUse, [digest(newKey)]).isEmpty ? nil : false
-                }
-                let binds: [SQLiteData] = [
-                    digest(key), digest(newKey), .integer(changes.cleared ? 1 : 0), .text(touchedKeys), .text(setEntries),
-                    .integer(Int(state.createdAt.unixMilliseconds)), .integer(Int(ttl.wholeMilliseconds)),
-                ]
-                let moved: Bool?
-                do {
-                    moved = try await run(sql, binds).isEmpty ? nil : true
-                } catch {
-                    // Take the tombstone back before answering, whatever the failure: it names no session.
-                    try? await takeBackRenewTombstone(key, successor: newKey, ttl: tombstoneTTL)
-                    if let error = error as? SQLiteError, error.isKeyInUse { return false }
-                    throw error
-                }
-                if moved == nil { try await takeBackRenewTombstone(key, successor: newKey, ttl: tombstoneTTL) }
-                return moved
+                return try await run(sql, binds).isEmpty ? nil : true
+            } catch let error as SQLiteError where error.isKeyInUse {
+                return false
             } catch {
                 throw .other(error)
             }
@@ -255,18 +248,6 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
         let sessions = try await run(statements.deleteExpired(now: now), [.integer(limit)]).count
         let tombstones = try await run(statements.deleteExpiredTombstones(now: now), [.integer(limit)]).count
         return sessions + tombstones
-    }
-
-    /// Writes a renew's tombstone under `key`, naming `successor`; `true` when this call wrote it.
-    private func placeRenewTombstone(_ key: SessionKey, successor: SessionKey, ttl: Duration) async throws -> Bool {
-        let binds: [SQLiteData] = [digest(key), .integer(Int(ttl.wholeMilliseconds)), digest(successor)]
-        return try await !run(statements.placeRenewTombstone(now: now), binds).isEmpty
-    }
-
-    /// Takes back the tombstone a renew that did not move its session wrote (unless a purge made it its own).
-    private func takeBackRenewTombstone(_ key: SessionKey, successor: SessionKey, ttl: Duration) async throws {
-        guard ttl > .zero else { return }
-        _ = try await run(statements.deleteRenewTombstone, [digest(key), digest(successor)])
     }
 
     // MARK: Helpers

@@ -161,14 +161,9 @@ class Checker:
             if self._purged(op):
                 ends.append(End(op, op.succeeded))
             elif op.kind == "login" and self._reached(op):
-                # A 2xx login renewed the node away, or found it already gone; either way it is over. One that
-                # set no cookie on SQLite may have met a concurrent login's renew still under way (its renew places
-                # its tombstone, then moves the row): over once the logins beside it have answered too.
-                after = op.end
-                if op.succeeded and not op.set_cookie and self.store == "sqlite":
-                    after = max([other.effect_end for other in node.ops if other.kind == "login" and other is not op
-                                 and self._reached(other) and other.start < op.end and other.effect_end > op.start], default=op.end)
-                ends.append(End(op, op.succeeded, after))
+                # A 2xx login renewed the node away, or found it already gone; either way it is over (every store
+                # renews in one step).
+                ends.append(End(op, op.succeeded))
         # A purge through an ancestor's key follows the tombstones down to this node when it came after every
         # renew on the way, while the tombstones last, whether it loaded that key live or after it was renewed
         # away. A purge that came before a renew would have left that renew nothing to move (no node); but a
