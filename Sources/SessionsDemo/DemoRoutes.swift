@@ -20,6 +20,9 @@ import Foundation
 /// | `GET /counter` | counter += 1 as text |
 /// | `GET /read` | the user or `anonymous`, read-only |
 ///
+/// A route whose session changes were dropped (its session ended, or another request renewed its key away,
+/// while it ran) answers 409 with an empty body: the engine's doing, on every route.
+///
 /// A stored value of another type than a route expects (an earlier deploy stored it) never locks a user
 /// out: a user that is not a string reads as no user (and logout still purges it), a counter that is not
 /// an integer starts again at 0.

@@ -149,6 +149,55 @@ import Testing
         }
     }
 
+    @Test("a write whose session ended while it ran answers 409, unless the app opts out", arguments: EngineDriver.allCases)
+    func droppedChangesAnswerConflict(driver: EngineDriver) async throws {
+        for conflict in [true, false] {
+            let configuration = SessionConfiguration(answersDroppedChangesWithConflict: conflict)
+            let (harness, _, _) = try makeMemoryHarness(driver: driver, configuration: configuration)
+            let cookie = try await harness.login()
+            let slow = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+            _ = try await slow.entries()
+            try await harness.request(cookie: cookie) { try await $0.logOut() }
+            try await slow.insert("cart", ["pen"])
+            let end = await harness.engine.end(slow, after: .returned, logger: harness.logger)
+            let dropped = SessionResponseHeaders(changesDropped: true)
+            #expect(end == (conflict ? .replace(status: 409, adding: dropped) : .respond(adding: dropped)))
+        }
+    }
+
+    @Test("a login whose session was renewed or logged out first answers 409", arguments: EngineDriver.allCases)
+    func aLostRenewAnswersConflict(driver: EngineDriver) async throws {
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
+        let cookie = try await harness.login()
+        let slowLogin = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        _ = try await slowLogin.entries()
+        try await harness.request(cookie: cookie) { try await $0.logIn(userID: "grace") }
+        try await slowLogin.logIn(userID: "mallory")
+        #expect(
+            await harness.engine.end(slowLogin, after: .returned, logger: harness.logger)
+                == .replace(status: 409, adding: .init(changesDropped: true)))
+        // A write with the old key after that, within the grace period: its tombstone drops it.
+        let late = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        try await late.insert("cart", ["pen"])
+        #expect(
+            await harness.engine.end(late, after: .returned, logger: harness.logger) == .replace(status: 409, adding: .init(changesDropped: true)))
+    }
+
+    @Test("an error response keeps its status, and a read or a TTL refresh of an ended session is no conflict", arguments: EngineDriver.allCases)
+    func whatIsNoConflict(driver: EngineDriver) async throws {
+        let configuration = SessionConfiguration(ttlExtension: .onEveryRequest)
+        let (harness, _, _) = try makeMemoryHarness(driver: driver, configuration: configuration)
+        let cookie = try await harness.login()
+        let forbidden = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        let reader = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        _ = try await forbidden.entries()
+        _ = try await reader.entries()
+        try await harness.request(cookie: cookie) { try await $0.logOut() }
+        try await forbidden.insert("attempts", 1)
+        #expect(await harness.engine.end(forbidden, after: .threwResponse, logger: harness.logger) == .respond(adding: .init(changesDropped: true)))
+        #expect(await harness.engine.end(reader, after: .returned, logger: harness.logger) == .respond(adding: .init()))
+    }
+
     @Test("an error without a logout is passed on unchanged", arguments: EngineDriver.allCases)
     func errorWithoutLogout(driver: EngineDriver) async throws {
         struct Failure: Error {}

@@ -27,7 +27,11 @@ exclude one, so they raise no false alarm. The checks:
   a session when the one it carried ended longer ago than the tombstones last); a logout that carried a
   cookie keeps it (missing-removal);
 - lost-login: a 2xx login set no cookie although nothing ended its session while it ran;
-- unexpected-refusal: a 4xx to one of the clients' requests, which are all well formed;
+- unexpected-refusal: a 4xx other than 409 to one of the clients' requests, which are all well formed;
+- spurious-conflict: a 409 (changes dropped) to a request whose session nothing could have ended or renewed
+  away while it ran;
+- dropped-write-acknowledged: a 2xx write that set no cookie on a session that had certainly ended before
+  it could take effect (its changes were dropped: it must answer 409, or start a session with a cookie);
 - error-outside-fault: a 5xx (or no answer) while no fault was active, nor had just ended.
 """
 import dataclasses
@@ -258,6 +262,8 @@ class Checker:
             if op.refused:
                 # Every request the clients send is well formed: a 4xx is the demo refusing one it should serve.
                 self.violations.append(Violation("unexpected-refusal", f"HTTP {op.status} to a well-formed request", [op]))
+            if op.conflict:
+                self._check_conflict(op)
             if op.kind == "read" and op.succeeded:
                 self._check_read(op)
             self._check_cookie(op)
@@ -361,10 +367,28 @@ class Checker:
                 self.violations.append(Violation(
                     "stale-cookie", f"a {op.kind} replaced the cookie of a session that ended moments before", [op, *(e.op for e in ends)]))
 
+    def _check_conflict(self, op):
+        """A 409 says the request's changes were dropped because its session ended or moved while it ran (or
+        moments before: the key's tombstone still there). Something must have ended the session it carried."""
+        if op.kind not in ("put", "delete", "login"):
+            self.violations.append(Violation("spurious-conflict", f"a {op.kind} answered 409", [op]))
+            return
+        ends = [e for e in self._ends(op.node) if e.op is not op and e.op.effect_start < op.end] if op.node else []
+        if not ends:
+            self.violations.append(Violation(
+                "spurious-conflict", f"a {op.kind} answered 409 although nothing ended its session while it ran", [op]))
+
     def _check_write_without_cookie(self, op):
         """A 2xx write that had to start a session (no cookie, or one whose session ended longer ago than its
-        tombstone lasts) must have set a cookie."""
+        tombstone lasts) must have set a cookie; one whose session had certainly ended before it ran was dropped,
+        and must have said so (409)."""
         if op.node is not None:
+            before = [e for e in self._ends(op.node) if e.certain and e.op is not op and e.after < op.effect_start]
+            if before:
+                self.violations.append(Violation(
+                    "dropped-write-acknowledged", "a 2xx write on a session that had ended before it ran set no cookie",
+                    [op, before[0].op]))
+                return
             ends = [e for e in self._ends(op.node) if e.op.effect_start < op.end]
             if not ends or not all(e.certain for e in ends) or op.start < max(e.op.effect_end for e in ends) + self.grace + 10:
                 return

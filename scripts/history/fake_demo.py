@@ -9,12 +9,13 @@ breaks one of them on purpose:
 - remove-fresh-login-cookie: a request whose cookie no longer resolves answers with a removal cookie;
 - purge-ignores-renews: a purge deletes its own key only, not where a concurrent renew moved the session;
 - update-recreates-purged: a write to a session that ended while it ran brings the session back;
-- logout-ignores-renewed-key: a logout whose key a login already renewed away purges nothing.
+- logout-ignores-renewed-key: a logout whose key a login already renewed away purges nothing;
+- dropped-write-answers-200: a write or login whose session ended while it ran is answered 200, not 409.
 """
 import http.server, json, secrets, threading, time, urllib.parse
 
 MUTANTS = ["resurrect-on-renew", "drop-merged-entry", "remove-fresh-login-cookie", "purge-ignores-renews", "update-recreates-purged",
-           "logout-ignores-renewed-key"]
+           "logout-ignores-renewed-key", "dropped-write-answers-200"]
 
 
 class Store:
@@ -126,8 +127,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else:
                 state[name] = value
             if loaded is not None:
-                store.update(cookie, {name: value})
-            elif state and not (cookie and store.tombstoned(cookie)):
+                if not store.update(cookie, {name: value}) and mutant != "dropped-write-answers-200":
+                    return self.answer(409, "", set_cookie)
+            elif state and cookie and store.tombstoned(cookie):
+                if mutant != "dropped-write-answers-200":
+                    return self.answer(409, "", set_cookie)
+            elif state:
                 set_cookie = store.save(state)
             return self.answer(200, state, set_cookie)
         if method == "POST" and url.path == "/login":
@@ -135,6 +140,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             user = body["user_id"]
             if loaded is not None:
                 set_cookie = store.renew(cookie, {"user_id": user}, loaded, mutant)
+                if set_cookie is None and mutant != "dropped-write-answers-200":
+                    return self.answer(409, "", None)
             else:
                 set_cookie = store.save({"user_id": user})
             return self.answer(200, {"user_id": user, "counter": 0}, set_cookie)

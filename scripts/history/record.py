@@ -39,9 +39,15 @@ class Op:
         return self.status is None or self.status >= 500
 
     @property
+    def conflict(self):
+        """A 409: the request's session changes were dropped (its session ended or was renewed away while it
+        ran): it changed nothing."""
+        return self.status == 409
+
+    @property
     def refused(self):
-        """A 4xx: the request was refused and changed nothing."""
-        return self.status is not None and 400 <= self.status < 500
+        """A 4xx other than 409: the request was refused and changed nothing."""
+        return self.status is not None and 400 <= self.status < 500 and self.status != 409
 
     def describe(self):
         outcome = ("refused" if not self.sent else "no answer") if self.status is None else str(self.status)

@@ -20,7 +20,8 @@ def op(kind, start, end, status=200, cookie=None, set_cookie=None, key=None, val
 
 
 def put(start, end, key, value, cookie=None, set_cookie=None, **extra):
-    return op("put", start, end, cookie=cookie, set_cookie=set_cookie, key=key, value=value, body={key: value}, **extra)
+    extra.setdefault("body", "" if extra.get("status", 200) == 409 else {key: value})
+    return op("put", start, end, cookie=cookie, set_cookie=set_cookie, key=key, value=value, **extra)
 
 
 def read(start, end, cookie, body, **extra):
@@ -132,10 +133,11 @@ class HandWrittenHistories(unittest.TestCase):
     def test_a_write_with_the_cookie_of_a_session_that_just_ended_starts_none(self):
         history = [login(0, 1, "u1", set_cookie="C1"), logout(2, 3, "C1")]
         self.assertEqual(kinds(history + [put(4, 5, "a", "v1", cookie="C1", set_cookie="C2")]), ["stale-cookie"])
-        self.assertEqual(kinds(history + [put(4, 5, "a", "v1", cookie="C1")]), [])
+        self.assertEqual(kinds(history + [put(4, 5, "a", "v1", cookie="C1", status=409)]), [])
+        self.assertEqual(kinds(history + [put(4, 5, "a", "v1", cookie="C1")]), ["dropped-write-acknowledged"])
         # Once the tombstone is gone, the write must start a session.
         self.assertEqual(kinds(history + [put(200, 201, "a", "v1", cookie="C1", set_cookie="C2")]), [])
-        self.assertEqual(kinds(history + [put(200, 201, "a", "v1", cookie="C1")]), ["lost-write"])
+        self.assertEqual(kinds(history + [put(200, 201, "a", "v1", cookie="C1")]), ["dropped-write-acknowledged"])
 
     def test_a_write_on_a_live_session_replaces_no_cookie(self):
         history = [put(0, 1, "a", "v1", set_cookie="C1"), put(2, 3, "b", "v2", cookie="C1", set_cookie="C2")]
@@ -246,6 +248,16 @@ class HandWrittenHistories(unittest.TestCase):
     def test_a_refusal_of_a_well_formed_request_is_a_violation(self):
         self.assertEqual(kinds([put(0, 1, "a", "v1", status=422)]), ["unexpected-refusal"])
 
+    def test_a_conflict_answers_a_write_whose_session_ended_and_nothing_else(self):
+        base = [login(0, 1, "u0", set_cookie="C1"), login(2, 2.1, "u1", cookie="C1", set_cookie="C2")]
+        # The old key's write came after the renew away from it: dropped, and it says so.
+        self.assertEqual(kinds(base + [put(3, 3.1, "a", "v1", cookie="C1", status=409)]), [])
+        # A 2xx instead, with no new session, claims a write that was dropped.
+        self.assertEqual(kinds(base + [put(3, 3.1, "a", "v1", cookie="C1")]), ["dropped-write-acknowledged"])
+        # A 409 to a write on a session nothing ended is spurious, and so is one to a read.
+        self.assertEqual(kinds(base + [put(3, 3.1, "a", "v1", cookie="C2", status=409)]), ["spurious-conflict"])
+        self.assertEqual(kinds(base + [read(3, 3.1, "C2", {}, status=409)]), ["spurious-conflict"])
+
     def test_a_request_whose_connection_was_refused_is_not_in_the_history(self):
         refused = put(20, 20.1, "a", "v1", status=None)
         refused.sent = False
@@ -303,7 +315,11 @@ class FakeDemoRuns(unittest.TestCase):
         self.assert_caught("purge-ignores-renews", {"undone-logout"})
 
     def test_a_logout_that_ignores_a_key_renewed_before_it_loaded_is_caught(self):
-        self.assert_caught("logout-ignores-renewed-key", {"undone-logout", "old-key-after-renew"})
+        # Seen as a read of the session the logout should have ended, or a write to it acknowledged.
+        self.assert_caught("logout-ignores-renewed-key", {"undone-logout", "old-key-after-renew", "dropped-write-acknowledged"})
+
+    def test_a_dropped_write_answered_200_is_caught(self):
+        self.assert_caught("dropped-write-answers-200", {"dropped-write-acknowledged", "lost-login"})
 
     def test_a_write_that_brings_back_an_ended_session_is_caught(self):
         self.assert_caught("update-recreates-purged", {"undone-logout", "old-key-after-renew"})

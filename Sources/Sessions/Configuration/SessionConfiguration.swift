@@ -29,6 +29,11 @@ public struct SessionConfiguration: Sendable, Hashable {
     /// The most bytes of JSON one session may hold: a write that leaves it larger is refused (HTTP 422), so
     /// that no client grows the store without bound through one session. Removals are always allowed.
     public var maximumStateSize: Int
+    /// Whether a request whose session changes were dropped (its session ended, or another request renewed
+    /// its key away, while it ran) is answered 409 Conflict instead of the handler's response, so that no
+    /// client takes a lost write for a kept one (the default). Turn it off to send the handler's response
+    /// as it is; `SessionResponseHeaders.changesDropped` still says what happened.
+    public var answersDroppedChangesWithConflict: Bool
 
     /// Creates a configuration; every argument has a production default.
     public init(
@@ -38,7 +43,8 @@ public struct SessionConfiguration: Sendable, Hashable {
         ttlExtension: TTLExtension = .onStateChanges,
         absoluteTimeout: Duration? = nil,
         staleCookieGracePeriod: Duration = .seconds(60),
-        maximumStateSize: Int = 64 * 1024
+        maximumStateSize: Int = 64 * 1024,
+        answersDroppedChangesWithConflict: Bool = true
     ) {
         self.cookie = cookie
         self.security = security
@@ -47,6 +53,7 @@ public struct SessionConfiguration: Sendable, Hashable {
         self.absoluteTimeout = absoluteTimeout
         self.staleCookieGracePeriod = staleCookieGracePeriod
         self.maximumStateSize = maximumStateSize
+        self.answersDroppedChangesWithConflict = answersDroppedChangesWithConflict
     }
 
     /// Browsers cap a cookie's `Max-Age` at 400 days (RFC 6265bis); longer values are clamped to it.

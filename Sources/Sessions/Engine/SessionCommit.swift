@@ -117,6 +117,7 @@ struct SessionCommit {
                 try issueCookie(for: newKey, ttl: ttl, onOversize: UpdateError.serialization)
             case .gone:
                 logger.info("session ended before its renew; nothing was written", metadata: ["session": "\(key.fingerprint)"])
+                headers.changesDropped = true
             }
             return finish()
         case .awaitingDelete(let remove):
@@ -131,6 +132,7 @@ struct SessionCommit {
                     "request carried the key of a session renewed or logged out moments ago; its changes were dropped",
                     metadata: ["session": "\(keys[index].fingerprint)"]
                 )
+                headers.changesDropped = true
                 return finish()
             }
             return try askForTombstone(keys, from: index + 1, else: state)
@@ -261,10 +263,12 @@ struct SessionCommit {
         case .gone:
             // No removal cookie: the browser may already hold the cookie of the session that replaced this
             // one (a renew by a concurrent request), and this response would arrive after it.
+            guard contents.status == .changed else { return }  // a TTL refresh changed nothing
             logger.info(
                 "session ended while the request ran; its changes were dropped",
                 metadata: ["session": "\(previousKey.fingerprint)"]
             )
+            headers.changesDropped = true
         }
     }
 

@@ -24,9 +24,10 @@ extension SessionEngine {
         /// ``SessionResponseHeaders/cacheControl``, when there is one, replacing any `Cache-Control`.
         case respond(adding: SessionResponseHeaders)
         /// Send an empty response with this status instead, with these headers: the session failed (a store
-        /// failure is 500, a state over its size cap 422; no headers), or the handler failed after a logout
-        /// (500, with the removal cookie that ends a cookie store's session). The cause is in the log, never
-        /// in the response.
+        /// failure is 500, a state over its size cap 422; no headers), the handler's session changes were
+        /// dropped because its session ended or was renewed away meanwhile (409), or the handler failed after
+        /// a logout (500, with the removal cookie that ends a cookie store's session). The cause is in the
+        /// log, never in the response.
         case replace(status: Int, adding: SessionResponseHeaders)
         /// Pass the handler's error on, unchanged: it is not the session's.
         case rethrow
@@ -80,7 +81,7 @@ extension SessionEngine {
         switch outcome {
         case .returned, .threwResponse:
             do {
-                return .respond(adding: try await commit(session, logger: logger))
+                return answer(outcome, adding: try await commit(session, logger: logger))
             } catch {
                 return .replace(status: error.httpStatus, adding: SessionResponseHeaders())
             }
@@ -97,7 +98,7 @@ extension SessionEngine {
         case .returned, .threwResponse:
             do throws(SessionError) {
                 guard let headers = try commitImmediately(session, logger: logger) else { return nil }
-                return .respond(adding: headers)
+                return answer(outcome, adding: headers)
             } catch {
                 return .replace(status: error.httpStatus, adding: SessionResponseHeaders())
             }
@@ -105,6 +106,16 @@ extension SessionEngine {
             guard let headers = abandonImmediately(session, logger: logger) else { return nil }
             return Self.requestEnd(afterHandlerError: error, adding: headers, logger: logger)
         }
+    }
+
+    /// The committed request's answer: the handler's response with the session's headers, or 409 Conflict
+    /// when the handler returned normally but its session changes were dropped (an error response the
+    /// handler threw already says it failed).
+    private func answer(_ outcome: HandlerOutcome, adding headers: SessionResponseHeaders) -> RequestEnd {
+        if headers.changesDropped, case .returned = outcome, configuration.answersDroppedChangesWithConflict {
+            return .replace(status: 409, adding: headers)
+        }
+        return .respond(adding: headers)
     }
 
     private static func requestEnd(afterHandlerError error: any Error, adding headers: SessionResponseHeaders, logger: Logger) -> RequestEnd {
