@@ -96,6 +96,12 @@ public struct DemoOptions: ParsableArguments, Sendable {
     )
     public var staleCookieGrace = 60
 
+    @Option(
+        help:
+            "Seconds a request may run from loading its session to committing it: tombstones last at least this long, so a slow logout still follows a concurrent login, 1 to 86400."
+    )
+    public var longestRequest = 60
+
     @Option(help: "The most bytes of JSON one session may hold; a write past it is answered 422.")
     public var maxStateBytes = 64 * 1024
 
@@ -135,6 +141,9 @@ public struct DemoOptions: ParsableArguments, Sendable {
         guard staleCookieGrace >= 1, staleCookieGrace <= longestGrace else {
             throw ValidationError("--stale-cookie-grace must be from 1 to \(longestGrace) seconds")
         }
+        guard longestRequest >= 1, longestRequest <= longestGrace else {
+            throw ValidationError("--longest-request must be from 1 to \(longestGrace) seconds")
+        }
         guard maxStateBytes > 0 else { throw ValidationError("--max-state-bytes must be a positive number of bytes") }
         let cookie = SessionCookieConfiguration(
             name: cookieName,
@@ -150,6 +159,7 @@ public struct DemoOptions: ParsableArguments, Sendable {
             ttlExtension: ttlExtension == .onEveryRequest ? .onEveryRequest : .onStateChanges,
             absoluteTimeout: absoluteTimeout.map { .seconds($0) },
             staleCookieGracePeriod: .seconds(staleCookieGrace),
+            longestRequest: .seconds(longestRequest),
             maximumStateSize: maxStateBytes
         )
         try configuration.validate()

@@ -38,7 +38,7 @@ import Glibc
             "--host", "0.0.0.0", "--port", "9000", "--store", "cookie", "--cookie-name", "sid", "--cookie-path", "/app",
             "--cookie-domain", "example.com", "--insecure-cookie", "--same-site", "strict", "--content-security", "signed",
             "--lifecycle", "persistent", "--ttl", "60", "--ttl-extension", "on-every-request", "--absolute-timeout", "600",
-            "--stale-cookie-grace", "5", "--max-state-bytes", "2048",
+            "--stale-cookie-grace", "5", "--longest-request", "7", "--max-state-bytes", "2048",
             "--secret", String(repeating: "ab", count: 32), "--previous-secret", String(repeating: "cd", count: 64),
             "--previous-secret", String(repeating: "ef", count: 40),
         ])
@@ -53,6 +53,7 @@ import Glibc
             ttlExtension: .onEveryRequest,
             absoluteTimeout: .seconds(600),
             staleCookieGracePeriod: .seconds(5),
+            longestRequest: .seconds(7),
             maximumStateSize: 2048
         )
         #expect(try options.sessionConfiguration() == expected)
@@ -77,6 +78,8 @@ import Glibc
         ["--stale-cookie-grace=-1"],
         ["--stale-cookie-grace", "0"],
         ["--stale-cookie-grace", "86401"],
+        ["--longest-request", "0"],
+        ["--longest-request", "86401"],
         ["--max-state-bytes", "0"],
         // Prefixes match in any case.
         ["--cookie-name", "__host-id", "--insecure-cookie"],

@@ -208,3 +208,31 @@ import Testing
         #expect(await harness.engine.end(session, after: .threw(Failure()), logger: harness.logger) == .rethrow)
     }
 }
+
+extension EveryPathTests {
+    @Test("a slow logout follows a login made 2 s earlier however short the grace period", arguments: EngineDriver.allCases)
+    func aShortGraceKeepsTombstonesForTheLongestRequest(driver: EngineDriver) async throws {
+        let configuration = SessionConfiguration(staleCookieGracePeriod: .seconds(1))
+        #expect(configuration.tombstoneLifetime == .seconds(60))
+        let (harness, _, clock) = try makeMemoryHarness(driver: driver, configuration: configuration)
+        let old = try await harness.login()
+        let slowLogout = harness.engine.begin(cookieHeader: "id=\(old)", logger: harness.logger)
+        _ = try await slowLogout.entries()
+        let login = try await harness.request(cookie: old) { try await $0.logIn(userID: "ada") }
+        let new = try #require(login.cookieValue)
+        clock.advance(by: .seconds(2))
+        try await slowLogout.logOut()
+        _ = try await harness.engine.commit(slowLogout, logger: harness.logger)
+        try await harness.request(cookie: new) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == nil, "the logout followed the renew")
+        }
+    }
+
+    @Test("a longest request outside 1 s to a day is refused at startup")
+    func longestRequestIsValidated() throws {
+        for bad in [Duration.zero, .milliseconds(500), .seconds(86_401)] {
+            #expect(throws: SessionConfigurationError.self) { try SessionConfiguration(longestRequest: bad).validate() }
+        }
+        try SessionConfiguration(staleCookieGracePeriod: .seconds(1), longestRequest: .seconds(1)).validate()
+    }
+}

@@ -23,9 +23,14 @@ public struct SessionConfiguration: Sendable, Hashable {
     /// How long after a renew or a logout a request still carrying the old key neither removes nor replaces
     /// the browser's cookie: its writes are dropped instead of starting a new session whose cookie would
     /// overwrite the fresh login (single-page apps fire requests in parallel at login). The store keeps a
-    /// tombstone under the old key this long, and a logout by a request that loaded the session before a
-    /// concurrent renew follows that tombstone to the new key: at least a second.
+    /// tombstone under the old key this long, or ``longestRequest`` when that is longer: at least a second.
     public var staleCookieGracePeriod: Duration
+    /// The longest a request runs from its first touch of the session to the end of its commit (default 60
+    /// seconds). A key a renew or purge ended keeps its tombstone at least this long, so that a logout by a
+    /// request that loaded the session before a concurrent renew follows that renew to the new key however
+    /// short ``staleCookieGracePeriod`` is (a request slower than this can miss it). Within that time a
+    /// write carrying the old key is dropped too.
+    public var longestRequest: Duration
     /// The most bytes of JSON one session may hold: a write that leaves it larger is refused (HTTP 422), so
     /// that no client grows the store without bound through one session. Removals are always allowed.
     public var maximumStateSize: Int
@@ -43,6 +48,7 @@ public struct SessionConfiguration: Sendable, Hashable {
         ttlExtension: TTLExtension = .onStateChanges,
         absoluteTimeout: Duration? = nil,
         staleCookieGracePeriod: Duration = .seconds(60),
+        longestRequest: Duration = .seconds(60),
         maximumStateSize: Int = 64 * 1024,
         answersDroppedChangesWithConflict: Bool = true
     ) {
@@ -52,6 +58,7 @@ public struct SessionConfiguration: Sendable, Hashable {
         self.ttlExtension = ttlExtension
         self.absoluteTimeout = absoluteTimeout
         self.staleCookieGracePeriod = staleCookieGracePeriod
+        self.longestRequest = longestRequest
         self.maximumStateSize = maximumStateSize
         self.answersDroppedChangesWithConflict = answersDroppedChangesWithConflict
     }
@@ -63,7 +70,11 @@ public struct SessionConfiguration: Sendable, Hashable {
     /// arithmetic on a request's path can overflow.
     public static let maximumLifetime: Duration = .seconds(10 * 366 * 86_400)
 
-    /// The longest ``staleCookieGracePeriod`` accepted: one day.
+    /// How long a key a renew or purge ended keeps its tombstone: the longer of ``staleCookieGracePeriod`` and
+    /// ``longestRequest``.
+    public var tombstoneLifetime: Duration { max(staleCookieGracePeriod, longestRequest) }
+
+    /// The longest ``staleCookieGracePeriod`` (and ``longestRequest``) accepted: one day.
     public static let maximumStaleCookieGracePeriod: Duration = .seconds(86_400)
 
     /// Checks the configuration for combinations browsers reject or that weaken security.
@@ -112,6 +123,9 @@ public struct SessionConfiguration: Sendable, Hashable {
         }
         guard staleCookieGracePeriod >= .seconds(1), staleCookieGracePeriod <= Self.maximumStaleCookieGracePeriod else {
             throw .invalid("the stale-cookie grace period must be from 1 to \(Self.maximumStaleCookieGracePeriod.components.seconds) seconds")
+        }
+        guard longestRequest >= .seconds(1), longestRequest <= Self.maximumStaleCookieGracePeriod else {
+            throw .invalid("the longest request must be from 1 to \(Self.maximumStaleCookieGracePeriod.components.seconds) seconds")
         }
         guard maximumStateSize > 0 else {
             throw .invalid("the maximum session state size must be a positive number of bytes")

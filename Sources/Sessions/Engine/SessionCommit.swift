@@ -85,7 +85,7 @@ struct SessionCommit {
     private var resolution: SessionResolution { contents.resolution }
     private var state: SessionState { resolution.state }
     private var isPersistent: Bool { core.expiry.cookieIsPersistent }
-    private var tombstoneTTL: Duration { core.configuration.staleCookieGracePeriod }
+    private var tombstoneTTL: Duration { core.configuration.tombstoneLifetime }
 
     /// The next store call, given the answer to the previous one (`nil` at first); `nil` when the commit
     /// is done and ``headers`` are final.
