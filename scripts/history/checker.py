@@ -34,7 +34,7 @@ exclude one, so they raise no false alarm. The checks:
   it could take effect (its changes were dropped: it must answer 409, or start a session with a cookie);
 - error-outside-fault: a 5xx (or no answer) while no fault was active, nor had just ended.
 """
-import dataclasses
+import collections, dataclasses
 
 ABSENT = object()
 USER = "user_id"
@@ -91,16 +91,30 @@ class Node:
 
 
 class Checker:
-    """`grace` is the demo's stale-cookie grace period (how long tombstones last); `recovery` how long after a
-    fault ends requests may still fail (store timeouts, reconnect back-off); `slack` how long after its answer
-    (or after the fault that delayed it) a request of unknown outcome may still take effect."""
+    """`grace` is how long the demo's tombstones last (the longer of its stale-cookie grace and longest request);
+    `recovery` how long after a fault ends requests may still fail (store timeouts, reconnect back-off), per
+    fault kind, `default_recovery` for a kind it does not name; `slack` how long after its answer (or after
+    the fault that delayed it) a request of unknown outcome may still take effect. With `refreshes` (persistent
+    cookies under on-every-request extension) an answer may send again the cookie its request carried: such a
+    refresh is no new cookie, and one that lands after a login renewed that key away is counted
+    (`refreshes_after_renew`), not reported: it logs the browser out by contract, and no server can tell."""
 
-    def __init__(self, ops, faults, grace=60.0, recovery=12.0, slack=2.0, abort_slack=10.0, store=None):
+    def __init__(self, ops, faults, grace=60.0, recovery=None, slack=2.0, abort_slack=10.0, store=None, refreshes=False,
+                 default_recovery=12.0):
         # A request whose connection was refused never reached the demo.
         self.ops = sorted((op for op in ops if op.sent), key=lambda op: (op.end, op.id))
         self.faults = faults
         self.grace = grace
-        self.recovery = recovery
+        self.recovery = dict(recovery or {})
+        self.default_recovery = default_recovery
+        # Unknown outcomes each fault kind excused, and refreshes of a renewed-away key.
+        self.excused = collections.Counter()
+        self.refreshes_after_renew = 0
+        if refreshes:
+            for op in self.ops:
+                op.refreshed = bool(op.set_cookie) and op.set_cookie == op.cookie
+                if op.refreshed:
+                    op.set_cookie = None
         self.slack = slack
         self.abort_slack = abort_slack
         self.store = store
@@ -259,6 +273,9 @@ class Checker:
 
     def check(self):
         for op in self.ops:
+            if getattr(op, "refreshed", False) and op.node is not None and any(
+                    e.op.kind == "login" and e.certain and e.after < op.end for e in self._ends(op.node)):
+                self.refreshes_after_renew += 1
             if op.refused:
                 # Every request the clients send is well formed: a 4xx is the demo refusing one it should serve.
                 self.violations.append(Violation("unexpected-refusal", f"HTTP {op.status} to a well-formed request", [op]))
@@ -398,7 +415,8 @@ class Checker:
         if not op.unknown or op.aborted:
             return
         for fault in self.faults:
-            if op.end >= fault.start and op.start <= fault.end + self.recovery:
+            if op.end >= fault.start and op.start <= fault.end + self.recovery.get(fault.kind, self.default_recovery):
+                self.excused[fault.kind] += 1
                 return
         outcome = "no answer" if op.status is None else f"HTTP {op.status}"
         self.violations.append(Violation("error-outside-fault", f"{outcome} while no fault was active", [op]))

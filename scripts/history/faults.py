@@ -64,9 +64,11 @@ class FaultSchedule(threading.Thread):
     that short runs of one store through each framework meet different faults; `inject` returns once the
     fault is over (the server back, the demo answering)."""
 
-    def __init__(self, kinds, recorder_clock, seed, deadline, first=0, calm=(14.0, 20.0)):
+    def __init__(self, kinds, recorder_clock, seed, deadline, first=0, calm=(14.0, 20.0), prelude=None):
         super().__init__(daemon=True)
         self.kinds, self.clock, self.deadline, self.calm = kinds, recorder_clock, deadline, calm
+        # A (name, inject) run once early, before the faults and taking none of their turns (a secret rotation).
+        self.prelude = prelude
         self.first = first
         self.random = random.Random(seed)
         self.faults = []
@@ -75,13 +77,22 @@ class FaultSchedule(threading.Thread):
 
     def run(self):
         try:
+            if self.prelude is not None:
+                if self.stopping.wait(self.random.uniform(1.5, 2.5)):
+                    return
+                name, inject = self.prelude
+                start = self.clock()
+                inject(self.random)
+                self.faults.append(Fault(name, start, self.clock()))
+            taken = 0
             while self.kinds:
                 # The first fault comes early, so that a short run meets one.
-                wait = self.random.uniform(2.0, 4.0) if not self.faults else self.random.uniform(*self.calm)
+                wait = self.random.uniform(2.0, 4.0) if not taken else self.random.uniform(*self.calm)
                 # Stops early when the run ends; the wait is the schedule itself, not a synchronisation.
-                if self.stopping.wait(wait) or self.clock() + 10 > self.deadline:
+                if self.stopping.wait(wait) or self.clock() + 7 > self.deadline:
                     return
-                name, inject = self.kinds[(self.first + len(self.faults)) % len(self.kinds)]
+                name, inject = self.kinds[(self.first + taken) % len(self.kinds)]
+                taken += 1
                 start = self.clock()
                 inject(self.random)
                 self.faults.append(Fault(name, start, self.clock()))
@@ -112,6 +123,31 @@ def server_crash(kill, start):
     return inject
 
 
+def postgres_stall(url, seconds):
+    def inject(_random):
+        # Every statement on the sessions table waits past the store's query timeout (5 s): renews, purges and
+        # updates fail at their deadline and may run once the lock goes, as Redis's DEBUG SLEEP does.
+        subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-c",
+                        f"BEGIN; LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep({seconds}); COMMIT;"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return inject
+
+
+def secret_rotation(demo, rotated_arguments):
+    """Restarts the demo with a new secret and the old one as its previous secret."""
+    def inject(_random):
+        demo.kill()
+        demo.arguments = rotated_arguments
+        demo.start()
+    return inject
+
+
+# How long after a fault of each kind ends a request may still fail: store timeouts (5 s) of commands sent just
+# before it ended, the Redis client's reconnect back-off (at most 2 s), PostgreSQL's pool reconnecting.
+RECOVERY = {"demo-restart": 4.0, "secret-rotation": 4.0, "redis-sleep": 7.0, "redis-kill": 8.0,
+            "postgres-kill": 10.0, "postgres-stall": 7.0}
+
+
 def fault_kinds(store, demo, environment):
     """The faults a run on `store` injects, the store's own first. The in-memory store loses everything when
     its process dies, so its runs only drop connections (as every run does)."""
@@ -121,6 +157,7 @@ def fault_kinds(store, demo, environment):
         kinds.append(("redis-sleep", redis_sleep(url, 6)))
         kinds.append(("redis-kill", server_crash(environment["SESSIONS_TEST_REDIS_CRASH_KILL"], environment["SESSIONS_TEST_REDIS_CRASH_START"])))
     if store == "postgres":
+        kinds.append(("postgres-stall", postgres_stall(environment["SESSIONS_TEST_POSTGRES_CRASH_URL"], 6)))
         kinds.append(("postgres-kill", server_crash(environment["SESSIONS_TEST_POSTGRES_CRASH_KILL"], environment["SESSIONS_TEST_POSTGRES_CRASH_START"])))
     if store != "memory":
         kinds.append(("demo-restart", demo_restart(demo)))
