@@ -85,6 +85,7 @@ public struct SessionStoreConformance: Sendable {
         case jsonFidelity
         case concurrentDisjointUpdates
         case renewMovesALiveSession
+        case renewEndsTheOldKey
         case renewMergesUpdatesThatCameFirst
         case renewOfADeletedKeyIsGone
         case renewOfAnExpiredKeyIsGone
@@ -101,8 +102,8 @@ public struct SessionStoreConformance: Sendable {
         /// The capabilities a store must claim for this check to apply.
         public var requirement: Capabilities {
             switch self {
-            case .loadUnknownKey, .collisionOnSaveRetries, .updateAfterDeleteIsGone, .updateTTLAfterDeleteIsGone, .deleteRemoves,
-                .renewOfADeletedKeyIsGone, .renewCollisionRetries:
+            case .loadUnknownKey, .saveNeverReusesALiveKey, .collisionOnSaveRetries, .updateAfterDeleteIsGone, .updateTTLAfterDeleteIsGone,
+                .deleteRemoves, .renewEndsTheOldKey, .renewOfADeletedKeyIsGone, .renewCollisionRetries:
                 .serverSide
             case .concurrentDisjointUpdates, .renewMergesUpdatesThatCameFirst:
                 .mergesConcurrentUpdates
@@ -191,6 +192,7 @@ public struct SessionStoreConformance: Sendable {
         case .jsonFidelity: try await jsonFidelity()
         case .concurrentDisjointUpdates: try await concurrentDisjointUpdates()
         case .renewMovesALiveSession: try await renewMovesALiveSession()
+        case .renewEndsTheOldKey: try await renewEndsTheOldKey()
         case .renewMergesUpdatesThatCameFirst: try await renewMergesUpdatesThatCameFirst()
         case .renewOfADeletedKeyIsGone: try await renewOfADeletedKeyIsGone()
         case .renewOfAnExpiredKeyIsGone: try await renewOfAnExpiredKeyIsGone()
@@ -224,7 +226,6 @@ public struct SessionStoreConformance: Sendable {
         let store = try await makeStore { SessionKey.generate() }
         let first = try await store.save(sample(["n": 1]), ttl: ttl)
         let second = try await store.save(sample(["n": 2]), ttl: ttl)
-        guard capabilities.contains(.serverSide) else { return }
         try expect(first != second, "two saves give two keys")
         try expect(try await store.load(first)?["n"] == 1, "the first session is untouched by the second save")
     }
@@ -430,7 +431,16 @@ public struct SessionStoreConformance: Sendable {
         )
         let clean = try await require(store.load(cleared), "the key a renew with a clear returns loads")
         try expect(clean.entries == ["user": "ada"], "a renew with a clear keeps nothing that was stored")
-        guard capabilities.contains(.serverSide) else { return }
+    }
+
+    /// A server-side store's renew ends the old key: it loads nothing, and an update of it finds it gone. (A
+    /// client-side store's old key is the old state, which nothing on the server can end.)
+    private func renewEndsTheOldKey() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let key = try await store.save(sample(["a": 1]), ttl: ttl)
+        let state = try await require(store.load(key), "saved session loads")
+        let newKey = try await updatedKey(
+            store.renew(key, to: state, changes: SessionChangeSet(setKeys: ["c"]), ttl: ttl, tombstoneTTL: ttl), "renew of a live session")
         try expect(newKey != key, "a renew moves the session to a new key")
         try expect(try await store.load(key) == nil, "after a renew the old key loads nothing")
         try expect(

@@ -34,6 +34,7 @@ import Testing
             #expect(report.failuresBeforeTheKill == 0, "nothing fails before the kill")
             #expect(report.outageFailures >= 8, "the kill was felt by every worker")
             #expect(report.unexpectedReplies.isEmpty, "every failure is the documented empty 500: \(report.unexpectedReplies)")
+            #expect(report.regressions.isEmpty, "each acknowledged count is above the last one of its session: \(report.regressions)")
             // Each failure waits at most for the store's timeouts (2-3 s here); the margin is wide on purpose.
             #expect(report.slowestFailure < .seconds(15), "a failure comes within the timeout, not after a hang")
             #expect(report.finished, "the app recovered with no restart: \(report.summary)")
@@ -102,6 +103,7 @@ final class LoadRun: Sendable {
         var failuresBeforeTheKill = 0
         var outageFailures = 0
         var unexpectedReplies: [String] = []
+        var regressions: [String] = []
         var slowestFailure = Duration.zero
         var finished = false
         var summary = ""
@@ -232,7 +234,13 @@ final class LoadRun: Sendable {
                 if reply.status == .ok, let value = Int(reply.body) {
                     state.successes += 1
                     state.successStreak += 1
-                    state.report.ledgers[index].highestAcknowledged = max(state.report.ledgers[index].highestAcknowledged, value)
+                    // One worker drives each session, one request at a time: every acknowledged count must be above
+                    // the one before, or an acknowledged write was lost and its count handed out again.
+                    let previous = state.report.ledgers[index].highestAcknowledged
+                    if value <= previous {
+                        state.report.regressions.append("session \(index): \(value) acknowledged after \(previous)")
+                    }
+                    state.report.ledgers[index].highestAcknowledged = max(previous, value)
                     if state.phase == .restarted {
                         state.successesSinceRestart += 1
                         state.report.ledgers[index].servedAfterRestart = true

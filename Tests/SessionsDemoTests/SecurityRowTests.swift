@@ -1,3 +1,4 @@
+import FoundationEssentials
 import HTTPTypes
 import Logging
 import SessionsDemo
@@ -129,8 +130,33 @@ import Glibc
             #expect(!log.contains(key), "no session key in the log")
             #expect(!log.contains(String(key.prefix(16))), "not even part of one")
         }
-        let hex = secretBytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-        #expect(!log.lowercased().contains(hex.prefix(16)), "no secret in the log")
+        for fragment in Self.renderings(of: secretBytes) {
+            #expect(!log.contains(fragment), "no part of the secret in the log, in any rendering (\(fragment.count) characters)")
+        }
+    }
+
+    /// Fragments of `bytes` as a log could render them: six bytes from every offset in lower- and uppercase
+    /// hex and as a Swift array, and twelve characters of base64 and base64url from every alignment.
+    static func renderings(of bytes: [UInt8]) -> Set<String> {
+        var fragments = Set<String>()
+        for start in 0...(bytes.count - 6) {
+            let window = bytes[start..<(start + 6)]
+            let hex = window.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            fragments.insert(hex)
+            fragments.insert(hex.uppercased())
+            fragments.insert(window.map(String.init).joined(separator: ", "))
+        }
+        for dropped in 0..<3 {
+            let base64 = Data(bytes.dropFirst(dropped)).base64EncodedString()
+            let base64URL = base64.replacing("+", with: "-").replacing("/", with: "_")
+            for encoded in [base64, base64URL] {
+                let characters = Array(encoded)
+                for start in stride(from: 0, to: characters.count - 12, by: 4) {
+                    fragments.insert(String(characters[start..<(start + 12)]))
+                }
+            }
+        }
+        return fragments
     }
 }
 

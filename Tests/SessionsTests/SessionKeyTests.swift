@@ -15,6 +15,22 @@ import Testing
         #expect(seen.count == 1000)
     }
 
+    /// Unique keys prove little: 64 random bits padded, or repeated to fill 32 bytes, are unique too. Every
+    /// byte position must vary across keys (uniform bytes show ~251 of 256 values in 1,000 keys), and no two
+    /// positions may agree more often than chance allows (~4 in 1,000; 20 is below 1e-8 for one pair).
+    @Test("every byte of a generated key is independent random data")
+    func generatedKeysHave256IndependentBits() throws {
+        let keys = try (0..<1000).map { _ in try #require(Base64URL.decode(SessionKey.generate().rawValue.utf8)) }
+        for position in 0..<32 {
+            let values = Set(keys.map { $0[position] })
+            #expect(values.count >= 200, "byte \(position) took only \(values.count) values")
+            for other in (position + 1)..<32 {
+                let equal = keys.count { $0[position] == $0[other] }
+                #expect(equal <= 20, "bytes \(position) and \(other) agree in \(equal) of 1,000 keys")
+            }
+        }
+    }
+
     @Test(arguments: [
         ("", SessionKeyError.empty),
         (String(repeating: "a", count: 4065), .tooLong(4065)),
