@@ -257,22 +257,25 @@ import Glibc
         }
     }
 
+    /// The write loads the session, the logout lands, then the write's update reaches the store (held there
+    /// until the logout answered): the write is dropped and says so, and the session stays dead.
     @Test(arguments: Framework.allCases, [StoreKind.memory, .sqlite, .postgres, .redis])
     func aSlowUpdateNeverResurrectsALoggedOutSession(framework: Framework, kind: StoreKind) async throws {
-        try await Self.withDemo(framework, kind) { client async throws in
+        let holds = StoreHolds()
+        try await Self.withDemo(framework, kind, holds: holds) { client async throws in
             let browser = TestBrowser()
             try await browser.send(.post, "/login", body: #"{"user_id":"ada"}"#, client: client)
             let cookie = try #require(browser.cookie)
-            async let slow = {
-                let writer = TestBrowser()
-                writer.cookie = cookie
-                return try await writer.send(.put, "/session/cart?delay_ms=300", body: #"["book"]"#, client: client)
-            }()
-            try await browser.send(.post, "/logout", client: client)
-            _ = try await slow
-            let replay = TestBrowser()
-            replay.cookie = cookie
-            #expect(try await replay.send(.get, "/session", client: client).body == "{}", "whatever the order, the session stays dead")
+            let update = holds.holdNext(.update)
+            async let slow = DemoRaceTests.tab(cookie).send(.put, "/session/cart", body: #"["book"]"#, client: client)
+            await update.arrived()
+            let logout = try await browser.send(.post, "/logout", client: client)
+            #expect(logout.body == "Logged out: ada")
+            update.release()
+            let write = try await slow
+            #expect(write.status == .conflict, "the write's session ended before its update: dropped, and answered so")
+            #expect(write.setCookies.isEmpty)
+            #expect(try await DemoRaceTests.tab(cookie).send(.get, "/session", client: client).body == "{}", "the session stays dead")
         }
     }
 

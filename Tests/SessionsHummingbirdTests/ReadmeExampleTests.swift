@@ -9,7 +9,7 @@ import Testing
 @Suite struct ReadmeExampleTests {
     @Test func theReadmeExampleWorks() async throws {
         let secretFromEnvironment = "a master secret of at least thirty-two bytes"
-        // From here to `runService` the code is the README's, line for line.
+        // README: Hummingbird example
         let secret = try SessionSecret(derivingFrom: Array(secretFromEnvironment.utf8))  // >= 32 bytes
         let router = Router(context: BasicHTTPSessionRequestContext.self)
         let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: secret))
@@ -30,6 +30,7 @@ import Testing
             try await context.httpSession.purge()  // deleted server-side, cookie removed
             return "bye"
         }
+        // README: end
         try await Application(router: router).test(.router) { client async throws in
             let browser = TestBrowser()
             #expect(try await browser.send(.get, "/counter", client: client).body == "1")
@@ -42,5 +43,9 @@ import Testing
             #expect(browser.cookie == nil)
             #expect(try await browser.send(.get, "/counter", client: client).body == "1")
         }
+    }
+
+    @Test func theReadmeShowsTheCodeThisTestRuns() throws {
+        #expect(try ReadmeRecipe.readme().contains(try ReadmeRecipe.region("Hummingbird example", inFile: #filePath)))
     }
 }

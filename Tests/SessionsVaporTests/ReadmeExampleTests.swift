@@ -1,5 +1,6 @@
 import Sessions
 import SessionsVapor
+import TestSupport
 import Testing
 import Vapor
 import VaporTesting
@@ -9,7 +10,7 @@ import VaporTesting
     @Test func theReadmeExamplesWork() async throws {
         let secret = try SessionSecret(derivingFrom: Array("a master secret of at least thirty-two bytes".utf8))
         try await withApp { app in
-            // From here to the end of the routes the code is the README's, line for line.
+            // README: Vapor example
             let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: secret))
             app.middleware.use(HTTPSessionMiddleware(engine: engine))
             app.post("login") { request async throws -> String in
@@ -17,6 +18,8 @@ import VaporTesting
                 try await request.httpSession.renew(.newAuthentication)
                 return "welcome"
             }
+            // README: end
+            // README: Vapor synchronous routes
             let loaded = app.grouped(HTTPSessionLoadingMiddleware())
             loaded.get("counter") { request throws -> String in
                 let count = try request.loadedHTTPSession.update("counter", as: Int.self) { count in
@@ -25,6 +28,7 @@ import VaporTesting
                 }
                 return String(count)
             }
+            // README: end
 
             let first = try await app.testing().sendRequest(.GET, "counter")
             #expect(first.body.string == "1")
@@ -35,6 +39,13 @@ import VaporTesting
             #expect(loggedIn != anonymous, "login moved the session to a new key")
             let second = try await app.testing().sendRequest(.GET, "counter", headers: ["Cookie": loggedIn])
             #expect(second.body.string == "2", "the count moved with it")
+        }
+    }
+
+    @Test func theReadmeShowsTheCodeThisTestRuns() throws {
+        let readme = try ReadmeRecipe.readme()
+        for region in ["Vapor example", "Vapor synchronous routes"] {
+            #expect(readme.contains(try ReadmeRecipe.region(region, inFile: #filePath)), "README shows '\(region)' as this test runs it")
         }
     }
 }
