@@ -1,4 +1,7 @@
 import Foundation
+import PostgresNIO
+import SQLiteNIO
+import SessionsRedis
 import Synchronization
 import TestSupport
 import Testing
@@ -15,7 +18,9 @@ import Glibc
 /// server's resident memory flat once the first sessions have expired: sampled every second after the
 /// warm-up, its least-squares slope at most ``residentSlopeBound`` and its growth at most
 /// ``residentGrowthBound``. Sessions that were not swept, or a pool that leaks (the PostgreSQL pool's idle
-/// timers once leaked about 4 MiB a second), grow it without limit. CI runs 20 seconds per store and
+/// timers once leaked about 4 MiB a second), grow it without limit. On SQLite, PostgreSQL and Redis the
+/// sessions left in the store at the end are counted too: at most what the run creates in twice the TTL
+/// plus the sweep interval (every session lives TTL, then waits at most one interval for the sweeper). CI runs 20 seconds per store and
 /// framework (13 samples after the warm-up); `scripts/soak` runs minutes (`SESSIONS_SOAK_SECONDS`).
 @Suite(.serialized) struct SoakUnderLoadTests {
     enum Store: String, CaseIterable, Sendable {
@@ -54,6 +59,7 @@ import Glibc
         let demo = try DemoProcess(arguments, lifetime: duration + .seconds(120))
         let pid = demo.process.processIdentifier
 
+        let storedBefore = try await Self.storedSessions(store, directory: directory)
         let soak = Soak()
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -75,7 +81,15 @@ import Glibc
             try await group.waitForAll()
             soak.record(samples)
         }
+        let storedAfter = try await Self.storedSessions(store, directory: directory)
         #expect(demo.stop(signal: SIGTERM) == 0)
+        if let storedBefore, let storedAfter {
+            // Sessions are created at a steady rate; without a sweep, every one of them would still be there.
+            let perSecond = Double(soak.report.sessionsCreated) / Double(Self.seconds)
+            let bound = Int(perSecond * 2 * (5 + 1)) + 50
+            #expect(storedAfter - storedBefore <= bound, "expired sessions are swept: \(storedAfter - storedBefore) left, bound \(bound)")
+            print("soak \(store) through \(framework): \(storedAfter - storedBefore) sessions in the store at the end (bound \(bound))")
+        }
 
         let report = soak.report
         print("soak \(store) through \(framework) for \(Self.seconds) s: \(report)")
@@ -84,6 +98,38 @@ import Glibc
         #expect(report.samples >= 5, "enough samples after the warm-up to tell a slope: \(report)")
         #expect(report.endResident - report.warmResident <= Self.residentGrowthBound, "expired sessions are swept: \(report)")
         #expect(report.residentSlope <= Double(Self.residentSlopeBound), "resident memory stays flat: \(report)")
+    }
+
+    /// How many sessions `store` holds, expired ones not yet swept included; `nil` for the stores whose
+    /// sessions are not countable from outside (memory: in the process; cookie: in the browsers).
+    static func storedSessions(_ store: Store, directory: URL) async throws -> Int? {
+        switch store {
+        case .memory, .cookie:
+            return nil
+        case .sqlite:
+            let path = directory.appendingPathComponent("soak.sqlite").path
+            guard FileManager.default.fileExists(atPath: path) else { return 0 }
+            let connection = try await SQLiteConnection.open(storage: .file(path: path))
+            let count = try? await connection.query("SELECT count(*) AS n FROM sessions").first?.column("n")?.integer
+            try await connection.close()
+            return count ?? 0
+        case .postgres:
+            var count = 0
+            try await TestPostgres.withClient { client in
+                let exists = try await client.query("SELECT to_regclass('public.sessions') IS NOT NULL")
+                var present = false
+                for try await value in exists.decode(Bool.self) { present = value }
+                guard present else { return }
+                for try await value in try await client.query("SELECT count(*) FROM sessions").decode(Int64.self) { count = Int(value) }
+            }
+            return count
+        case .redis:
+            var count = 0
+            try await TestRedis.withClient { client in
+                if case .integer(let keys) = try await client.send(["DBSIZE"]) { count = Int(keys) }
+            }
+            return count
+        }
     }
 
     /// The resident set size of `pid`, from /proc; `nil` when it cannot be read.
