@@ -11,7 +11,7 @@ enum HummingbirdRequests {
         if server == "hummingbird-demo" {
             return try await serve(HummingbirdDemo.router(engine: try demoEngine()), route: route, count: count)
         }
-        // ../shared/peers/Sources/HummingbirdPeer, plain: the same routes.
+        // Benchmarks/Peers/Sources/HummingbirdPeer, plain: the same routes.
         let router = Router()
         router.get("/plain") { _, _ in "ok" }
         router.get("/counter") { _, _ in "0" }

@@ -51,7 +51,7 @@ enum VaporRequests {
         return responder.respond(to: request)
     }
 
-    /// ../shared/peers/Sources/VaporPeer: the same routes.
+    /// Benchmarks/Peers/Sources/VaporPeer: the same routes.
     static func peerRoutes(_ app: Application, sessions: Bool) {
         if sessions {
             app.sessions.use(.memory)

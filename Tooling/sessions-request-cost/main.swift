@@ -5,7 +5,7 @@
 //
 // SERVER: vapor-plain, vapor-sessions, vapor-demo, hummingbird-plain or hummingbird-demo; ROUTE: /plain,
 // /read or /counter. The first request (/counter without a cookie) creates the session whose cookie the
-// COUNT requests that follow send, as ../shared/peers/session.lua does; a server without sessions gets
+// COUNT requests that follow send, as Benchmarks/Peers/session.lua does; a server without sessions gets
 // none. Exits 1 when any request fails.
 import ArgumentParser
 import Dispatch

@@ -67,6 +67,23 @@ class Violation:
         return "\n".join(lines)
 
 
+class Restart:
+    """The demo restarted on the memory store, which keeps its sessions in the process: every session that
+    existed, and every tombstone, is gone. It ends nodes like a request would, and leaves no tombstone."""
+    kind = "restart"
+    id = 0
+    succeeded = True
+    unknown = False
+    delay = 0.0
+
+    def __init__(self, fault):
+        self.start = self.effect_start = fault.start
+        self.end = self.effect_end = fault.end
+
+    def describe(self):
+        return f"demo restart [{self.start:.3f}, {self.end:.3f}]: the memory store lost every session"
+
+
 @dataclasses.dataclass
 class End:
     """A request that ended a node, or may have: `certain` when its answer proves it did, from `after` on."""
@@ -118,6 +135,7 @@ class Checker:
         self.slack = slack
         self.abort_slack = abort_slack
         self.store = store
+        self.restarts = [Restart(fault) for fault in faults if fault.kind == "demo-restart"] if store == "memory" else []
         self.nodes = {}
         self.violations = []
         self.writer = {op.value: op for op in self.ops if op.value is not None}
@@ -182,6 +200,10 @@ class Checker:
                 # A 2xx login renewed the node away, or found it already gone; either way it is over (every store
                 # renews in one step).
                 ends.append(End(op, op.succeeded))
+        for restart in self.restarts:
+            # A session made before the demo went down is gone; one whose maker answered during the restart may be.
+            if node.creator.start < restart.start:
+                ends.append(End(restart, node.creator.end <= restart.start))
         # A purge through an ancestor's key follows the tombstones down to this node when it came after every
         # renew on the way, while the tombstones last, whether it loaded that key live or after it was renewed
         # away. A purge that came before a renew would have left that renew nothing to move (no node); but a
@@ -303,8 +325,9 @@ class Checker:
             value = entries.get(key, ABSENT)
             if ended and value is not ABSENT:
                 first = min(ended, key=lambda e: e.after).op
-                kind = "undone-logout" if first.kind == "logout" else "old-key-after-renew"
-                when = "a logout ended it" if first.kind == "logout" else "a login renewed it away"
+                kind = {"logout": "undone-logout", "restart": "undone-restart"}.get(first.kind, "old-key-after-renew")
+                when = {"logout": "a logout ended it", "restart": "a restart of the memory store lost it"}.get(
+                    first.kind, "a login renewed it away")
                 involved = [read, first] + ([self.writer[value]] if value in self.writer else [])
                 self.violations.append(Violation(kind, f"entry {key} read as {shown(value)} after {when}", involved))
                 continue
@@ -378,6 +401,8 @@ class Checker:
         ends = [e for e in self._ends(node) if e.op.effect_start < op.end]
         if not ends:
             self.violations.append(Violation("stale-cookie", f"a {op.kind} replaced the cookie of a live session", [op]))
+        elif any(e.op.kind == "restart" for e in ends):
+            return  # a restart of the memory store left no tombstone: a write may start a session at once
         elif all(e.certain for e in ends):
             # Whichever of them ended the session left a tombstone, no earlier than the earliest began.
             if op.end < min(e.op.start for e in ends) + self.grace - 5:

@@ -39,7 +39,7 @@ class Profile:
     rotates_secret: bool = False
 
     def applies_to(self, store):
-        # The memory store loses its sessions with the process, which a rotation restarts.
+        # The memory store loses its sessions with the process, which a rotation restarts: nothing to rotate.
         return not (self.rotates_secret and store == "memory")
 
 

@@ -245,6 +245,19 @@ class HandWrittenHistories(unittest.TestCase):
         self.assertEqual(kinds(history + [put(66, 67, "a", "v1", cookie="C1", set_cookie="C3")]), [])
         self.assertEqual(kinds(history + [put(40, 41, "a", "v1", cookie="C1", set_cookie="C3")]), ["stale-cookie"])
 
+    def test_a_restart_of_the_memory_store_ends_every_session_and_leaves_no_tombstone(self):
+        restart = Fault("demo-restart", 5, 6)
+        history = [login(0, 1, "u0", set_cookie="C1"), put(2, 3, "a", "v1", cookie="C1")]
+        # After the restart the old key names nothing: a read is empty, a write starts a session at once.
+        self.assertEqual(kinds(history + [read(10, 11, "C1", {}), put(12, 13, "b", "v2", cookie="C1", set_cookie="C2")],
+                               [restart], store="memory"), [])
+        self.assertEqual(kinds(history + [read(10, 11, "C1", {"a": "v1", "user_id": "u0"})], [restart], store="memory"),
+                         ["undone-restart"])
+        self.assertEqual(kinds(history + [put(12, 13, "b", "v2", cookie="C1")], [restart], store="memory"),
+                         ["dropped-write-acknowledged"])
+        # Another store keeps its sessions through a restart of the demo.
+        self.assertEqual(kinds(history + [read(10, 11, "C1", {"a": "v1", "user_id": "u0"})], [restart], store="sqlite"), [])
+
     def test_a_refusal_of_a_well_formed_request_is_a_violation(self):
         self.assertEqual(kinds([put(0, 1, "a", "v1", status=422)]), ["unexpected-refusal"])
 
