@@ -48,7 +48,7 @@ start_postgres() {
     [ "$(id -u)" = 0 ] && chown postgres "$data"
     as_postgres "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --no-sync >"$services_dir/$name-initdb.log" 2>&1 \
         || { cat "$services_dir/$name-initdb.log" >&2; return 1; }
-    local options="-p $port -k $services_dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+    local options="-p $port -k $services_dir -c listen_addresses=127.0.0.1,127.0.0.2 -c fsync=off -c full_page_writes=off"
     if [ "$tls" = tls ]; then
         local certificates="$services_dir/$name-tls"
         mkdir -p "$certificates"
@@ -74,6 +74,7 @@ start_postgres() {
 postgres_stops=()
 
 # A throwaway CA and a server certificate for 127.0.0.1 and localhost, so the tests can speak TLS to local servers.
+# The servers also listen on 127.0.0.2, which the certificate does not name: the tests of host-name checks use it.
 make_test_certificates() {
     local dir=$1
     command -v openssl >/dev/null || apt_install openssl
@@ -96,7 +97,7 @@ start_redis() {
     dir="$services_dir/$name"
     mkdir -p "$dir"
     {
-        echo "bind 127.0.0.1"
+        echo "bind 127.0.0.1 127.0.0.2"
         echo "port $port"
         echo "dir $dir"
         echo "daemonize yes"

@@ -23,7 +23,9 @@ public import Sessions
 /// A handler that throws an `HTTPResponseError` (say, `HTTPError(.unauthorized)`) still commits its
 /// session with that error's response; a handler that throws anything else commits only a purge or a
 /// renew's end of its old key (`SessionEngine/abandon(_:logger:)`), so a logout is carried out whatever
-/// happens after it.
+/// happens after it (its answer is then an empty 500 with the removal cookie, the error logged). A
+/// request whose session changes were dropped (its session ended or was renewed away by another request
+/// meanwhile) is answered 409 unless its handler threw an error response of 400 or above.
 public struct HTTPSessionMiddleware<Context: HTTPSessionRequestContext>: RouterMiddleware {
     /// The engine that holds the session semantics.
     public let engine: SessionEngine
@@ -55,7 +57,9 @@ public struct HTTPSessionMiddleware<Context: HTTPSessionRequestContext>: RouterM
         } catch let error as any HTTPResponseError {
             do {
                 response = try error.response(from: request, context: context)
-                outcome = .threwResponse
+                // A thrown redirect answers as a returned response would: if its session changes were dropped,
+                // the engine says so with a 409 rather than send the browser on as if they were kept.
+                outcome = response.status.code < 400 ? .returned : .threwResponse
             } catch {
                 // Rendering the error failed: that error is the answer, and the session is abandoned.
                 response = Response(status: .internalServerError)

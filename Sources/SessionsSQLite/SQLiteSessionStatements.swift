@@ -83,13 +83,16 @@ struct SQLiteSessionStatements: Sendable {
             steps.append(.addColumn(name: "renew_tombstone_until", definition: "INTEGER"))
             // A renew sets the row's `renew_tombstone_until` in the statement that moves it to its new key, and
             // this trigger writes the old key's tombstone naming the new one: the renew is one statement, so
-            // no failure between two can leave a live session behind a live tombstone.
+            // no failure between two can leave a live session behind a live tombstone. The trigger clears the
+            // column again (an update that leaves the key alone, so it does not fire itself), so that a move by
+            // anything else (a process of schema 2 still sharing the file) never writes a stale tombstone.
             statements.append(
                 """
                 CREATE TRIGGER IF NOT EXISTS "\(table)_renew_leaves_tombstone" AFTER UPDATE OF key_hash ON "\(table)"
                 WHEN NEW.renew_tombstone_until IS NOT NULL BEGIN
                     INSERT OR REPLACE INTO "\(tombstones)" (key_hash, ended_until, successor)
                     VALUES (OLD.key_hash, NEW.renew_tombstone_until, NEW.key_hash);
+                    UPDATE "\(table)" SET renew_tombstone_until = NULL WHERE key_hash = NEW.key_hash;
                 END
                 """
             )

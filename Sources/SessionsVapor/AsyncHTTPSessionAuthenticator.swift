@@ -34,7 +34,9 @@ public import Vapor
 /// never be reused (a database key, not a user name): a session holding a deleted user's id
 /// authenticates whoever gets that id next. Only the end of the login of a user this authenticator
 /// authenticated from the session (a logout, or a login of another user that the route rejected) ends
-/// the session.
+/// the session: a logout route should also call `request.httpSession.logOut()`, since a tab still holding
+/// the key another tab's login renewed is authenticated as nobody, and `request.auth.logout(_:)` alone
+/// would end nothing there (the purge follows the renew to the session that login made).
 ///
 /// A user an earlier middleware authenticated (a bearer token, say) is left alone: this authenticator then
 /// neither reads nor writes the session. Each user type keeps its id in an entry of its own (``entry``,

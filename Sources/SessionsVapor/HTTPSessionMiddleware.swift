@@ -21,7 +21,9 @@ public import Vapor
 /// A handler that throws an `AbortError` still commits its session: the error is rethrown as an
 /// `Abort` with the same status and reason and the session's headers added. Any other error commits
 /// only a purge or a renew's end of its old key (`SessionEngine.abandon`), so a logout is carried out
-/// whatever happens after it.
+/// whatever happens after it (its answer is then an empty 500 with the removal cookie, the error logged).
+/// A request whose session changes were dropped (its session ended or was renewed away by another request
+/// meanwhile) is answered 409, unless its handler threw an error of status 400 or above.
 public struct HTTPSessionMiddleware: Middleware {
     /// The engine that holds the session semantics.
     public let engine: SessionEngine
@@ -49,7 +51,8 @@ public struct HTTPSessionMiddleware: Middleware {
             let outcome: SessionEngine.HandlerOutcome
             switch result {
             case .success: outcome = .returned
-            case .failure(is any AbortError): outcome = .threwResponse
+            // A thrown redirect answers as a returned response would (a 409 if its session changes were dropped).
+            case .failure(let error as any AbortError): outcome = error.status.code < 400 ? .returned : .threwResponse
             case .failure(let error): outcome = .threw(error)
             }
             if let end = engine.endImmediately(session, after: outcome, logger: request.logger) {

@@ -145,6 +145,34 @@ import Testing
         }
     }
 
+    @Test("a login thrown as a redirect whose session another tab logged out meanwhile answers 409")
+    func aRedirectAfterALostLoginIsAConflict() async throws {
+        let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+        let router = Router(context: BasicHTTPSessionRequestContext.self)
+        router.addMiddleware { HTTPSessionMiddleware(engine: engine) }
+        router.get("/visit") { _, context -> String in
+            try await context.httpSession.insert("visited", true)
+            return "ok"
+        }
+        router.get("/login-then-redirect") { request, context -> String in
+            _ = try await context.httpSession.entries()
+            // Another tab logs out between this login's load and its commit.
+            let other = engine.begin(cookieHeader: request.headers[.cookie], logger: context.logger)
+            try await other.logOut()
+            _ = try await engine.commit(other, logger: context.logger)
+            try await context.httpSession.logIn(userID: "ada")
+            throw HTTPError(.seeOther, headers: [.location: "/home"])
+        }
+        let app = Application(router: router, logger: Logger(label: "middleware-test"))
+        try await app.test(.router) { client in
+            let browser = TestBrowser()
+            try await browser.send(.get, "/visit", client: client)
+            let login = try await browser.send(.get, "/login-then-redirect", client: client)
+            #expect(login.status == .conflict, "the login did not happen: no redirect as if it had")
+            #expect(login.setCookies.isEmpty)
+        }
+    }
+
     @Test func aSessionErrorIsAnEmpty500() async throws {
         try await Self.withRouter(routes: { router in
             router.get("/wrong-type") { _, context -> String in

@@ -63,6 +63,24 @@ import Testing
         }
     }
 
+    /// 127.0.0.2 reaches the same server, whose certificate names only 127.0.0.1 and localhost: verify-full
+    /// refuses it (the host name does not match), verify-ca accepts it (it checks the chain alone).
+    @Test func verifyFullRefusesACertificateForAnotherHostAndVerifyCAAcceptsIt() async throws {
+        let certificateAuthority = try Self.certificateAuthority
+        try await Self.withStore(
+            url: try Self.url(host: "127.0.0.2", mode: "verify-full", rootCertificate: certificateAuthority), queryTimeout: .seconds(5)
+        ) {
+            _, store async throws in
+            await #expect(throws: SaveError.self) { try await store.save(SessionState(["a": 1], createdAt: Date()), ttl: .seconds(60)) }
+        }
+        try await Self.withStore(url: try Self.url(host: "127.0.0.2", mode: "verify-ca", rootCertificate: certificateAuthority)) {
+            client, store async throws in
+            let key = try await store.save(SessionState(["over": "tls"], createdAt: Date()), ttl: .seconds(60))
+            #expect(try await store.load(key) != nil)
+            #expect(try await Self.usesTLS(client))
+        }
+    }
+
     /// Without the private CA the server's certificate is not trusted: every mode that verifies refuses it.
     @Test(arguments: ["verify-full", "verify-ca", "require"])
     func aCertificateNoTrustedAuthoritySignedIsRefused(mode: String) async throws {

@@ -114,6 +114,17 @@ import Testing
         }
     }
 
+    /// 127.0.0.2 reaches the same server, whose certificate names only 127.0.0.1 and localhost: a `rediss://`
+    /// client checks the host as well as the chain, and refuses it.
+    @Test func tlsRefusesACertificateForAnotherHost() async throws {
+        var otherHost = try TestRedis.tlsConfiguration()
+        otherHost.host = "127.0.0.2"
+        try await TestRedis.withClient(otherHost) { client async throws in
+            let error = await #expect(throws: RedisClientError.self) { try await client.send(["PING"]) }
+            #expect(error?.kind == .connectFailed, "a certificate for another host fails the connect: \(String(describing: error))")
+        }
+    }
+
     @Test func aServerThatNeverAnswersFailsWithinTheCommandTimeout() async throws {
         let server = try await MisbehavingServer.start(.neverAnswer)
         var configuration = RedisClientConfiguration(port: server.port, maximumConnections: 2)

@@ -219,6 +219,10 @@ import Testing
                 CREATE TRIGGER "sessions_tombstones_ends_session_on_insert" AFTER INSERT ON "sessions_tombstones"
                 WHEN NEW.successor IS NULL BEGIN DELETE FROM "sessions" WHERE key_hash = NEW.key_hash; END
                 """,
+                """
+                CREATE TRIGGER "sessions_tombstones_ends_session_on_update" AFTER UPDATE ON "sessions_tombstones"
+                WHEN NEW.successor IS NULL BEGIN DELETE FROM "sessions" WHERE key_hash = NEW.key_hash; END
+                """,
                 "INSERT INTO swift_sessions_schema VALUES ('sessions', 2)",
             ] {
                 _ = try await connection.query(statement)
@@ -238,6 +242,9 @@ import Testing
                 return
             }
             #expect(try await store.hasTombstone(key), "the trigger wrote the old key's tombstone")
+            let column = try await connection.query(
+                "SELECT renew_tombstone_until FROM sessions WHERE key_hash = ?1", [.blob(ByteBuffer(bytes: moved.storageDigest))])
+            #expect(column.first?.column("renew_tombstone_until")?.integer == nil, "and cleared the column: no later move can reuse it")
             try await store.purge(key, tombstoneTTL: .seconds(60))
             #expect(try await store.load(moved) == nil, "a purge of the old key follows it")
             let version = try await connection.query("SELECT version FROM swift_sessions_schema WHERE table_name = 'sessions'")

@@ -86,7 +86,8 @@ import Testing
     }
 
     @Test(arguments: EngineDriver.allCases) func aWriteWithALoggedOutKeyStartsNoSessionWithinTheGracePeriod(driver: EngineDriver) async throws {
-        let configuration = SessionConfiguration(staleCookieGracePeriod: .seconds(30))
+        // The tombstone lasts the longer of the grace period and the longest request: both 30 s here.
+        let configuration = SessionConfiguration(staleCookieGracePeriod: .seconds(30), longestRequest: .seconds(30))
         let (harness, store, clock) = try makeMemoryHarness(driver: driver, configuration: configuration)
         let cookie = try await harness.login()
         try await harness.request(cookie: cookie) { try await $0.purge() }

@@ -236,3 +236,44 @@ extension EveryPathTests {
         try SessionConfiguration(staleCookieGracePeriod: .seconds(1), longestRequest: .seconds(1)).validate()
     }
 }
+
+extension EveryPathTests {
+    @Test("a bare key rotation that lost to another request's renew is no conflict", arguments: EngineDriver.allCases)
+    func aLostBareRotationIsNoConflict(driver: EngineDriver) async throws {
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
+        let cookie = try await harness.login()
+        let loser = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        _ = try await loser.entries()
+        try await harness.request(cookie: cookie) { try await $0.renew(.keyRotation) }
+        try await loser.renew(.keyRotation)
+        #expect(await harness.engine.end(loser, after: .returned, logger: harness.logger) == .respond(adding: .init()))
+    }
+
+    @Test("a clear carrying a key a login renewed moments ago answers 409", arguments: EngineDriver.allCases)
+    func aStaleClearAnswersConflict(driver: EngineDriver) async throws {
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
+        let old = try await harness.login(["cart": ["pen"]])
+        let new = try #require(try await harness.request(cookie: old) { try await $0.logIn(userID: "ada") }.cookieValue)
+        let stale = harness.engine.begin(cookieHeader: "id=\(old)", logger: harness.logger)
+        try await stale.clear()
+        #expect(
+            await harness.engine.end(stale, after: .returned, logger: harness.logger) == .replace(status: 409, adding: .init(changesDropped: true)))
+        try await harness.request(cookie: new) { session async throws in
+            #expect(try await session.get("cart", as: [String].self) == ["pen"], "the login's session kept its cart")
+        }
+    }
+
+    @Test("a logout followed by an error leaves tombstones: a write with the old key is dropped", arguments: EngineDriver.allCases)
+    func anAbandonedLogoutLeavesTombstones(driver: EngineDriver) async throws {
+        struct Failure: Error {}
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
+        let cookie = try await harness.login()
+        let logout = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        try await logout.logOut()
+        _ = await harness.engine.end(logout, after: .threw(Failure()), logger: harness.logger)
+        let late = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        try await late.insert("cart", ["pen"])
+        #expect(
+            await harness.engine.end(late, after: .returned, logger: harness.logger) == .replace(status: 409, adding: .init(changesDropped: true)))
+    }
+}

@@ -154,6 +154,32 @@ import VaporTesting
         }
     }
 
+    @Test("a login thrown as a redirect whose session another tab logged out meanwhile answers 409")
+    func aRedirectAfterALostLoginIsAConflict() async throws {
+        let memory = MemorySessionStore()
+        let engine = try SessionEngine(store: memory, secrets: SessionSecrets(current: .generate()))
+        try await VaporTesting.withApp { app in
+            app.middleware.use(HTTPSessionMiddleware(engine: engine))
+            app.get("visit") { request async throws -> String in
+                try await request.httpSession.insert("visited", true)
+                return "ok"
+            }
+            app.get("login-then-redirect") { request async throws -> String in
+                _ = try await request.httpSession.entries()
+                // Another tab logs out between this login's load and its commit.
+                let other = engine.begin(cookieHeader: request.headers.first(name: .cookie), logger: request.logger)
+                try await other.logOut()
+                _ = try await engine.commit(other, logger: request.logger)
+                try await request.httpSession.logIn(userID: "ada")
+                throw Abort.redirect(to: "/home")
+            }
+            let cookie = try #require(Self.cookie(from: try await app.testing().sendRequest(.GET, "visit")))
+            let login = try await app.testing().sendRequest(.GET, "login-then-redirect", headers: ["Cookie": cookie])
+            #expect(login.status == .conflict, "the login did not happen: no redirect as if it had")
+            #expect(login.headers[.setCookie].isEmpty)
+        }
+    }
+
     @Test func customCookieAttributesReachTheBrowser() async throws {
         var cookie = SessionCookieConfiguration(name: "__Host-sid", sameSite: .strict)
         cookie.httpOnly = true

@@ -225,9 +225,10 @@ class Checker:
                     continue
                 if any(renew.effect_start >= op.effect_end for renew in renews):
                     continue
-                late = op.effect_end - first.end
-                if late >= self.grace + 10:
+                # It may have run as early as its effect could start: only past the tombstones then is it out.
+                if op.effect_start - first.end >= self.grace + 10:
                     continue
+                late = op.effect_end - first.end
                 certain = op.succeeded and not unsure and late < self.grace - 10
                 ends.append(End(op, certain))
             ancestor, child = ancestor.parent, ancestor
@@ -427,9 +428,16 @@ class Checker:
         if op.node is not None:
             before = [e for e in self._ends(op.node) if e.certain and e.op is not op and e.after < op.effect_start]
             if before:
-                self.violations.append(Violation(
-                    "dropped-write-acknowledged", "a 2xx write on a session that had ended before it ran set no cookie",
-                    [op, before[0].op]))
+                # Within the tombstones' life the write must have been dropped (409); after it, or after a restart
+                # of the memory store (no tombstone), it must have started a session (a cookie).
+                tombstoned = [e for e in before if e.op.kind != "restart" and op.start < e.op.effect_end + self.grace + 10]
+                if tombstoned:
+                    self.violations.append(Violation(
+                        "dropped-write-acknowledged", "a 2xx write on a session that had ended moments before it ran set no cookie",
+                        [op, tombstoned[0].op]))
+                else:
+                    self.violations.append(Violation("lost-write", "a 2xx write that had to start a session set no cookie",
+                                                     [op, before[0].op]))
                 return
             ends = [e for e in self._ends(op.node) if e.op.effect_start < op.end]
             if not ends or not all(e.certain for e in ends) or op.start < max(e.op.effect_end for e in ends) + self.grace + 10:

@@ -37,7 +37,9 @@ public struct SessionConfiguration: Sendable, Hashable {
     /// Whether a request whose session changes were dropped (its session ended, or another request renewed
     /// its key away, while it ran) is answered 409 Conflict instead of the handler's response, so that no
     /// client takes a lost write for a kept one (the default). Turn it off to send the handler's response
-    /// as it is; `SessionResponseHeaders.changesDropped` still says what happened.
+    /// as it is (an adapter that calls `SessionEngine.commit` itself still sees
+    /// `SessionResponseHeaders.changesDropped`). A handler with side effects beyond the session (an order
+    /// placed) should not treat a 409 as "nothing happened": only its session changes were dropped.
     public var answersDroppedChangesWithConflict: Bool
 
     /// Creates a configuration; every argument has a production default.

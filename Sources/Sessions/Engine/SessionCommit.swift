@@ -30,8 +30,8 @@ import Foundation
 /// session, changes the contents under the key like any write.
 ///
 /// After the handler failed (``Mode/abandon``) only what a failure must not undo is carried out: a purge
-/// (with its removal cookie), and a renew's end of its old key (a plain delete), with no tombstone (the
-/// browser keeps that cookie, and no newer one exists for a tombstone to protect).
+/// (with its tombstones and removal cookie), and a renew's end of its old key (a plain delete, with no
+/// tombstone: the browser keeps that cookie, and no newer one exists for a tombstone to protect).
 ///
 /// The commit makes no store call itself: ``next(after:)`` names the next call and takes the answer to
 /// the previous one, so the engine drives it with `await` or, for an ``ImmediateSessionStore``, on the
@@ -69,8 +69,8 @@ struct SessionCommit {
         /// cookie or not.
         case awaitingPurges(keys: [SessionKey], index: Int, tombstoneTTL: Duration, removeCookie: Bool)
         /// The store said whether `keys[index]`, a key the request's cookies named, has a tombstone: if
-        /// none of them has, save `state`.
-        case awaitingTombstone(keys: [SessionKey], index: Int, state: SessionState)
+        /// none of them has, save `state` (nothing when `nil`: a clear or removal with nothing to save).
+        case awaitingTombstone(keys: [SessionKey], index: Int, state: SessionState?)
         case finished
     }
 
@@ -117,7 +117,8 @@ struct SessionCommit {
                 try issueCookie(for: newKey, ttl: ttl, onOversize: UpdateError.serialization)
             case .gone:
                 logger.info("session ended before its renew; nothing was written", metadata: ["session": "\(key.fingerprint)"])
-                headers.changesDropped = true
+                // A bare key rotation that lost to another request's renew lost nothing the request asked for.
+                headers.changesDropped = !contents.changes.isEmpty || contents.renewal == .newAuthentication
             }
             return finish()
         case .awaitingDelete(let remove):
@@ -153,9 +154,11 @@ struct SessionCommit {
                 // A new authentication on a fresh session: the request decided to set a cookie.
                 return state.isEmpty ? finish() : try save(state)
             case .renewed, .changed:
-                // A key rotation of a session that no longer resolves has nothing to rotate: it is a write.
-                guard !state.isEmpty else { return finish() }
-                return try askForTombstone(resolution.unresolvedKeys ?? [], from: 0, else: state)
+                // A key rotation of a session that no longer resolves has nothing to rotate: it is a write. A
+                // clear or removal that leaves nothing to save is asked about too: if the key was renewed or
+                // logged out moments ago, the request's changes were dropped and it must say so.
+                guard !state.isEmpty || !contents.changes.isEmpty else { return finish() }
+                return try askForTombstone(resolution.unresolvedKeys ?? [], from: 0, else: state.isEmpty ? nil : state)
             case .unchanged:
                 return finish()
             }
@@ -187,19 +190,20 @@ struct SessionCommit {
         }
     }
 
-    /// After a failed handler: a purge is carried out and removes the cookie (a cookie store's session ends
-    /// only so), and so is a renew's end of the old key (the renewed state is not saved). Nothing else is
-    /// written. No tombstone: the browser keeps its cookie after a failed renew, and its next write should
-    /// start a session rather than be dropped as stale.
+    /// After a failed handler: a purge is carried out as in a commit, tombstones and removal cookie
+    /// included (a cookie store's session ends only so), and so is a renew's end of the old key (the renewed
+    /// state is not saved), as a plain delete with no tombstone: the browser keeps its cookie after a failed
+    /// renew, and its next write should start a session rather than be dropped as stale. Nothing else is
+    /// written.
     private mutating func abandon() -> SessionStoreCall? {
         guard let key = resolution.key else {
             guard contents.status == .purged else { return finish() }
-            return purgeEach(resolution.unresolvedKeys ?? [], from: 0, tombstoneTTL: .zero, removeCookie: resolution.cookie != .absent)
+            return purgeEach(resolution.unresolvedKeys ?? [], from: 0, tombstoneTTL: tombstoneTTL, removeCookie: resolution.cookie != .absent)
         }
         switch contents.status {
         case .purged:
             // A logout: it also ends the session wherever a concurrent renew moved it.
-            return ask(.purge(key, tombstoneTTL: .zero), then: .awaitingDelete(removeCookie: true))
+            return ask(.purge(key, tombstoneTTL: tombstoneTTL), then: .awaitingDelete(removeCookie: true))
         case .renewed:
             // This request's own renew failed: end only the key it held. A concurrent request may have moved
             // the session on by a login of its own, which is not this request's to undo.
@@ -209,9 +213,12 @@ struct SessionCommit {
         }
     }
 
-    /// Asks about the tombstone of each of `keys` from `index` on, then saves `state` if none has one.
-    private mutating func askForTombstone(_ keys: [SessionKey], from index: Int, else state: SessionState) throws -> SessionStoreCall? {
-        guard index < keys.count else { return try save(state) }
+    /// Asks about the tombstone of each of `keys` from `index` on, then saves `state` (if any) if none has one.
+    private mutating func askForTombstone(_ keys: [SessionKey], from index: Int, else state: SessionState?) throws -> SessionStoreCall? {
+        guard index < keys.count else {
+            guard let state else { return finish() }
+            return try save(state)
+        }
         stage = .awaitingTombstone(keys: keys, index: index, state: state)
         return .hasTombstone(keys[index])
     }

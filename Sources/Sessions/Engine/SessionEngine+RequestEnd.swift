@@ -9,7 +9,9 @@ extension SessionEngine {
         case returned
         /// The handler threw an error that the framework renders as a response of its own (Hummingbird's
         /// `HTTPResponseError`, Vapor's `AbortError`, such as a 401): the session commits, as for `returned`,
-        /// and the headers go on that response.
+        /// and the headers go on that response. Report a thrown response below 400 (a redirect) as
+        /// `returned`: it is the handler's answer, and a 409 must replace it when its session changes were
+        /// dropped.
         case threwResponse
         /// The handler threw anything else: only a purge, or a renew's end of its old key, is carried out
         /// (see ``SessionEngine/abandon(_:logger:)``), and the error is passed on unless a purge must remove

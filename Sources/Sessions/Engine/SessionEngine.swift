@@ -102,10 +102,13 @@ public struct SessionEngine: Sendable {
     /// do {
     ///     response = try await next(request, context)
     /// } catch {
-    ///     await engine.abandon(session, logger: logger)
+    ///     let headers = await engine.abandon(session, logger: logger)
+    ///     guard headers.isEmpty else { return Response(status: 500).adding(headers) }  // a logout: its cookie
     ///     throw error
     /// }
     /// ```
+    ///
+    /// ``end(_:after:logger:)`` does this for an adapter.
     ///
     /// A store failure here is logged at error level and otherwise ignored: the handler's error is the
     /// answer.
