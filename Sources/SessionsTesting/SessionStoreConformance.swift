@@ -260,6 +260,17 @@ public struct SessionStoreConformance: Sendable {
             "update with a clear"
         )
         try expect(try await store.load(key3)?.entries == ["d": 4], "a clear drops every earlier value")
+
+        // A clear to nothing (the engine's `clear()`) keeps the session, empty, under its key: it is no logout.
+        var emptied = try await require(store.load(key3), "cleared session loads")
+        emptied.entries = [:]
+        let key4 = try await updatedKey(store.update(key3, to: emptied, changes: SessionChangeSet(cleared: true), ttl: ttl), "update to nothing")
+        let empty = try await require(store.load(key4), "a session cleared to nothing still loads")
+        try expect(empty.entries.isEmpty, "a session cleared to nothing holds nothing")
+        try expect(empty.createdAt == emptied.createdAt, "and keeps its creation time")
+        let key5 = try await updatedKey(
+            store.update(key4, to: sample(["e": 5]), changes: SessionChangeSet(setKeys: ["e"]), ttl: ttl), "a write after")
+        try expect(try await store.load(key5)?.entries == ["e": 5], "a write after a clear to nothing lands in the same session")
     }
 
     private func updateReturnsLiveKey() async throws {

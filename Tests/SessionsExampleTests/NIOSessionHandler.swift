@@ -61,7 +61,8 @@ final class NIOSessionHandler: ChannelInboundHandler {
                 outcome = .returned
             } catch let error as RouteError {
                 reply = (error.status, "")
-                outcome = .threwResponse
+                // A thrown redirect is the route's answer, as a returned one is.
+                outcome = error.status.code < 400 ? .returned : .threwResponse
             } catch {
                 outcome = .threw(error)
             }
