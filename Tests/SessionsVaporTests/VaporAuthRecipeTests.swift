@@ -121,18 +121,23 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
         }
     }
 
+    /// The recipe's routes on a memory store, and `POST /visit`, which starts an anonymous session: returns
+    /// that session's cookie value.
+    static func anonymousVisit(_ app: Application) async throws -> String {
+        let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+        Self.routes(app, engine: engine, users: Self.users)
+        app.post("visit") { request async throws -> String in
+            try await request.httpSession.insert("visited", true)
+            return "ok"
+        }
+        return try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "visit")))
+    }
+
     @Test("a logout from a tab whose key another tab's login renewed ends that login")
     func aLogoutThroughARenewedKeyEndsTheLogin() async throws {
         try await withApp { app in
-            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
-            Self.routes(app, engine: engine, users: Self.users)
-            app.post("visit") { request async throws -> String in
-                try await request.httpSession.insert("visited", true)
-                return "ok"
-            }
-            let anonymous = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "visit")))
-            var headers = Self.basic("ada", "correct horse")
-            headers.add(name: .cookie, value: "id=\(anonymous)")
+            let anonymous = try await Self.anonymousVisit(app)
+            let headers = Self.basic("ada", "correct horse").adding(["Cookie": "id=\(anonymous)"])
             let login = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "login", headers: headers)))
             // The other tab still holds the pre-login key: the authenticator finds nobody there.
             let logout = try await app.testing().sendRequest(.POST, "logout", headers: ["Cookie": "id=\(anonymous)"])
@@ -145,13 +150,7 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
 
     @Test func aLoginRenewsTheKeyAndKillsThePreLoginOne() async throws {
         try await withApp { app in
-            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
-            Self.routes(app, engine: engine, users: Self.users)
-            app.post("visit") { request async throws -> String in
-                try await request.httpSession.insert("visited", true)
-                return "ok"
-            }
-            let anonymous = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "visit")))
+            let anonymous = try await Self.anonymousVisit(app)
             let login = try await app.testing().sendRequest(
                 .POST, "login", headers: Self.basic("ada", "correct horse").adding(["Cookie": "id=\(anonymous)"]))
             let loggedIn = try #require(Self.cookie(of: login))
