@@ -8,19 +8,12 @@ import Testing
 /// Requests of one session that overlap: renew against logout, expiry and updates, and responses that
 /// must not undo a login that happened while they ran ("logout is final", and the stale-cookie rule).
 @Suite struct ConcurrentRequestTests {
-    /// A request begun with `cookie` that has loaded its session: the slow request of each race.
-    private func slowRequest(_ harness: EngineHarness, cookie: String) async throws -> HTTPSession {
-        let session = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
-        try await session.load()
-        return session
-    }
-
     // MARK: 1. A renew never brings back a session that ended meanwhile
 
     @Test(arguments: EngineDriver.allCases) func aRenewAfterALogoutMeanwhileWritesNothing(driver: EngineDriver) async throws {
         let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login(["user_id": "ada", "cart": 3])
-        let login = try await slowRequest(harness, cookie: cookie)
+        let login = try await harness.loadedRequest(cookie: cookie)
         let logout = try await harness.request(cookie: cookie) { try await $0.purge() }
         #expect(logout.isRemoval)
         try await login.insert("user_id", "mallory")
@@ -34,7 +27,7 @@ import Testing
         let configuration = SessionConfiguration(lifecycle: .browserSession(stateTTL: .seconds(600)))
         let (harness, store, clock) = try makeMemoryHarness(driver: driver, configuration: configuration)
         let cookie = try await harness.login()
-        let login = try await slowRequest(harness, cookie: cookie)
+        let login = try await harness.loadedRequest(cookie: cookie)
         clock.advance(by: .seconds(601))
         try await login.renew(.keyRotation)
         let headers = try await harness.engine.commit(login, logger: harness.logger)
@@ -46,7 +39,7 @@ import Testing
     @Test(arguments: EngineDriver.allCases) func aRenewCarriesOverAnUpdateThatLandedFirst(driver: EngineDriver) async throws {
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login(["user_id": "ada"])
-        let login = try await slowRequest(harness, cookie: cookie)
+        let login = try await harness.loadedRequest(cookie: cookie)
         try await harness.request(cookie: cookie) { try await $0.insert("cart", 2) }
         try await login.insert("role", "admin")
         try await login.renew(.newAuthentication)
@@ -63,7 +56,7 @@ import Testing
         let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let anonymous = try await harness.login(["counter": 1])
         // B loaded before the login and writes after it: its update finds the key renewed away.
-        let loadedBefore = try await slowRequest(harness, cookie: anonymous)
+        let loadedBefore = try await harness.loadedRequest(cookie: anonymous)
         let login = try await harness.request(cookie: anonymous) { session async throws in
             try await session.insert("user_id", "ada")
             try await session.renew(.newAuthentication)
@@ -104,7 +97,7 @@ import Testing
     @Test(arguments: EngineDriver.allCases) func aLogoutThatLoadedBeforeARenewStillEndsTheRenewedSession(driver: EngineDriver) async throws {
         let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
-        let logout = try await slowRequest(harness, cookie: cookie)
+        let logout = try await harness.loadedRequest(cookie: cookie)
         // Two renews land while the logout runs: the session now lives two keys on.
         let first = try #require(try await harness.request(cookie: cookie) { try await $0.renew(.keyRotation) }.cookieValue)
         let second = try #require(try await harness.request(cookie: first) { try await $0.renew(.newAuthentication) }.cookieValue)
@@ -177,7 +170,7 @@ import Testing
     @Test(arguments: EngineDriver.allCases) func abandoningAfterAPurgeStillEndsTheSession(driver: EngineDriver) async throws {
         let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
-        let session = try await slowRequest(harness, cookie: cookie)
+        let session = try await harness.loadedRequest(cookie: cookie)
         try await session.purge()
         store.resetCalls()
         await harness.engine.abandon(session, logger: harness.logger)
@@ -188,7 +181,7 @@ import Testing
     @Test(arguments: EngineDriver.allCases) func abandoningAfterARenewEndsTheOldKeyAndWritesNothingElse(driver: EngineDriver) async throws {
         let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
-        let session = try await slowRequest(harness, cookie: cookie)
+        let session = try await harness.loadedRequest(cookie: cookie)
         try await session.insert("user_id", "mallory")
         try await session.renew(.newAuthentication)
         store.resetCalls()
@@ -200,7 +193,7 @@ import Testing
     @Test(arguments: EngineDriver.allCases) func aFailedRenewDoesNotEndTheLoginOfAConcurrentRequest(driver: EngineDriver) async throws {
         let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login(["counter": 1])
-        let failing = try await slowRequest(harness, cookie: cookie)
+        let failing = try await harness.loadedRequest(cookie: cookie)
         let login = try await harness.request(cookie: cookie) { session async throws in
             try await session.insert("user_id", "ada")
             try await session.renew(.newAuthentication)
@@ -218,7 +211,7 @@ import Testing
         // The failed request set no cookie, so the browser keeps the old one: it must not be treated as stale.
         let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login(["csrf": "t1"])
-        let login = try await slowRequest(harness, cookie: cookie)
+        let login = try await harness.loadedRequest(cookie: cookie)
         try await login.renew(.newAuthentication)
         await harness.engine.abandon(login, logger: harness.logger)
         #expect(store.base.count == 0)
@@ -229,7 +222,7 @@ import Testing
     @Test(arguments: EngineDriver.allCases) func abandoningAnyOtherChangeWritesNothing(driver: EngineDriver) async throws {
         let (harness, store, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
-        let session = try await slowRequest(harness, cookie: cookie)
+        let session = try await harness.loadedRequest(cookie: cookie)
         try await session.insert("cart", 1)
         store.resetCalls()
         await harness.engine.abandon(session, logger: harness.logger)
@@ -245,14 +238,14 @@ import Testing
     @Test func abandoningImmediatelyReportsWhetherItCouldAnswerOnTheCallingThread() async throws {
         let (immediate, immediateStore, _) = try makeMemoryHarness(driver: .immediate)
         let cookie = try await immediate.login()
-        let session = try await slowRequest(immediate, cookie: cookie)
+        let session = try await immediate.loadedRequest(cookie: cookie)
         try await session.purge()
         #expect(immediate.engine.abandonImmediately(session, logger: immediate.logger)?.setCookies.count == 1, "a purge removes the cookie")
         #expect(immediateStore.base.count == 0)
 
         let (awaiting, awaitingStore, _) = try makeMemoryHarness(driver: .awaiting)
         let awaitedCookie = try await awaiting.login()
-        let awaited = try await slowRequest(awaiting, cookie: awaitedCookie)
+        let awaited = try await awaiting.loadedRequest(cookie: awaitedCookie)
         try await awaited.purge()
         awaitingStore.resetCalls()
         #expect(awaiting.engine.abandonImmediately(awaited, logger: awaiting.logger) == nil)

@@ -73,8 +73,7 @@ import Testing
         let cookie = try await before.login(["cart": ["pen"]])
         let harness = EngineHarness(engine: try SessionEngine(store: store, secrets: .init(current: .generate(), previous: [old]), clock: clock))
         // Tab B's read loads first; tab A's login commits; then B's response reaches the browser.
-        let read = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
-        _ = try await read.entries()
+        let read = try await harness.loadedRequest(cookie: cookie)
         let login = try await harness.request(cookie: cookie) { try await $0.logIn(userID: "ada") }
         var jar = try #require(login.cookieValue)
         let readHeaders = try await harness.engine.commit(read, logger: harness.logger)
@@ -103,8 +102,7 @@ import Testing
     func clearRacingALogin(driver: EngineDriver) async throws {
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
         let old = try await harness.login(["cart": ["pen"]])
-        let emptying = harness.engine.begin(cookieHeader: "id=\(old)", logger: harness.logger)
-        _ = try await emptying.entries()
+        let emptying = try await harness.loadedRequest(cookie: old)
         let login = try await harness.request(cookie: old) { try await $0.logIn(userID: "ada") }
         let new = try #require(login.cookieValue)
         try await emptying.clear()
@@ -137,7 +135,7 @@ import Testing
         for store in stores {
             let harness = EngineHarness(engine: try SessionEngine(store: store, secrets: .init(current: .generate()), clock: clock))
             let cookie = try await harness.login()
-            let session = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+            let session = harness.begin(cookie: cookie)
             try await session.logOut()
             let end = await harness.engine.end(session, after: .threw(Failure()), logger: harness.logger)
             guard case .replace(let status, let headers) = end else {
@@ -155,8 +153,7 @@ import Testing
             let configuration = SessionConfiguration(answersDroppedChangesWithConflict: conflict)
             let (harness, _, _) = try makeMemoryHarness(driver: driver, configuration: configuration)
             let cookie = try await harness.login()
-            let slow = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
-            _ = try await slow.entries()
+            let slow = try await harness.loadedRequest(cookie: cookie)
             try await harness.request(cookie: cookie) { try await $0.logOut() }
             try await slow.insert("cart", ["pen"])
             let end = await harness.engine.end(slow, after: .returned, logger: harness.logger)
@@ -169,15 +166,14 @@ import Testing
     func aLostRenewAnswersConflict(driver: EngineDriver) async throws {
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
-        let slowLogin = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
-        _ = try await slowLogin.entries()
+        let slowLogin = try await harness.loadedRequest(cookie: cookie)
         try await harness.request(cookie: cookie) { try await $0.logIn(userID: "grace") }
         try await slowLogin.logIn(userID: "mallory")
         #expect(
             await harness.engine.end(slowLogin, after: .returned, logger: harness.logger)
                 == .replace(status: 409, adding: .init(changesDropped: true)))
         // A write with the old key after that, within the grace period: its tombstone drops it.
-        let late = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        let late = harness.begin(cookie: cookie)
         try await late.insert("cart", ["pen"])
         #expect(
             await harness.engine.end(late, after: .returned, logger: harness.logger) == .replace(status: 409, adding: .init(changesDropped: true)))
@@ -188,10 +184,8 @@ import Testing
         let configuration = SessionConfiguration(ttlExtension: .onEveryRequest)
         let (harness, _, _) = try makeMemoryHarness(driver: driver, configuration: configuration)
         let cookie = try await harness.login()
-        let forbidden = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
-        let reader = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
-        _ = try await forbidden.entries()
-        _ = try await reader.entries()
+        let forbidden = try await harness.loadedRequest(cookie: cookie)
+        let reader = try await harness.loadedRequest(cookie: cookie)
         try await harness.request(cookie: cookie) { try await $0.logOut() }
         try await forbidden.insert("attempts", 1)
         #expect(await harness.engine.end(forbidden, after: .threwResponse, logger: harness.logger) == .respond(adding: .init(changesDropped: true)))
@@ -203,7 +197,7 @@ import Testing
         struct Failure: Error {}
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
-        let session = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        let session = harness.begin(cookie: cookie)
         try await session.insert("a", 1)
         #expect(await harness.engine.end(session, after: .threw(Failure()), logger: harness.logger) == .rethrow)
     }
@@ -216,8 +210,7 @@ extension EveryPathTests {
         #expect(configuration.tombstoneLifetime == .seconds(60))
         let (harness, _, clock) = try makeMemoryHarness(driver: driver, configuration: configuration)
         let old = try await harness.login()
-        let slowLogout = harness.engine.begin(cookieHeader: "id=\(old)", logger: harness.logger)
-        _ = try await slowLogout.entries()
+        let slowLogout = try await harness.loadedRequest(cookie: old)
         let login = try await harness.request(cookie: old) { try await $0.logIn(userID: "ada") }
         let new = try #require(login.cookieValue)
         clock.advance(by: .seconds(2))
@@ -242,8 +235,7 @@ extension EveryPathTests {
     func aLostBareRotationIsNoConflict(driver: EngineDriver) async throws {
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
-        let loser = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
-        _ = try await loser.entries()
+        let loser = try await harness.loadedRequest(cookie: cookie)
         try await harness.request(cookie: cookie) { try await $0.renew(.keyRotation) }
         try await loser.renew(.keyRotation)
         #expect(await harness.engine.end(loser, after: .returned, logger: harness.logger) == .respond(adding: .init()))
@@ -254,7 +246,7 @@ extension EveryPathTests {
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
         let old = try await harness.login(["cart": ["pen"]])
         let new = try #require(try await harness.request(cookie: old) { try await $0.logIn(userID: "ada") }.cookieValue)
-        let stale = harness.engine.begin(cookieHeader: "id=\(old)", logger: harness.logger)
+        let stale = harness.begin(cookie: old)
         try await stale.clear()
         #expect(
             await harness.engine.end(stale, after: .returned, logger: harness.logger) == .replace(status: 409, adding: .init(changesDropped: true)))
@@ -268,10 +260,10 @@ extension EveryPathTests {
         struct Failure: Error {}
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
         let cookie = try await harness.login()
-        let logout = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        let logout = harness.begin(cookie: cookie)
         try await logout.logOut()
         _ = await harness.engine.end(logout, after: .threw(Failure()), logger: harness.logger)
-        let late = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        let late = harness.begin(cookie: cookie)
         try await late.insert("cart", ["pen"])
         #expect(
             await harness.engine.end(late, after: .returned, logger: harness.logger) == .replace(status: 409, adding: .init(changesDropped: true)))

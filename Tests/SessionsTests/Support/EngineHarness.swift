@@ -29,6 +29,19 @@ struct EngineHarness {
         return Outcome(headers: try await engine.commit(session, logger: logger))
     }
 
+    /// Begins a request carrying `cookie` without committing it: the test ends it when it chooses.
+    func begin(cookie: String) -> HTTPSession {
+        engine.begin(cookieHeader: "\(engine.configuration.cookie.name)=\(cookie)", logger: logger)
+    }
+
+    /// Begins a request carrying `cookie` and loads its session now: a slow request (a password check, a
+    /// long handler) that loaded before the requests the test runs next commit.
+    func loadedRequest(cookie: String) async throws -> HTTPSession {
+        let session = begin(cookie: cookie)
+        try await session.load()
+        return session
+    }
+
     /// Starts a session holding `entries` and returns its cookie value.
     func login(_ entries: [String: JSONValue] = ["user_id": "ada"]) async throws -> String {
         let outcome = try await request { session in
