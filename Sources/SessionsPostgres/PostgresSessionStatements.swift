@@ -106,8 +106,8 @@ struct PostgresSessionStatements: Sendable {
     ///
     /// One statement: the live row moves to its new key in place, merging the request's changes, and the
     /// tombstone is written only if it moved. A concurrent update of the old key waits on the row's lock
-    /// and then finds no row under it (gone); a new key already in use fails the primary key (retried with
-    /// another key) and changes nothing.
+    /// and then finds no row under it (gone); a new key already in use fails the primary key and changes
+    /// nothing. When nothing moved, ``renewedAlready(now:)`` tells a repeat from a loss.
     func renew(now: String) -> String {
         """
         WITH moved AS (
@@ -124,6 +124,16 @@ struct PostgresSessionStatements: Sendable {
             ON CONFLICT (key_hash) DO UPDATE SET ended_until = excluded.ended_until, successor = excluded.successor
         )
         SELECT 1 FROM moved
+        """
+    }
+
+    /// $1 old key hash, $2 new key hash: a row when a renew already moved $1 to $2 (the old key's tombstone
+    /// names $2, whose session is live). A statement of its own, with a snapshot taken after the renew it
+    /// follows: a first attempt that committed while that renew waited for the row's lock is seen here.
+    func renewedAlready(now: String) -> String {
+        """
+        SELECT 1 FROM \(tombstones) AS t JOIN \(table) AS s ON s.key_hash = t.successor
+        WHERE t.key_hash = $1 AND t.successor = $2 AND t.ended_until > \(now) AND s.expires_at > \(now)
         """
     }
 

@@ -244,7 +244,9 @@ public final class PostgresSessionStore: ExpiringSessionStore {
         }
     }
 
-    public func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    public func renew(
+        _ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration
+    )
         async throws(UpdateError) -> SessionUpdateResult
     {
         let setEntries: String
@@ -253,24 +255,26 @@ public final class PostgresSessionStore: ExpiringSessionStore {
         } catch {
             throw .serialization(error)
         }
-        let sql = statements.renew(now: now)
-        return try await moveUnderFreshKey(generateKey: generateKey) { newKey throws(UpdateError) -> Bool? in
-            var binds = PostgresBindings()
-            binds.append(digest(key))
-            binds.append(digest(newKey))
-            binds.append(changes.cleared)
-            binds.append(Array(changes.touchedKeys))
-            binds.append(setEntries)
-            binds.append(state.createdAt.unixMilliseconds)
-            binds.append(ttl.wholeMilliseconds)
-            binds.append(max(0, tombstoneTTL.wholeMilliseconds))
-            do {
-                return try await first(sql, binds, as: Int32.self) == nil ? nil : true
-            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-                return false
-            } catch {
-                throw .other(PostgresStoreFailure(error))
-            }
+        var binds = PostgresBindings()
+        binds.append(digest(key))
+        binds.append(digest(newKey))
+        binds.append(changes.cleared)
+        binds.append(Array(changes.touchedKeys))
+        binds.append(setEntries)
+        binds.append(state.createdAt.unixMilliseconds)
+        binds.append(ttl.wholeMilliseconds)
+        binds.append(max(0, tombstoneTTL.wholeMilliseconds))
+        do {
+            if try await first(statements.renew(now: now), binds, as: Int32.self) != nil { return .updated(newKey) }
+            // Nothing moved: either this renew already ran (asked again) or the session is gone.
+            var keys = PostgresBindings()
+            keys.append(digest(key))
+            keys.append(digest(newKey))
+            return try await first(statements.renewedAlready(now: now), keys, as: Int32.self) != nil ? .updated(newKey) : .gone
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw renewKeyInUse
+        } catch {
+            throw .other(PostgresStoreFailure(error))
         }
     }
 

@@ -141,8 +141,8 @@ struct SQLiteSessionStatements: Sendable {
     ///
     /// Moves the live row to its new key in place, and the table's trigger writes the old key's tombstone
     /// naming the new one: one statement, so nothing can fall between the check that the session is live,
-    /// the move and the tombstone. A new key already in use fails the primary key (retried with another
-    /// key); a session no longer live updates nothing and leaves no tombstone.
+    /// the move and the tombstone. A new key already in use fails the primary key; a session no longer live
+    /// updates nothing and leaves no tombstone (then ``renewedAlready(now:)`` tells a repeat from a loss).
     func renew(now: String) -> String {
         """
         UPDATE "\(table)" SET
@@ -153,6 +153,15 @@ struct SQLiteSessionStatements: Sendable {
             renew_tombstone_until = CASE WHEN ?8 > 0 THEN \(now) + ?8 END
         WHERE key_hash = ?1 AND expires_at > \(now)
         RETURNING 1
+        """
+    }
+
+    /// ?1 old key hash, ?2 new key hash: a row when a renew already moved ?1 to ?2 (the old key's tombstone
+    /// names ?2, whose session is live), so that a renew asked again answers what it did.
+    func renewedAlready(now: String) -> String {
+        """
+        SELECT 1 FROM "\(tombstones)" AS t JOIN "\(table)" AS s ON s.key_hash = t.successor
+        WHERE t.key_hash = ?1 AND t.successor = ?2 AND t.ended_until > \(now) AND s.expires_at > \(now)
         """
     }
 

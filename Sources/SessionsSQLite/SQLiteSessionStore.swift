@@ -191,7 +191,9 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
         }
     }
 
-    public func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    public func renew(
+        _ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration
+    )
         async throws(UpdateError) -> SessionUpdateResult
     {
         let touchedKeys: String
@@ -202,21 +204,22 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
         } catch {
             throw .serialization(error)
         }
-        // One statement: the move and, through the table's trigger, the old key's tombstone naming the new one.
-        let sql = statements.renew(now: now)
-        return try await moveUnderFreshKey(generateKey: generateKey) { newKey throws(UpdateError) -> Bool? in
-            let binds: [SQLiteData] = [
-                digest(key), digest(newKey), .integer(changes.cleared ? 1 : 0), .text(touchedKeys), .text(setEntries),
-                .integer(Int(state.createdAt.unixMilliseconds)), .integer(Int(ttl.wholeMilliseconds)),
-                .integer(Int(tombstoneTTL.wholeMilliseconds)),
-            ]
-            do {
-                return try await run(sql, binds).isEmpty ? nil : true
-            } catch let error as SQLiteError where error.isKeyInUse {
-                return false
-            } catch {
-                throw .other(error)
-            }
+        let binds: [SQLiteData] = [
+            digest(key), digest(newKey), .integer(changes.cleared ? 1 : 0), .text(touchedKeys), .text(setEntries),
+            .integer(Int(state.createdAt.unixMilliseconds)), .integer(Int(ttl.wholeMilliseconds)),
+            .integer(Int(tombstoneTTL.wholeMilliseconds)),
+        ]
+        do {
+            // One statement: the move and, through the table's trigger, the old key's tombstone naming the new one.
+            if try await !run(statements.renew(now: now), binds).isEmpty { return .updated(newKey) }
+            // Nothing moved: either this renew already ran (asked again) or the session is gone. The second
+            // statement only reads, so nothing can fall between the two that it would undo.
+            let repeated = try await !run(statements.renewedAlready(now: now), [digest(key), digest(newKey)]).isEmpty
+            return repeated ? .updated(newKey) : .gone
+        } catch let error as SQLiteError where error.isKeyInUse {
+            throw renewKeyInUse
+        } catch {
+            throw .other(error)
         }
     }
 

@@ -89,7 +89,9 @@ public struct SessionStoreConformance: Sendable {
         case renewMergesUpdatesThatCameFirst
         case renewOfADeletedKeyIsGone
         case renewOfAnExpiredKeyIsGone
-        case renewCollisionRetries
+        case renewNeverOverwritesALiveKey
+        case renewIsSafeToAskAgain
+        case concurrentAsksOfOneRenewAllAnswerIt
         case renewRacingDisjointUpdates
         case purgeAndRenewLeaveTombstones
         case purgeFollowsRenewals
@@ -103,7 +105,7 @@ public struct SessionStoreConformance: Sendable {
         public var requirement: Capabilities {
             switch self {
             case .loadUnknownKey, .saveNeverReusesALiveKey, .collisionOnSaveRetries, .updateAfterDeleteIsGone, .updateTTLAfterDeleteIsGone,
-                .deleteRemoves, .renewEndsTheOldKey, .renewOfADeletedKeyIsGone, .renewCollisionRetries:
+                .deleteRemoves, .renewEndsTheOldKey, .renewOfADeletedKeyIsGone, .renewNeverOverwritesALiveKey:
                 .serverSide
             case .concurrentDisjointUpdates, .renewMergesUpdatesThatCameFirst:
                 .mergesConcurrentUpdates
@@ -111,7 +113,9 @@ public struct SessionStoreConformance: Sendable {
                 [.mergesConcurrentUpdates, .atomicRenew]
             case .purgeAndRenewLeaveTombstones, .purgeFollowsRenewals, .tombstonesRunOut:
                 .tombstones
-            case .concurrentRenewsOfOneKeyMoveItOnce:
+            case .renewIsSafeToAskAgain:
+                [.serverSide, .tombstones]
+            case .concurrentRenewsOfOneKeyMoveItOnce, .concurrentAsksOfOneRenewAllAnswerIt:
                 [.serverSide, .atomicRenew, .tombstones]
             default:
                 []
@@ -196,7 +200,9 @@ public struct SessionStoreConformance: Sendable {
         case .renewMergesUpdatesThatCameFirst: try await renewMergesUpdatesThatCameFirst()
         case .renewOfADeletedKeyIsGone: try await renewOfADeletedKeyIsGone()
         case .renewOfAnExpiredKeyIsGone: try await renewOfAnExpiredKeyIsGone()
-        case .renewCollisionRetries: try await renewCollisionRetries()
+        case .renewNeverOverwritesALiveKey: try await renewNeverOverwritesALiveKey()
+        case .renewIsSafeToAskAgain: try await renewIsSafeToAskAgain()
+        case .concurrentAsksOfOneRenewAllAnswerIt: try await concurrentAsksOfOneRenewAllAnswerIt()
         case .renewRacingDisjointUpdates: try await renewRacingDisjointUpdates()
         case .purgeAndRenewLeaveTombstones: try await purgeAndRenewLeaveTombstones()
         case .purgeFollowsRenewals: try await purgeFollowsRenewals()
@@ -428,7 +434,8 @@ public struct SessionStoreConformance: Sendable {
         state["c"] = 3
         state.createdAt = sample([:]).createdAt.addingTimeInterval(-3600)
         let newKey = try await updatedKey(
-            store.renew(key, to: state, changes: SessionChangeSet(setKeys: ["c"], removedKeys: ["a"]), ttl: ttl, tombstoneTTL: ttl),
+            store.renew(
+                key, as: SessionKey.generate(), to: state, changes: SessionChangeSet(setKeys: ["c"], removedKeys: ["a"]), ttl: ttl, tombstoneTTL: ttl),
             "renew of a live session"
         )
         let moved = try await require(store.load(newKey), "the key a renew returns loads")
@@ -437,7 +444,9 @@ public struct SessionStoreConformance: Sendable {
         // A login over another user's session clears it and renews: nothing stored may come back.
         let other = try await store.save(sample(["user": "mallory", "token": "mallory's"]), ttl: ttl)
         let cleared = try await updatedKey(
-            store.renew(other, to: sample(["user": "ada"]), changes: SessionChangeSet(setKeys: ["user"], cleared: true), ttl: ttl, tombstoneTTL: ttl),
+            store.renew(
+                other, as: SessionKey.generate(), to: sample(["user": "ada"]), changes: SessionChangeSet(setKeys: ["user"], cleared: true), ttl: ttl,
+                tombstoneTTL: ttl),
             "renew with a clear"
         )
         let clean = try await require(store.load(cleared), "the key a renew with a clear returns loads")
@@ -451,7 +460,8 @@ public struct SessionStoreConformance: Sendable {
         let key = try await store.save(sample(["a": 1]), ttl: ttl)
         let state = try await require(store.load(key), "saved session loads")
         let newKey = try await updatedKey(
-            store.renew(key, to: state, changes: SessionChangeSet(setKeys: ["c"]), ttl: ttl, tombstoneTTL: ttl), "renew of a live session")
+            store.renew(key, as: SessionKey.generate(), to: state, changes: SessionChangeSet(setKeys: ["c"]), ttl: ttl, tombstoneTTL: ttl),
+            "renew of a live session")
         try expect(newKey != key, "a renew moves the session to a new key")
         try expect(try await store.load(key) == nil, "after a renew the old key loads nothing")
         try expect(
@@ -472,7 +482,7 @@ public struct SessionStoreConformance: Sendable {
         var mine = base
         mine["role"] = "admin"
         let newKey = try await updatedKey(
-            store.renew(key, to: mine, changes: .init(setKeys: ["role"]), ttl: ttl, tombstoneTTL: ttl),
+            store.renew(key, as: SessionKey.generate(), to: mine, changes: .init(setKeys: ["role"]), ttl: ttl, tombstoneTTL: ttl),
             "renew of a live session"
         )
         try expect(
@@ -491,7 +501,8 @@ public struct SessionStoreConformance: Sendable {
             } else {
                 try await store.purge(key, tombstoneTTL: ttl)
             }
-            let result = try await store.renew(key, to: state, changes: .init(setKeys: ["user_id"]), ttl: ttl, tombstoneTTL: ttl)
+            let result = try await store.renew(
+                key, as: SessionKey.generate(), to: state, changes: .init(setKeys: ["user_id"]), ttl: ttl, tombstoneTTL: ttl)
             try expect(result == .gone, "renewing a session ended by \(end) reports it gone")
             try expect(try await store.load(key) == nil, "renewing a session ended by \(end) does not bring it back")
         }
@@ -502,7 +513,8 @@ public struct SessionStoreConformance: Sendable {
         let state = sample(["user_id": "ada"])
         let key = try await store.save(state, ttl: ttl)
         try await pass(ttl * 2)
-        let result = try await store.renew(key, to: state, changes: .init(setKeys: ["user_id"]), ttl: ttl, tombstoneTTL: ttl)
+        let result = try await store.renew(
+            key, as: SessionKey.generate(), to: state, changes: .init(setKeys: ["user_id"]), ttl: ttl, tombstoneTTL: ttl)
         try expect(result == .gone, "renewing an expired session reports it gone")
         try expect(try await store.load(key) == nil, "renewing an expired session does not bring it back")
         if capabilities.contains(.tombstones) {
@@ -510,20 +522,69 @@ public struct SessionStoreConformance: Sendable {
         }
     }
 
-    private func renewCollisionRetries() async throws {
-        let taken = SessionKey.generate()
-        let original = SessionKey.generate()
-        let fresh = SessionKey.generate()
-        let sequence = KeySequence([taken, original, taken, fresh])
-        let store = try await makeStore { sequence.next() }
-        _ = try await store.save(sample(["owner": "first"]), ttl: ttl)
+    /// The engine draws a renew's new key; a store that finds it taken must refuse, never overwrite (the
+    /// protocol's default, which saves under a key of the store's choosing, moves the session there).
+    private func renewNeverOverwritesALiveKey() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let taken = try await store.save(sample(["owner": "first"]), ttl: ttl)
         let key = try await store.save(sample(["owner": "second"]), ttl: ttl)
-        try expect(key == original, "the store uses the key generator it was given")
         let state = try await require(store.load(key), "the second session loads")
-        let newKey = try await updatedKey(store.renew(key, to: state, changes: .init(), ttl: ttl, tombstoneTTL: ttl), "renew")
-        try expect(newKey == fresh, "a renew whose generated key is taken retries with a new key")
+        do {
+            let result = try await store.renew(key, as: taken, to: state, changes: .init(), ttl: ttl, tombstoneTTL: ttl)
+            let moved = try updatedKey(result, "a renew to a key in use that does not throw")
+            try expect(moved != taken, "a renew to a key in use answered that key instead of throwing")
+            try expect(try await store.load(moved)?["owner"] == "second", "a renew that chose another key moved the session there")
+        } catch is UpdateError {
+            try expect(try await store.load(key)?["owner"] == "second", "a refused renew leaves its session where it was")
+        }
         try expect(try await store.load(taken)?["owner"] == "first", "a renew never overwrites another session")
-        try expect(try await store.load(fresh)?["owner"] == "second", "the retried renew moved the session")
+    }
+
+    /// A renew whose answer never came (a timeout after the server ran it) is learned by asking again with
+    /// the same arguments: the same answer, nothing written twice, and no other renew's move claimed.
+    private func renewIsSafeToAskAgain() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let key = try await store.save(sample(["a": 1]), ttl: ttl)
+        var state = try await require(store.load(key), "saved session loads")
+        state["b"] = 2
+        let newKey = SessionKey.generate()
+        let changes = SessionChangeSet(setKeys: ["b"])
+        let first = try await store.renew(key, as: newKey, to: state, changes: changes, ttl: ttl, tombstoneTTL: ttl)
+        try expect(first == .updated(newKey), "a renew moves the session to the key it is given: \(first)")
+        var other = state
+        other["c"] = 3
+        _ = try await updatedKey(store.update(newKey, to: other, changes: .init(setKeys: ["c"]), ttl: ttl), "an update of the new key")
+        let again = try await store.renew(key, as: newKey, to: state, changes: changes, ttl: ttl, tombstoneTTL: ttl)
+        try expect(again == .updated(newKey), "the same renew asked again answers the move it made: \(again)")
+        try expect(try await store.load(newKey)?.entries == ["a": 1, "b": 2, "c": 3], "asking again writes nothing over later updates")
+        try expect(try await store.load(key) == nil, "asking again does not bring the old key back")
+        let elsewhere = SessionKey.generate()
+        let otherRenew = try await store.renew(key, as: elsewhere, to: state, changes: changes, ttl: ttl, tombstoneTTL: ttl)
+        try expect(otherRenew == .gone, "a renew to another key finds the session gone: it was renewed elsewhere")
+        try expect(try await store.load(elsewhere) == nil, "and writes nothing")
+        try await store.purge(key, tombstoneTTL: ttl)
+        let afterLogout = try await store.renew(key, as: newKey, to: state, changes: changes, ttl: ttl, tombstoneTTL: ttl)
+        try expect(afterLogout == .gone, "asked again after a logout, a renew finds the session gone")
+        try expect(try await store.load(newKey) == nil, "and does not bring it back")
+    }
+
+    /// A renew asked again while its first attempt is still under way: every ask answers the one move.
+    private func concurrentAsksOfOneRenewAllAnswerIt() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        for _ in 0..<8 {
+            let key = try await store.save(sample(["user_id": "ada"]), ttl: ttl)
+            let state = try await require(store.load(key), "saved session loads")
+            let newKey = SessionKey.generate()
+            let results = try await withThrowingTaskGroup(of: SessionUpdateResult.self) { group in
+                for _ in 0..<4 {
+                    group.addTask { try await store.renew(key, as: newKey, to: state, changes: .init(), ttl: ttl, tombstoneTTL: ttl) }
+                }
+                return try await group.reduce(into: [SessionUpdateResult]()) { $0.append($1) }
+            }
+            try expect(results.allSatisfy { $0 == .updated(newKey) }, "every ask of one renew answers its move: \(results)")
+            try expect(try await store.load(newKey)?["user_id"] == "ada", "the session moved once")
+            try expect(try await store.load(key) == nil, "and left the old key")
+        }
     }
 
     private func renewRacingDisjointUpdates() async throws {
@@ -542,7 +603,11 @@ public struct SessionStoreConformance: Sendable {
             group.addTask {
                 var state = base
                 state["renewed"] = true
-                return (-1, try await store.renew(key, to: state, changes: .init(setKeys: ["renewed"]), ttl: ttl, tombstoneTTL: ttl))
+                return (
+                    -1,
+                    try await store.renew(
+                        key, as: SessionKey.generate(), to: state, changes: .init(setKeys: ["renewed"]), ttl: ttl, tombstoneTTL: ttl)
+                )
             }
             var renewal: SessionUpdateResult?
             var updates: [Int: SessionUpdateResult] = [:]
@@ -575,7 +640,8 @@ public struct SessionStoreConformance: Sendable {
         try expect(try await store.hasTombstone(purged), "a purge leaves a tombstone")
         let renewed = try await store.save(sample(["x": 2]), ttl: ttl)
         let state = try await require(store.load(renewed), "saved session loads")
-        let newKey = try await updatedKey(store.renew(renewed, to: state, changes: .init(), ttl: ttl, tombstoneTTL: ttl), "renew")
+        let newKey = try await updatedKey(
+            store.renew(renewed, as: SessionKey.generate(), to: state, changes: .init(), ttl: ttl, tombstoneTTL: ttl), "renew")
         try expect(try await store.hasTombstone(renewed), "a renew leaves a tombstone under the old key")
         try expect(!(try await store.hasTombstone(newKey)), "the renewed session's new key has no tombstone")
         let deleted = try await store.save(sample(["x": 3]), ttl: ttl)
@@ -592,8 +658,10 @@ public struct SessionStoreConformance: Sendable {
         let store = try await makeStore { SessionKey.generate() }
         let first = try await store.save(sample(["user_id": "ada"]), ttl: ttl)
         let state = try await require(store.load(first), "saved session loads")
-        let second = try await updatedKey(store.renew(first, to: state, changes: .init(), ttl: ttl, tombstoneTTL: ttl), "first renew")
-        let third = try await updatedKey(store.renew(second, to: state, changes: .init(), ttl: ttl, tombstoneTTL: ttl), "second renew")
+        let second = try await updatedKey(
+            store.renew(first, as: SessionKey.generate(), to: state, changes: .init(), ttl: ttl, tombstoneTTL: ttl), "first renew")
+        let third = try await updatedKey(
+            store.renew(second, as: SessionKey.generate(), to: state, changes: .init(), ttl: ttl, tombstoneTTL: ttl), "second renew")
         let bystander = try await store.save(sample(["user_id": "grace"]), ttl: ttl)
         try await store.purge(first, tombstoneTTL: ttl)
         try expect(try await store.load(third) == nil, "a purge of the old key ends the session two renews on")
@@ -605,7 +673,8 @@ public struct SessionStoreConformance: Sendable {
         try expect(try await store.hasTombstone(second), "and on every key between")
         try expect(!(try await store.hasTombstone(bystander)), "and on no other")
         let again = try await store.save(sample(["user_id": "ada"]), ttl: ttl * 4)
-        let moved = try await updatedKey(store.renew(again, to: state, changes: .init(), ttl: ttl * 4, tombstoneTTL: ttl), "renew")
+        let moved = try await updatedKey(
+            store.renew(again, as: SessionKey.generate(), to: state, changes: .init(), ttl: ttl * 4, tombstoneTTL: ttl), "renew")
         try await pass(ttl * 1.5)
         try await store.purge(again, tombstoneTTL: ttl)
         try expect(try await store.load(moved) != nil, "once the renew's tombstone ran out, a purge of the old key no longer reaches the new one")
@@ -622,7 +691,7 @@ public struct SessionStoreConformance: Sendable {
             let state = try await require(store.load(key), "saved session loads")
             let results = try await withThrowingTaskGroup(of: SessionUpdateResult.self) { group in
                 for _ in 0..<6 {
-                    group.addTask { try await store.renew(key, to: state, changes: .init(), ttl: ttl, tombstoneTTL: ttl) }
+                    group.addTask { try await store.renew(key, as: SessionKey.generate(), to: state, changes: .init(), ttl: ttl, tombstoneTTL: ttl) }
                 }
                 return try await group.reduce(into: [SessionUpdateResult]()) { $0.append($1) }
             }
@@ -750,10 +819,10 @@ private struct ImmediateCallsSessionStore: SessionStore {
         try base.updateTTLImmediately(key, ttl: ttl)
     }
     func delete(_ key: SessionKey) async throws(DeleteError) { try base.deleteImmediately(key) }
-    func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    func renew(_ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
         async throws(UpdateError) -> SessionUpdateResult
     {
-        try base.renewImmediately(key, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
+        try base.renewImmediately(key, as: newKey, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
     }
     func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) { try base.purgeImmediately(key, tombstoneTTL: tombstoneTTL) }
     func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool { try base.hasTombstoneImmediately(key) }
@@ -772,10 +841,10 @@ private struct ForwardingSessionStore: SessionStore {
     }
     func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
     func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
-    func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    func renew(_ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
         async throws(UpdateError) -> SessionUpdateResult
     {
-        try await base.renew(key, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
+        try await base.renew(key, as: newKey, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
     }
     func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) { try await base.purge(key, tombstoneTTL: tombstoneTTL) }
     func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool { try await base.hasTombstone(key) }

@@ -76,7 +76,7 @@ import Testing
                     #expect(try await store.update(key, to: state, changes: .init(setKeys: ["user_id"]), ttl: .seconds(60)) == .updated(key))
                     guard
                         case .updated(let renewed) = try await store.renew(
-                            key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
+                            key, as: SessionKey.generate(), to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
                     else {
                         Issue.record("renew under a data-only role")
                         return

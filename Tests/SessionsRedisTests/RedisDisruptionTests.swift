@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Sessions
 import SessionsHummingbird
 import SessionsRedis
@@ -84,6 +85,45 @@ import Foundation
                     + names.compactMap { name -> RESPArgument? in
                         if case .bulkString(let bytes?) = name { return RESPArgument(bytes) } else { return nil }
                     })
+        }
+    }
+
+    /// A login's renew written behind a stall times out after Redis has it: Redis runs it when it wakes,
+    /// and the session sits under a key the login never answered. Asked again with the same arguments, the
+    /// renew answers that key, so the login logs in rather than leaving the browser a key whose tombstone
+    /// drops its writes.
+    @Test func aLoginWhoseRenewTimesOutBehindAStallIsAnsweredByAskingAgain() async throws {
+        try await TestRedis.withClient(
+            .outage,
+            configure: {
+                $0.commandTimeout = .milliseconds(1500)
+                $0.maximumConnections = 1
+            }
+        ) {
+            client async throws in
+            let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: TestRedis.uniquePrefix()))
+            let engine = try SessionEngine(store: store, secrets: SessionSecrets(current: .generate()))
+            let logger = Logger(label: "redis-renew-test")
+            func cookie(_ headers: SessionResponseHeaders) throws -> String {
+                let header = try #require(headers.setCookies.last, "a cookie was set")
+                return String(header.prefix { $0 != ";" })
+            }
+            let anonymous = engine.begin(cookieHeader: nil, logger: logger)
+            try await anonymous.insert("cart", ["pen"])
+            let old = try cookie(try await engine.commit(anonymous, logger: logger))
+            let login = engine.begin(cookieHeader: old, logger: logger)
+            try await login.load()
+            let stall = Task { try await client.send(["DEBUG", "SLEEP", "2"]) }
+            try await Self.waitUntil { client.pendingReplies == 1 }
+            try await login.logIn(userID: "ada")
+            let new = try cookie(try await engine.commit(login, logger: logger))
+            _ = await stall.result
+            #expect(new != old, "the login answered with the renewed key")
+            let read = engine.begin(cookieHeader: new, logger: logger)
+            #expect(try await read.get("user_id", as: String.self) == "ada")
+            #expect(try await read.get("cart", as: [String].self) == ["pen"], "nothing the session held was left behind")
+            let stale = engine.begin(cookieHeader: old, logger: logger)
+            #expect(try await stale.entries().isEmpty, "the old key ended")
         }
     }
 

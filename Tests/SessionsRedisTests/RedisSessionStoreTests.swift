@@ -73,7 +73,8 @@ import Foundation
             let refreshed = try #require(Self.integer(try await client.send(["PTTL", name])), "PTTL answers an integer")
             #expect((90_500...120_500).contains(refreshed))
             let renewed = try await store.renew(
-                key, to: SessionState(["a": 1], createdAt: .now), changes: .init(), ttl: .milliseconds(60_250), tombstoneTTL: .milliseconds(30_250))
+                key, as: SessionKey.generate(), to: SessionState(["a": 1], createdAt: .now), changes: .init(), ttl: .milliseconds(60_250),
+                tombstoneTTL: .milliseconds(30_250))
             guard case .updated(let newKey) = renewed else {
                 Issue.record("renew of a live session")
                 return

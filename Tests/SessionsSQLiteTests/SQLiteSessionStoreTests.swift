@@ -236,7 +236,9 @@ import Testing
             _ = try await connection.query("ALTER TABLE \"sessions\" ADD COLUMN renew_tombstone_until INTEGER")
             let store = try SQLiteSessionStore(connection: connection)
             let state = try #require(try await store.load(key))
-            guard case .updated(let moved) = try await store.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
+            guard
+                case .updated(let moved) = try await store.renew(
+                    key, as: SessionKey.generate(), to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
             else {
                 Issue.record("the renew moved the session")
                 return
@@ -265,12 +267,15 @@ import Testing
             _ = try await store.connection.query(
                 "CREATE TEMP TRIGGER refuse_take_back BEFORE DELETE ON main.sessions_tombstones BEGIN SELECT RAISE(ABORT, 'refused'); END")
             await #expect(throws: UpdateError.self) {
-                try await store.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
+                try await store.renew(key, as: SessionKey.generate(), to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
             }
             _ = try await store.connection.query("DROP TRIGGER temp.refuse_move")
             _ = try await store.connection.query("DROP TRIGGER temp.refuse_take_back")
             #expect(try await !store.hasTombstone(key), "nothing of the failed renew stayed")
-            guard case .updated = try await store.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60)) else {
+            guard
+                case .updated = try await store.renew(
+                    key, as: SessionKey.generate(), to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
+            else {
                 Issue.record("the next login renews the live session")
                 return
             }
@@ -304,7 +309,8 @@ import Testing
             let key = try await first.save(SessionState(["user_id": "ada"], createdAt: Date()), ttl: .seconds(60))
             let bystander = try await first.save(SessionState(["user_id": "grace"], createdAt: Date()), ttl: .seconds(60))
             let moved = try await first.renew(
-                bystander, to: SessionState(["user_id": "grace"], createdAt: Date()), changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
+                bystander, as: SessionKey.generate(), to: SessionState(["user_id": "grace"], createdAt: Date()), changes: .init(), ttl: .seconds(60),
+                tombstoneTTL: .seconds(60))
             let now = "CAST(unixepoch('subsec') * 1000 AS INTEGER)"
             // The renew's first statement, as the crashed process ran it; its move never came.
             _ = try await first.connection.query(
@@ -317,7 +323,10 @@ import Testing
 
             let second = try await SQLiteSessionStore.open(path: path)
             #expect(try await !second.hasTombstone(key), "opening cleared the leftover")
-            guard case .updated = try await second.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60)) else {
+            guard
+                case .updated = try await second.renew(
+                    key, as: SessionKey.generate(), to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
+            else {
                 Issue.record("after reopening, the live session renews")
                 return
             }
@@ -346,7 +355,9 @@ import Testing
 
             let state = SessionState(["user_id": "ada"], createdAt: Date())
             let key = try await store.save(state, ttl: .seconds(60))
-            guard case .updated(let renewed) = try await store.renew(key, to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
+            guard
+                case .updated(let renewed) = try await store.renew(
+                    key, as: SessionKey.generate(), to: state, changes: .init(), ttl: .seconds(60), tombstoneTTL: .seconds(60))
             else {
                 Issue.record("the renew moved the session")
                 return

@@ -76,10 +76,29 @@ import Testing
         }
         for check in [
             SessionStoreConformance.Check.renewMovesALiveSession, .renewMergesUpdatesThatCameFirst, .renewOfADeletedKeyIsGone,
-            .renewOfAnExpiredKeyIsGone, .renewCollisionRetries,
+            .renewOfAnExpiredKeyIsGone, .renewNeverOverwritesALiveKey,
         ] {
             #expect(try await conformance.run(check) == .passed, "\(check)")
         }
+    }
+
+    @Test func theKitCatchesARenewThatCannotBeAskedAgain() async throws {
+        let clock = ManualSessionClock()
+        let conformance = SessionStoreConformance(capabilities: [.serverSide, .atomicRenew, .tombstones], time: .manual(clock)) { generateKey in
+            ForgetfulRenewingStore(base: MemorySessionStore(clock: clock, generateKey: generateKey))
+        }
+        let failure = await #expect(throws: SessionStoreConformanceFailure.self) { try await conformance.run(.renewIsSafeToAskAgain) }
+        #expect(failure?.description.contains("the same renew asked again answers the move it made") == true)
+        await #expect(throws: SessionStoreConformanceFailure.self) { try await conformance.run(.concurrentAsksOfOneRenewAllAnswerIt) }
+    }
+
+    @Test func theKitCatchesARenewThatOverwritesTheKeyItIsGiven() async throws {
+        let clock = ManualSessionClock()
+        let conformance = SessionStoreConformance(capabilities: [.serverSide], time: .manual(clock)) { generateKey in
+            OverwritingRenewStore(base: MemorySessionStore(clock: clock, generateKey: generateKey))
+        }
+        let failure = await #expect(throws: SessionStoreConformanceFailure.self) { try await conformance.run(.renewNeverOverwritesALiveKey) }
+        #expect(failure?.description.contains("answered that key instead of throwing") == true)
     }
 
     @Test func theKitCatchesAStoreThatResurrects() async throws {
@@ -153,16 +172,67 @@ struct BlindRenewingStore: SessionStore {
     }
     func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
     func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
-    func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    func renew(_ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
         async throws(UpdateError) -> SessionUpdateResult
     {
         do {
-            let newKey = try await base.save(state, ttl: ttl)
+            let saved = try await base.save(state, ttl: ttl)
             try await base.delete(key)
-            return .updated(newKey)
+            return .updated(saved)
         } catch {
             throw .other(error)
         }
+    }
+}
+
+/// Renews atomically, but answers a renew asked again after it ran as if the session were gone: the
+/// engine could never learn what a renew whose answer was lost did. The kit must fail it.
+struct ForgetfulRenewingStore: SessionStore {
+    let base: MemorySessionStore
+    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
+    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        try await base.update(key, to: state, changes: changes, ttl: ttl)
+    }
+    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
+    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
+    func renew(_ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        async throws(UpdateError) -> SessionUpdateResult
+    {
+        do {
+            guard try await base.load(key) != nil else { return .gone }
+        } catch {
+            throw .other(error)
+        }
+        return try await base.renew(key, as: newKey, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
+    }
+    func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) { try await base.purge(key, tombstoneTTL: tombstoneTTL) }
+    func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool { try await base.hasTombstone(key) }
+}
+
+/// Renews to the key it is given whatever session holds it: the kit must fail it.
+struct OverwritingRenewStore: SessionStore {
+    let base: MemorySessionStore
+    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
+    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        try await base.update(key, to: state, changes: changes, ttl: ttl)
+    }
+    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
+    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
+    func renew(_ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        async throws(UpdateError) -> SessionUpdateResult
+    {
+        do {
+            try await base.delete(newKey)
+        } catch {
+            throw .other(error)
+        }
+        return try await base.renew(key, as: newKey, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
     }
 }
 

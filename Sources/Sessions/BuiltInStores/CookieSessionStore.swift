@@ -59,9 +59,11 @@ public struct CookieSessionStore: ImmediateSessionStore {
 
     package func deleteImmediately(_ key: SessionKey) throws(DeleteError) {}
 
-    /// The request's state, under the key that encodes it: a cookie store has no server-side copy to move
-    /// or merge, and no tombstone to leave.
-    package func renewImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    /// The request's state, under the key that encodes it (`newKey` is not used): a cookie store has no
+    /// server-side copy to move or merge, and no tombstone to leave. Asked again, it answers the same.
+    package func renewImmediately(
+        _ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration
+    )
         throws(UpdateError) -> SessionUpdateResult
     {
         try updateImmediately(key, to: state, changes: changes, ttl: ttl)

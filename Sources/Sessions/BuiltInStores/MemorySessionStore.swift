@@ -142,27 +142,36 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
         _ = storage.withLock { $0.entries.removeValue(forKey: digest) }
     }
 
-    package func renewImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
-        throws(UpdateError) -> SessionUpdateResult
-    {
+    package func renewImmediately(
+        _ key: SessionKey,
+        as newKey: SessionKey,
+        to state: SessionState,
+        changes: SessionChangeSet,
+        ttl: Duration,
+        tombstoneTTL: Duration
+    ) throws(UpdateError) -> SessionUpdateResult {
         let now = clock.now
         let digest = key.digest
-        let expiresAt = now + ttl
+        let newDigest = newKey.digest
         // One lock from the liveness check to the tombstone: no purge or update can fall in between.
-        return try moveUnderFreshKeyImmediately(generateKey: generateKey) { newKey -> Bool? in
-            let newDigest = newKey.digest
-            return storage.withLock { storage -> Bool? in
-                guard let stored = storage.entries[digest], stored.expiresAt > now else {
-                    storage.entries[digest] = nil
-                    return nil
-                }
-                if let existing = storage.entries[newDigest], existing.expiresAt > now { return false }
+        return try storage.withLock { storage throws(UpdateError) -> SessionUpdateResult in
+            guard let stored = storage.entries[digest], stored.expiresAt > now else {
                 storage.entries[digest] = nil
-                storage.entries[newDigest] = Entry(state: state.renewed(from: stored.state, changes: changes), expiresAt: expiresAt)
-                Self.placeTombstone(digest, until: now + tombstoneTTL, successor: newDigest, ttl: tombstoneTTL, in: &storage, now: now)
-                return true
+                // Asked again: this renew already moved the session, whose tombstone names the new key.
+                let tombstone = storage.tombstones[digest]
+                let alreadyMoved = tombstone.map { $0.until > now && $0.successor == newDigest } == true
+                return alreadyMoved && Self.isLive(newDigest, in: storage, now: now) ? .updated(newKey) : .gone
             }
+            guard !Self.isLive(newDigest, in: storage, now: now) else { throw renewKeyInUse }
+            storage.entries[digest] = nil
+            storage.entries[newDigest] = Entry(state: state.renewed(from: stored.state, changes: changes), expiresAt: now + ttl)
+            Self.placeTombstone(digest, until: now + tombstoneTTL, successor: newDigest, ttl: tombstoneTTL, in: &storage, now: now)
+            return .updated(newKey)
         }
+    }
+
+    private static func isLive(_ digest: SHA256Digest, in storage: Storage, now: Date) -> Bool {
+        storage.entries[digest].map { $0.expiresAt > now } == true
     }
 
     /// Deletes the session, and every session a renew moved it to while their tombstones last: a logout

@@ -172,7 +172,9 @@ struct SessionCommit {
             let renewed = core.expiry.renewed(state, for: contents.renewal, now: now)
             let ttl = core.expiry.ttl(for: renewed, now: now)
             stage = .awaitingRenew(key: key, ttl: ttl)
-            return .renew(key, to: renewed, changes: contents.changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
+            // The engine, not the store, draws the new key: asked again with the same key, a store answers
+            // what a renew whose answer never came did (see `SessionEngine.answerAskingAgain`).
+            return .renew(key, as: SessionKey.generate(), to: renewed, changes: contents.changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
         case .changed:
             // A clear to nothing is a change of the contents under the same key, not a logout: it must not
             // follow a concurrent login's renew and end the new session.

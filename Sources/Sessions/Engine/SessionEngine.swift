@@ -136,12 +136,39 @@ public struct SessionEngine: Sendable {
         do {
             var answer: SessionStoreAnswer?
             while let call = try commit.next(after: answer) {
-                answer = try await core.store.answer(call)
+                answer = try await answerAskingAgain(call, since: commit.now, logger: logger)
             }
         } catch {
             throw Self.commitFailure(error, logger: logger)
         }
         return commit.headers
+    }
+
+    /// The most times a renew or purge is asked, the first included.
+    static var maximumAttemptsAfterFailure: Int { 3 }
+
+    /// Makes `call`, asking again with the same arguments when a renew or purge failed: its outcome may be
+    /// unknown (a timeout after the server ran it), and a renew that ran unseen would leave the browser a
+    /// key whose tombstone drops its writes and the session under a key no cookie names. The store answers
+    /// a repeated renew from the old key's tombstone, so the engine stops asking once that would have run out.
+    private func answerAskingAgain(_ call: SessionStoreCall, since start: Date, logger: Logger) async throws -> SessionStoreAnswer {
+        var attempt = 1
+        while true {
+            do {
+                return try await core.store.answer(call)
+            } catch {
+                guard call.isAskedAgainAfterFailure, attempt < Self.maximumAttemptsAfterFailure, !Self.isRefusal(error), !Task.isCancelled,
+                    clock.now < start + configuration.tombstoneLifetime
+                else { throw error }
+                attempt += 1
+                logger.warning("session \(call.name) failed; asking the store again", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// A state the store could not serialize: asking again would fail the same way.
+    private static func isRefusal(_ error: any Error) -> Bool {
+        (error as? UpdateError)?.kind == .serialization
     }
 
     private func endImmediately(_ session: HTTPSession, mode: SessionCommit.Mode, logger: Logger) throws(SessionError) -> SessionResponseHeaders? {

@@ -5,9 +5,35 @@ enum SessionStoreCall: Sendable {
     case update(SessionKey, to: SessionState, changes: SessionChangeSet, ttl: Duration)
     case updateTTL(SessionKey, ttl: Duration)
     case delete(SessionKey)
-    case renew(SessionKey, to: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    case renew(SessionKey, as: SessionKey, to: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
     case purge(SessionKey, tombstoneTTL: Duration)
     case hasTombstone(SessionKey)
+}
+
+extension SessionStoreCall {
+    /// Whether a failed call is asked again with the same arguments: a renew then answers the move it may
+    /// already have made (the engine drew its new key), a purge ends what it may already have ended. Other
+    /// calls are not: a save would make a second session, and a clearing update could undo a concurrent
+    /// request's write that landed in between.
+    var isAskedAgainAfterFailure: Bool {
+        switch self {
+        case .renew, .purge: true
+        case .save, .update, .updateTTL, .delete, .hasTombstone: false
+        }
+    }
+
+    /// The call's name, for logs.
+    var name: String {
+        switch self {
+        case .save: "save"
+        case .update: "update"
+        case .updateTTL: "updateTTL"
+        case .delete: "delete"
+        case .renew: "renew"
+        case .purge: "purge"
+        case .hasTombstone: "hasTombstone"
+        }
+    }
 }
 
 /// A store's answer to a ``SessionStoreCall``.
@@ -32,8 +58,8 @@ extension SessionStore {
         case .delete(let key):
             try await delete(key)
             return .deleted
-        case .renew(let key, let state, let changes, let ttl, let tombstoneTTL):
-            return .updated(try await renew(key, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL))
+        case .renew(let key, let newKey, let state, let changes, let ttl, let tombstoneTTL):
+            return .updated(try await renew(key, as: newKey, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL))
         case .purge(let key, let tombstoneTTL):
             try await purge(key, tombstoneTTL: tombstoneTTL)
             return .deleted
@@ -56,8 +82,8 @@ extension ImmediateSessionStore {
         case .delete(let key):
             try deleteImmediately(key)
             return .deleted
-        case .renew(let key, let state, let changes, let ttl, let tombstoneTTL):
-            return .updated(try renewImmediately(key, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL))
+        case .renew(let key, let newKey, let state, let changes, let ttl, let tombstoneTTL):
+            return .updated(try renewImmediately(key, as: newKey, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL))
         case .purge(let key, let tombstoneTTL):
             try purgeImmediately(key, tombstoneTTL: tombstoneTTL)
             return .deleted

@@ -24,8 +24,10 @@ package protocol ImmediateSessionStore: SessionStore {
     func updateTTLImmediately(_ key: SessionKey, ttl: Duration) throws(UpdateError) -> SessionUpdateResult
     /// ``SessionStore/delete(_:)``, answered on the calling thread.
     func deleteImmediately(_ key: SessionKey) throws(DeleteError)
-    /// ``SessionStore/renew(_:to:changes:ttl:tombstoneTTL:)``, answered on the calling thread.
-    func renewImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    /// ``SessionStore/renew(_:as:to:changes:ttl:tombstoneTTL:)``, answered on the calling thread.
+    func renewImmediately(
+        _ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration
+    )
         throws(UpdateError) -> SessionUpdateResult
     /// ``SessionStore/purge(_:tombstoneTTL:)``, answered on the calling thread.
     func purgeImmediately(_ key: SessionKey, tombstoneTTL: Duration) throws(DeleteError)
@@ -34,8 +36,11 @@ package protocol ImmediateSessionStore: SessionStore {
 }
 
 extension ImmediateSessionStore {
-    /// Load, save under a new key, delete: not atomic, and no tombstone (see ``SessionStore/renew(_:to:changes:ttl:tombstoneTTL:)``).
-    package func renewImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    /// Load, save under a key of the store's choosing, delete: not atomic, no tombstone, and `.gone` when
+    /// asked again (see ``SessionStore/renew(_:as:to:changes:ttl:tombstoneTTL:)``).
+    package func renewImmediately(
+        _ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration
+    )
         throws(UpdateError) -> SessionUpdateResult
     {
         let stored: SessionState?
@@ -45,9 +50,9 @@ extension ImmediateSessionStore {
             throw .other(error)
         }
         guard let stored else { return .gone }
-        let newKey: SessionKey
+        let savedKey: SessionKey
         do {
-            newKey = try saveImmediately(state.renewed(from: stored, changes: changes), ttl: ttl)
+            savedKey = try saveImmediately(state.renewed(from: stored, changes: changes), ttl: ttl)
         } catch {
             throw error.kind == .serialization ? .serialization(error) : .other(error)
         }
@@ -56,7 +61,7 @@ extension ImmediateSessionStore {
         } catch {
             throw .other(error)
         }
-        return .updated(newKey)
+        return .updated(savedKey)
     }
 
     /// ``deleteImmediately(_:)``: no tombstone.
@@ -93,10 +98,12 @@ extension ImmediateSessionStore {
         try deleteImmediately(key)
     }
 
-    public func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    public func renew(
+        _ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration
+    )
         async throws(UpdateError) -> SessionUpdateResult
     {
-        try renewImmediately(key, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
+        try renewImmediately(key, as: newKey, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
     }
 
     public func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {

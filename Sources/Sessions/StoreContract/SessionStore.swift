@@ -11,7 +11,7 @@
 /// ```
 ///
 /// The five calls of actix-session's store (load, save, update, update TTL, delete) are the contract. Three
-/// more make renew and logout exact under concurrent requests: ``renew(_:to:changes:ttl:tombstoneTTL:)``,
+/// more make renew and logout exact under concurrent requests: ``renew(_:as:to:changes:ttl:tombstoneTTL:)``,
 /// ``purge(_:tombstoneTTL:)`` and ``hasTombstone(_:)``. They have defaults written with the first five, so a
 /// store written elsewhere keeps working, with the weaker guarantees each default documents.
 public protocol SessionStore: Sendable {
@@ -45,21 +45,30 @@ public protocol SessionStore: Sendable {
     /// Deletes the session under `key`; deleting a missing key is not an error.
     func delete(_ key: SessionKey) async throws(DeleteError)
 
-    /// Moves the session under `key` to a new key, in one atomic step that happens only while the session
+    /// Moves the session under `key` to `newKey`, in one atomic step that happens only while the session
     /// under `key` is live.
     ///
-    /// What lands under the new key is the session as stored under `key` with the request's `changes`
-    /// applied (``SessionState/merged(into:changes:)``, so concurrent updates that reached the store first
-    /// survive the move), created at `state.createdAt`, living `ttl`. The session under `key` is deleted,
-    /// and a tombstone that ``hasTombstone(_:)`` finds, naming the new key for a later ``purge(_:tombstoneTTL:)``
-    /// of the old one, stays under `key` for `tombstoneTTL` (none for zero).
-    /// Returns ``SessionUpdateResult/gone`` and writes nothing when no live session was under `key`
-    /// (purged, renewed away or expired meanwhile): a renew never brings a session back.
+    /// What lands under `newKey` is the session as stored under `key` with the request's `changes` applied
+    /// (``SessionState/merged(into:changes:)``, so concurrent updates that reached the store first survive
+    /// the move), created at `state.createdAt`, living `ttl`. The session under `key` is deleted, and a
+    /// tombstone that ``hasTombstone(_:)`` finds, naming `newKey` for a later ``purge(_:tombstoneTTL:)`` of
+    /// the old key, stays under `key` for `tombstoneTTL` (none for zero). Returns `.updated(newKey)`.
     ///
-    /// The default loads, saves under a new key and deletes, as three calls: a purge or a concurrent update
-    /// that lands between them can be undone or lost, and it leaves no tombstone. Every store we ship
-    /// overrides it with one atomic operation.
-    func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    /// Safe to ask again with the same arguments, which is how the engine learns what a renew whose answer
+    /// never came did: when `key` is no longer live but its tombstone names `newKey` and the session under
+    /// `newKey` is live, this renew already happened, and the answer is `.updated(newKey)` again with
+    /// nothing written. Otherwise, when no live session is under `key` (purged, renewed elsewhere or expired
+    /// meanwhile), the answer is ``SessionUpdateResult/gone`` and nothing is written: a renew never brings a
+    /// session back.
+    ///
+    /// The engine draws `newKey` at random (``SessionKey/generate()``), so it is never in use; a store
+    /// that finds it in use throws ``UpdateError/other(_:)`` rather than overwrite a session.
+    ///
+    /// The default loads, saves under a key of the store's choosing and deletes, as three calls: a purge or
+    /// a concurrent update that lands between them can be undone or lost, it leaves no tombstone, and asked
+    /// again it answers ``SessionUpdateResult/gone``. Every store we ship overrides it with one atomic
+    /// operation.
+    func renew(_ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
         async throws(UpdateError) -> SessionUpdateResult
 
     /// Deletes the session under `key`, and the session a renew moved it to (following each renew's
@@ -90,8 +99,11 @@ public enum SessionUpdateResult: Sendable, Hashable {
 }
 
 extension SessionStore {
-    /// Load, save under a new key, delete: not atomic, and no tombstone (see the requirement).
-    public func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    /// Load, save under a key of the store's choosing, delete: not atomic, no tombstone, and `.gone` when
+    /// asked again (see the requirement).
+    public func renew(
+        _ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration
+    )
         async throws(UpdateError) -> SessionUpdateResult
     {
         let stored: SessionState?
@@ -101,9 +113,9 @@ extension SessionStore {
             throw .other(error)
         }
         guard let stored else { return .gone }
-        let newKey: SessionKey
+        let savedKey: SessionKey
         do {
-            newKey = try await save(state.renewed(from: stored, changes: changes), ttl: ttl)
+            savedKey = try await save(state.renewed(from: stored, changes: changes), ttl: ttl)
         } catch {
             throw error.kind == .serialization ? .serialization(error) : .other(error)
         }
@@ -112,7 +124,7 @@ extension SessionStore {
         } catch {
             throw .other(error)
         }
-        return .updated(newKey)
+        return .updated(savedKey)
     }
 
     /// ``delete(_:)``: no tombstone.

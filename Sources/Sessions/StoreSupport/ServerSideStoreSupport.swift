@@ -41,39 +41,10 @@ package func saveUnderFreshKeyImmediately(
     throw keyAttemptsExhausted
 }
 
-/// Moves a session to freshly generated keys until `move` reports that the key was free (`true`) or that
-/// the session to move is no longer live (`nil`, answered as ``SessionUpdateResult/gone``).
-///
-/// `move` returns `false` when a live session already holds the key; it must never overwrite one.
-package func moveUnderFreshKey(
-    generateKey: () -> SessionKey,
-    _ move: (SessionKey) async throws(UpdateError) -> Bool?
-) async throws(UpdateError) -> SessionUpdateResult {
-    for _ in 0..<maximumKeyAttempts {
-        let key = generateKey()
-        switch try await move(key) {
-        case true?: return .updated(key)
-        case false?: continue
-        case nil: return .gone
-        }
-    }
-    throw .other(keyAttemptsExhausted.underlying)
-}
-
-/// ``moveUnderFreshKey(generateKey:_:)`` for a store that answers on the calling thread.
-package func moveUnderFreshKeyImmediately(
-    generateKey: () -> SessionKey,
-    _ move: (SessionKey) throws(UpdateError) -> Bool?
-) throws(UpdateError) -> SessionUpdateResult {
-    for _ in 0..<maximumKeyAttempts {
-        let key = generateKey()
-        switch try move(key) {
-        case true?: return .updated(key)
-        case false?: continue
-        case nil: return .gone
-        }
-    }
-    throw .other(keyAttemptsExhausted.underlying)
+/// What a renew throws when the new key it was given already holds a session: it must never overwrite
+/// one, and the engine's keys are 256 random bits, so this is a broken generator.
+package var renewKeyInUse: UpdateError {
+    .other(SessionStoreMessage("the new session key is already in use"))
 }
 
 private var keyAttemptsExhausted: SaveError {

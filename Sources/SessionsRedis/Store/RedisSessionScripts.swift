@@ -52,11 +52,15 @@ enum RedisSessionScripts {
     /// none), created ms, "1" to clear every entry first, the number n of removed fields, n field names,
     /// then field/value pairs to set. Moves a live session to its new key with the changes merged, in one
     /// step, and leaves a tombstone holding the new key's name (a later purge of the old key follows it):
-    /// returns 1; 0 and writes nothing when the session is gone (so it is never brought back); -1 when the
-    /// new key is taken (the caller retries with another).
+    /// returns 1. Asked again after it ran (the tombstone names the new key, which is live) it writes
+    /// nothing and returns 1 again; when the session is otherwise gone, 0 and nothing is written (so it is
+    /// never brought back); -1 when the new key is taken.
     static let renew = RedisScript(
         """
-        if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+        if redis.call('EXISTS', KEYS[1]) == 0 then
+          if redis.call('GET', KEYS[3]) == KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
+          return 0
+        end
         if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
         local removed = tonumber(ARGV[5])
         if ARGV[4] == '1' then

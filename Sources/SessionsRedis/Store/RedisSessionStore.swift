@@ -105,7 +105,9 @@ public final class RedisSessionStore: SessionStore {
         }
     }
 
-    public func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    public func renew(
+        _ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration
+    )
         async throws(UpdateError) -> SessionUpdateResult
     {
         var arguments: [RESPArgument] = [
@@ -121,19 +123,19 @@ public final class RedisSessionStore: SessionStore {
         } catch {
             throw .serialization(error)
         }
-        return try await moveUnderFreshKey(generateKey: generateKey) { newKey throws(UpdateError) -> Bool? in
-            let reply: RESPValue
-            do {
-                reply = try await evaluate(RedisSessionScripts.renew, keys: [redisKey(key), redisKey(newKey), tombstoneKey(key)], arguments)
-            } catch {
-                throw .other(error)
-            }
-            switch reply {
-            case .integer(1): return true
-            case .integer(-1): return false
-            case .integer(0): return nil
-            default: throw .other(SessionStoreMessage("the renew script answered \(reply)"))
-            }
+        let reply: RESPValue
+        do {
+            // Safe to run twice: a second run finds the tombstone naming the new key and writes nothing.
+            reply = try await evaluate(
+                RedisSessionScripts.renew, keys: [redisKey(key), redisKey(newKey), tombstoneKey(key)], arguments, idempotent: true)
+        } catch {
+            throw .other(error)
+        }
+        switch reply {
+        case .integer(1): return .updated(newKey)
+        case .integer(0): return .gone
+        case .integer(-1): throw renewKeyInUse
+        default: throw .other(SessionStoreMessage("the renew script answered \(reply)"))
         }
     }
 

@@ -86,11 +86,11 @@ struct HeldSessionStore: SessionStore {
     }
     func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
     func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
-    func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    func renew(_ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
         async throws(UpdateError) -> SessionUpdateResult
     {
         await holds.pass(.renew)
-        return try await base.renew(key, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
+        return try await base.renew(key, as: newKey, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
     }
     func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {
         await holds.pass(.purge)

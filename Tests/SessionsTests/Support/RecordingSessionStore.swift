@@ -42,11 +42,11 @@ class RecordingSessionStore<Base: SessionStore>: SessionStore, @unchecked Sendab
         try await base.delete(key)
     }
 
-    func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    func renew(_ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
         async throws(UpdateError) -> SessionUpdateResult
     {
         record("renew")
-        return try await base.renew(key, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
+        return try await base.renew(key, as: newKey, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
     }
 
     func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {
@@ -90,11 +90,13 @@ final class ImmediateRecordingSessionStore<Base: ImmediateSessionStore>: Recordi
         try base.deleteImmediately(key)
     }
 
-    func renewImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    func renewImmediately(
+        _ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration
+    )
         throws(UpdateError) -> SessionUpdateResult
     {
         record("renew")
-        return try base.renewImmediately(key, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
+        return try base.renewImmediately(key, as: newKey, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
     }
 
     func purgeImmediately(_ key: SessionKey, tombstoneTTL: Duration) throws(DeleteError) {

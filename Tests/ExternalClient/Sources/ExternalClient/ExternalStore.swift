@@ -7,6 +7,7 @@ import Synchronization
 /// typed errors built with their public constructors, and the engine's adapter API.
 final class ExternalStore: SessionStore {
     struct Unreachable: Error {}
+    struct KeyInUse: Error {}
 
     let sessions = Mutex<[SessionKey: SessionState]>([:])
     let reachable: Bool
@@ -48,13 +49,13 @@ final class ExternalStore: SessionStore {
 
     // The three calls with defaults, written natively, as a store on a real backend would.
 
-    func renew(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+    func renew(_ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
         async throws(UpdateError) -> SessionUpdateResult
     {
         guard reachable else { throw .other(Unreachable()) }
-        return sessions.withLock { sessions in
+        return try sessions.withLock { sessions throws(UpdateError) in
+            guard sessions[newKey] == nil else { throw .other(KeyInUse()) }
             guard let stored = sessions.removeValue(forKey: key) else { return .gone }
-            let newKey = SessionKey.generate()
             sessions[newKey] = state.renewed(from: stored, changes: changes)
             return .updated(newKey)
         }

@@ -1,0 +1,206 @@
+import Logging
+import Sessions
+import SessionsTesting
+import Synchronization
+import Testing
+
+/// A renew or purge whose answer never came (a timeout after the server ran it, a connection lost before
+/// the reply) is resolved by asking the store again with the same arguments, within the request.
+@Suite struct UnknownOutcomeTests {
+    @Test("a login whose renew ran but whose answer was lost is logged in by asking again")
+    func aLostRenewAnswerIsAskedAgain() async throws {
+        let (harness, store, _) = try makeLossyHarness()
+        let old = try await harness.login(["cart": ["pen"]])
+        store.script(.renew, [.runThenFail])
+        let login = try await harness.request(cookie: old) { try await $0.logIn(userID: "ada") }
+        #expect(store.attempts(.renew) == 2, "the renew was asked a second time")
+        let new = try #require(login.cookieValue, "the login answers with the key its renew moved the session to")
+        try await harness.request(cookie: new) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == "ada")
+            #expect(try await session.get("cart", as: [String].self) == ["pen"], "nothing the session held was left behind")
+        }
+        try await harness.request(cookie: old) { session async throws in
+            #expect(try await session.entries().isEmpty, "the old key ended")
+        }
+    }
+
+    @Test("a renew that failed before it ran is made by asking again")
+    func aRenewThatNeverRanIsMadeByAskingAgain() async throws {
+        let (harness, store, _) = try makeLossyHarness()
+        let old = try await harness.login()
+        store.script(.renew, [.fail])
+        let rotated = try await harness.request(cookie: old) { try await $0.renew(.keyRotation) }
+        #expect(store.attempts(.renew) == 2)
+        let new = try #require(rotated.cookieValue)
+        try await harness.request(cookie: new) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == "ada")
+        }
+    }
+
+    @Test("a renew that keeps failing is asked three times in all, then the request fails and nothing moved")
+    func aRenewIsAskedABoundedNumberOfTimes() async throws {
+        let (harness, store, _) = try makeLossyHarness()
+        let old = try await harness.login()
+        store.script(.renew, [.fail, .fail, .fail, .fail])
+        await #expect(throws: SessionError.self) {
+            try await harness.request(cookie: old) { try await $0.logIn(userID: "grace") }
+        }
+        #expect(store.attempts(.renew) == 3)
+        try await harness.request(cookie: old) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == "ada", "the session is where it was")
+        }
+    }
+
+    @Test("a renew is not asked again once the tombstone that would answer it has run out")
+    func noAskingAfterTheTombstoneRanOut() async throws {
+        let configuration = SessionConfiguration(staleCookieGracePeriod: .seconds(5), longestRequest: .seconds(5))
+        let (harness, store, clock) = try makeLossyHarness(configuration: configuration)
+        let old = try await harness.login()
+        store.script(.renew, [.fail, .fail])
+        store.onFailure = { clock.advance(by: configuration.tombstoneLifetime) }
+        await #expect(throws: SessionError.self) {
+            try await harness.request(cookie: old) { try await $0.logIn(userID: "grace") }
+        }
+        #expect(store.attempts(.renew) == 1, "a repeat answered after the tombstone ran out could not tell a repeat from a loss")
+    }
+
+    @Test("a state the store refuses is not asked again")
+    func aRefusedStateIsNotAskedAgain() async throws {
+        let (harness, store, _) = try makeLossyHarness()
+        let old = try await harness.login()
+        store.script(.renew, [.refuse])
+        let error = await #expect(throws: SessionError.self) {
+            try await harness.request(cookie: old) { try await $0.logIn(userID: "grace") }
+        }
+        #expect(error?.httpStatus == 422)
+        #expect(store.attempts(.renew) == 1)
+    }
+
+    @Test("a logout whose purge ran but whose answer was lost is asked again and answered")
+    func aLostPurgeAnswerIsAskedAgain() async throws {
+        let (harness, store, _) = try makeLossyHarness()
+        let old = try await harness.login()
+        store.script(.purge, [.runThenFail])
+        let logout = try await harness.request(cookie: old) { try await $0.logOut() }
+        #expect(store.attempts(.purge) == 2)
+        #expect(logout.isRemoval)
+        try await harness.request(cookie: old) { session async throws in
+            #expect(try await session.entries().isEmpty)
+        }
+    }
+
+    @Test("a save or an update is never asked again: the first would make a second session, the second could undo a write")
+    func savesAndUpdatesAreNotAskedAgain() async throws {
+        let (harness, store, _) = try makeLossyHarness()
+        store.script(.save, [.runThenFail])
+        await #expect(throws: SessionError.self) { try await harness.request { try await $0.insert("n", 1) } }
+        #expect(store.attempts(.save) == 1)
+        let key = try await harness.login()
+        store.script(.update, [.runThenFail])
+        await #expect(throws: SessionError.self) { try await harness.request(cookie: key) { try await $0.clear() } }
+        #expect(store.attempts(.update) == 1)
+    }
+}
+
+private func makeLossyHarness(configuration: SessionConfiguration = .init()) throws -> (EngineHarness, LossySessionStore, ManualSessionClock) {
+    let clock = ManualSessionClock()
+    let store = LossySessionStore(base: MemorySessionStore(clock: clock))
+    let engine = try SessionEngine(store: store, secrets: SessionSecrets(current: .generate()), configuration: configuration, clock: clock)
+    return (EngineHarness(engine: engine), store, clock)
+}
+
+/// A memory store behind the network, as the engine sees it: each call can be scripted to fail before it
+/// runs, to run and then lose its answer (a timeout after the server ran it), or to refuse the state.
+final class LossySessionStore: SessionStore, @unchecked Sendable {
+    enum Call: Hashable { case save, update, renew, purge }
+    enum Attempt { case fail, runThenFail, refuse }
+
+    struct LostAnswer: Error, CustomStringConvertible {
+        var description: String { "the store did not answer in time" }
+    }
+
+    let base: MemorySessionStore
+    private let state = Mutex<(scripts: [Call: [Attempt]], attempts: [Call: Int])>(([:], [:]))
+    /// Runs at each scripted failure: a test moves its clock here.
+    var onFailure: @Sendable () -> Void = {}
+
+    init(base: MemorySessionStore) { self.base = base }
+
+    /// The next calls of `call` go as `attempts` say, one each; later ones succeed.
+    func script(_ call: Call, _ attempts: [Attempt]) {
+        state.withLock {
+            $0.scripts[call] = attempts
+            $0.attempts[call] = 0
+        }
+    }
+
+    func attempts(_ call: Call) -> Int { state.withLock { $0.attempts[call] ?? 0 } }
+
+    private func nextAttempt(_ call: Call) -> Attempt? {
+        state.withLock { state in
+            state.attempts[call, default: 0] += 1
+            guard var script = state.scripts[call], !script.isEmpty else { return nil }
+            let attempt = script.removeFirst()
+            state.scripts[call] = script
+            return attempt
+        }
+    }
+
+    /// Runs `operation` as the call's script says: its result, or an error of `Failure`'s kind.
+    private func perform<Result, Failure: Error>(
+        _ call: Call,
+        other: (any Error) -> Failure,
+        refusal: (any Error) -> Failure,
+        _ operation: () async throws(Failure) -> Result
+    ) async throws(Failure) -> Result {
+        switch nextAttempt(call) {
+        case nil:
+            return try await operation()
+        case .fail?:
+            onFailure()
+            throw other(LostAnswer())
+        case .runThenFail?:
+            _ = try await operation()
+            onFailure()
+            throw other(LostAnswer())
+        case .refuse?:
+            throw refusal(SessionStoreMessage("the state cannot be stored"))
+        }
+    }
+
+    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
+
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {
+        try await perform(.save, other: SaveError.other, refusal: SaveError.serialization) { () throws(SaveError) in
+            try await base.save(state, ttl: ttl)
+        }
+    }
+
+    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        try await perform(.update, other: UpdateError.other, refusal: UpdateError.serialization) { () throws(UpdateError) in
+            try await base.update(key, to: state, changes: changes, ttl: ttl)
+        }
+    }
+
+    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
+
+    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
+
+    func renew(_ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        async throws(UpdateError) -> SessionUpdateResult
+    {
+        try await perform(.renew, other: UpdateError.other, refusal: UpdateError.serialization) { () throws(UpdateError) in
+            try await base.renew(key, as: newKey, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
+        }
+    }
+
+    func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {
+        try await perform(.purge, other: DeleteError.other, refusal: DeleteError.other) { () throws(DeleteError) in
+            try await base.purge(key, tombstoneTTL: tombstoneTTL)
+        }
+    }
+
+    func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool { try await base.hasTombstone(key) }
+}
