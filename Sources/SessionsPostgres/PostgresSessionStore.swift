@@ -296,6 +296,9 @@ public final class PostgresSessionStore: ExpiringSessionStore {
         }
     }
 
+    /// `true`: a renew asked again answers from the old key's tombstone.
+    public var renewIsSafeToAskAgain: Bool { true }
+
     public func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool {
         var binds = PostgresBindings()
         binds.append(digest(key))

@@ -237,6 +237,9 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
         }
     }
 
+    /// `true`: a renew asked again answers from the old key's tombstone.
+    public var renewIsSafeToAskAgain: Bool { true }
+
     public func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool {
         do {
             return try await !run(statements.hasTombstone(now: now), [digest(key)]).isEmpty

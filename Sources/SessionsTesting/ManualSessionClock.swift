@@ -28,4 +28,10 @@ public final class ManualSessionClock: SessionClock {
     public func advance(by duration: Duration) {
         current.withLock { $0 = $0 + duration }
     }
+
+    /// Moves the clock forward by `duration` at once: nothing waits.
+    public func sleep(for duration: Duration) async throws {
+        try Task.checkCancellation()
+        advance(by: duration)
+    }
 }

@@ -826,6 +826,7 @@ private struct ImmediateCallsSessionStore: SessionStore {
     }
     func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) { try base.purgeImmediately(key, tombstoneTTL: tombstoneTTL) }
     func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool { try base.hasTombstoneImmediately(key) }
+    var renewIsSafeToAskAgain: Bool { base.renewIsSafeToAskAgain }
 }
 
 /// Any store, behind a concrete type the engine can be generic over.
@@ -848,6 +849,7 @@ private struct ForwardingSessionStore: SessionStore {
     }
     func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) { try await base.purge(key, tombstoneTTL: tombstoneTTL) }
     func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool { try await base.hasTombstone(key) }
+    var renewIsSafeToAskAgain: Bool { base.renewIsSafeToAskAgain }
 }
 
 /// Hands out a fixed sequence of keys, then fresh random ones.

@@ -88,10 +88,11 @@ import Foundation
         }
     }
 
-    /// A login's renew written behind a stall times out after Redis has it: Redis runs it when it wakes,
-    /// and the session sits under a key the login never answered. Asked again with the same arguments, the
-    /// renew answers that key, so the login logs in rather than leaving the browser a key whose tombstone
-    /// drops its writes.
+    /// A login's renew pipelined behind a stall on its own connection: the stall's timeout closes the
+    /// connection under it after Redis has it, and Redis runs it when it wakes, so the session sits under a
+    /// key the login never answered. The client sends the renew again (it is safe to), the store answers the
+    /// move from the old key's tombstone, and the login logs in rather than leaving the browser a key whose
+    /// tombstone drops its writes.
     @Test func aLoginWhoseRenewTimesOutBehindAStallIsAnsweredByAskingAgain() async throws {
         try await TestRedis.withClient(
             .outage,
@@ -124,6 +125,52 @@ import Foundation
             #expect(try await read.get("cart", as: [String].self) == ["pen"], "nothing the session held was left behind")
             let stale = engine.begin(cookieHeader: old, logger: logger)
             #expect(try await stale.entries().isEmpty, "the old key ended")
+        }
+    }
+
+    /// A stall from another client, longer than the command timeout: the renew itself times out, which
+    /// the client never sends again, and Redis may run it when it wakes. The engine asks again after a pause,
+    /// and the store answers the move it made.
+    @Test func aLoginWhoseRenewTimesOutIsAskedAgainByTheEngine() async throws {
+        try await TestRedis.withClient(.outage) { staller async throws in
+            try await TestRedis.withClient(
+                .outage,
+                configure: {
+                    $0.commandTimeout = .milliseconds(400)
+                    $0.maximumConnections = 1
+                }
+            ) {
+                client async throws in
+                let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: TestRedis.uniquePrefix()))
+                let engine = try SessionEngine(store: store, secrets: SessionSecrets(current: .generate()))
+                let logger = Logger(label: "redis-renew-test")
+                func cookie(_ headers: SessionResponseHeaders) throws -> String {
+                    let header = try #require(headers.setCookies.last, "a cookie was set")
+                    return String(header.prefix { $0 != ";" })
+                }
+                func visit(_ cookieHeader: String?, _ body: (HTTPSession) async throws -> Void) async throws -> String {
+                    let session = engine.begin(cookieHeader: cookieHeader, logger: logger)
+                    try await body(session)
+                    return try cookie(try await engine.commit(session, logger: logger))
+                }
+                // Every script cached first, so that each ask is one command.
+                _ = try await visit(try await visit(nil) { try await $0.insert("n", 1) }) { try await $0.logIn(userID: "warm-up") }
+                let old = try await visit(nil) { try await $0.insert("cart", ["pen"]) }
+                let login = engine.begin(cookieHeader: old, logger: logger)
+                try await login.load()
+                let stall = Task { try await staller.send(["DEBUG", "SLEEP", "0.6"]) }
+                try await Self.waitUntil { staller.pendingReplies == 1 }
+                let sent = client.commandsSent
+                try await login.logIn(userID: "ada")
+                let new = try cookie(try await engine.commit(login, logger: logger))
+                _ = await stall.result
+                #expect(client.commandsSent - sent >= 2, "the renew was asked again")
+                let read = engine.begin(cookieHeader: new, logger: logger)
+                #expect(try await read.get("user_id", as: String.self) == "ada")
+                #expect(try await read.get("cart", as: [String].self) == ["pen"], "nothing the session held was left behind")
+                let stale = engine.begin(cookieHeader: old, logger: logger)
+                #expect(try await stale.entries().isEmpty, "the old key ended")
+            }
         }
     }
 

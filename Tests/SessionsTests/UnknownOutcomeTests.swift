@@ -4,6 +4,12 @@ import SessionsTesting
 import Synchronization
 import Testing
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// A renew or purge whose answer never came (a timeout after the server ran it, a connection lost before
 /// the reply) is resolved by asking the store again with the same arguments, within the request.
 @Suite struct UnknownOutcomeTests {
@@ -46,9 +52,24 @@ import Testing
             try await harness.request(cookie: old) { try await $0.logIn(userID: "grace") }
         }
         #expect(store.attempts(.renew) == 3)
+        let times = store.times(.renew)
+        let pauses = zip(times.dropFirst(), times).map { $0.timeIntervalSince($1) }
+        #expect(pauses.count == 2 && (0.05...0.15).contains(pauses[0]) && (0.2...0.6).contains(pauses[1]), "a pause before each new ask: \(pauses)")
         try await harness.request(cookie: old) { session async throws in
             #expect(try await session.get("user_id", as: String.self) == "ada", "the session is where it was")
         }
+    }
+
+    @Test("a store that keeps the protocol's default renew is not asked again: a second run could leave a second copy")
+    func theDefaultRenewIsNotAskedAgain() async throws {
+        let (harness, store, _) = try makeLossyHarness()
+        store.claimsARenewSafeToAskAgain = false
+        let old = try await harness.login()
+        store.script(.renew, [.runThenFail])
+        await #expect(throws: SessionError.self) {
+            try await harness.request(cookie: old) { try await $0.logIn(userID: "grace") }
+        }
+        #expect(store.attempts(.renew) == 1)
     }
 
     @Test("a renew is not asked again once the tombstone that would answer it has run out")
@@ -104,7 +125,7 @@ import Testing
 
 private func makeLossyHarness(configuration: SessionConfiguration = .init()) throws -> (EngineHarness, LossySessionStore, ManualSessionClock) {
     let clock = ManualSessionClock()
-    let store = LossySessionStore(base: MemorySessionStore(clock: clock))
+    let store = LossySessionStore(base: MemorySessionStore(clock: clock), clock: clock)
     let engine = try SessionEngine(store: store, secrets: SessionSecrets(current: .generate()), configuration: configuration, clock: clock)
     return (EngineHarness(engine: engine), store, clock)
 }
@@ -120,25 +141,35 @@ final class LossySessionStore: SessionStore, @unchecked Sendable {
     }
 
     let base: MemorySessionStore
-    private let state = Mutex<(scripts: [Call: [Attempt]], attempts: [Call: Int])>(([:], [:]))
+    let clock: ManualSessionClock
+    private let state = Mutex<(scripts: [Call: [Attempt]], attempts: [Call: Int], times: [Call: [Date]])>(([:], [:], [:]))
     /// Runs at each scripted failure: a test moves its clock here.
     var onFailure: @Sendable () -> Void = {}
 
-    init(base: MemorySessionStore) { self.base = base }
+    init(base: MemorySessionStore, clock: ManualSessionClock) {
+        self.base = base
+        self.clock = clock
+    }
 
     /// The next calls of `call` go as `attempts` say, one each; later ones succeed.
     func script(_ call: Call, _ attempts: [Attempt]) {
         state.withLock {
             $0.scripts[call] = attempts
             $0.attempts[call] = 0
+            $0.times[call] = []
         }
     }
 
     func attempts(_ call: Call) -> Int { state.withLock { $0.attempts[call] ?? 0 } }
 
+    /// When each call of `call` since its script was set began, by the test's clock.
+    func times(_ call: Call) -> [Date] { state.withLock { $0.times[call] ?? [] } }
+
     private func nextAttempt(_ call: Call) -> Attempt? {
-        state.withLock { state in
+        let now = clock.now
+        return state.withLock { state in
             state.attempts[call, default: 0] += 1
+            state.times[call, default: []].append(now)
             guard var script = state.scripts[call], !script.isEmpty else { return nil }
             let attempt = script.removeFirst()
             state.scripts[call] = script
@@ -203,4 +234,9 @@ final class LossySessionStore: SessionStore, @unchecked Sendable {
     }
 
     func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool { try await base.hasTombstone(key) }
+
+    /// Whether the store says its renew is safe to ask again; a test turns it off to be a store that keeps
+    /// the protocol's default.
+    var claimsARenewSafeToAskAgain = true
+    var renewIsSafeToAskAgain: Bool { claimsARenewSafeToAskAgain && base.renewIsSafeToAskAgain }
 }

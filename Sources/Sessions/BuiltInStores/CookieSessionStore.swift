@@ -59,6 +59,9 @@ public struct CookieSessionStore: ImmediateSessionStore {
 
     package func deleteImmediately(_ key: SessionKey) throws(DeleteError) {}
 
+    /// `true`: a renew asked again answers the same key.
+    public var renewIsSafeToAskAgain: Bool { true }
+
     /// The request's state, under the key that encodes it (`newKey` is not used): a cookie store has no
     /// server-side copy to move or merge, and no tombstone to leave. Asked again, it answers the same.
     package func renewImmediately(

@@ -142,6 +142,9 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
         _ = storage.withLock { $0.entries.removeValue(forKey: digest) }
     }
 
+    /// `true`: a renew asked again answers from the old key's tombstone.
+    public var renewIsSafeToAskAgain: Bool { true }
+
     package func renewImmediately(
         _ key: SessionKey,
         as newKey: SessionKey,

@@ -15,6 +15,16 @@ import Foundation
 public protocol SessionClock: Sendable {
     /// The current time.
     var now: Date { get }
+
+    /// Waits `duration` (the pause before a store call is asked again); throws when the task is cancelled.
+    /// The default sleeps; a clock tests move by hand moves itself instead.
+    func sleep(for duration: Duration) async throws
+}
+
+extension SessionClock {
+    public func sleep(for duration: Duration) async throws {
+        try await Task.sleep(for: duration)
+    }
 }
 
 /// The system's wall clock.

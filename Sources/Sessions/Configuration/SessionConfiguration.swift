@@ -29,7 +29,8 @@ public struct SessionConfiguration: Sendable, Hashable {
     /// seconds). A key a renew or purge ended keeps its tombstone at least this long, so that a logout by a
     /// request that loaded the session before a concurrent renew follows that renew to the new key however
     /// short ``staleCookieGracePeriod`` is (a request slower than this can miss it). Within that time a
-    /// write carrying the old key is dropped too.
+    /// write carrying the old key is dropped too, and a renew whose answer was lost is asked again: keep it
+    /// above the store's call timeout.
     public var longestRequest: Duration
     /// The most bytes of JSON one session may hold: a write that leaves it larger is refused (HTTP 422), so
     /// that no client grows the store without bound through one session. Removals are always allowed.

@@ -150,20 +150,32 @@ public struct SessionEngine: Sendable {
     /// Makes `call`, asking again with the same arguments when a renew or purge failed: its outcome may be
     /// unknown (a timeout after the server ran it), and a renew that ran unseen would leave the browser a
     /// key whose tombstone drops its writes and the session under a key no cookie names. The store answers
-    /// a repeated renew from the old key's tombstone, so the engine stops asking once that would have run out.
+    /// a repeated renew from the old key's tombstone, so the engine stops asking once that would have run
+    /// out. A pause before each new ask (about 0.1 s, then 0.4 s) lets a connection pool that just lost its
+    /// connection try again rather than fail all three asks at once.
     private func answerAskingAgain(_ call: SessionStoreCall, since start: Date, logger: Logger) async throws -> SessionStoreAnswer {
         var attempt = 1
         while true {
             do {
                 return try await core.store.answer(call)
             } catch {
-                guard call.isAskedAgainAfterFailure, attempt < Self.maximumAttemptsAfterFailure, !Self.isRefusal(error), !Task.isCancelled,
-                    clock.now < start + configuration.tombstoneLifetime
+                let pause = Self.pause(before: attempt + 1)
+                guard attempt < Self.maximumAttemptsAfterFailure, call.isAskedAgainAfterFailure(by: core.store), !Self.isRefusal(error),
+                    clock.now + pause < start + configuration.tombstoneLifetime
                 else { throw error }
-                attempt += 1
                 logger.warning("session \(call.name) failed; asking the store again", metadata: ["error": "\(error)"])
+                // Cancelled while pausing: nobody waits for the answer any more, and the store's error stands.
+                guard (try? await clock.sleep(for: pause)) != nil else { throw error }
+                attempt += 1
             }
         }
+    }
+
+    /// The pause before ask `attempt`: 0.1 s, then four times longer, each within ±50 %, so that servers that
+    /// lost the same store do not ask again in step.
+    private static func pause(before attempt: Int) -> Duration {
+        let base = attempt <= 2 ? 100.0 : 400.0
+        return .milliseconds(Int64(base * Double.random(in: 0.5...1.5)))
     }
 
     /// A state the store could not serialize: asking again would fail the same way.

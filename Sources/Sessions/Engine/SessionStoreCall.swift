@@ -12,12 +12,14 @@ enum SessionStoreCall: Sendable {
 
 extension SessionStoreCall {
     /// Whether a failed call is asked again with the same arguments: a renew then answers the move it may
-    /// already have made (the engine drew its new key), a purge ends what it may already have ended. Other
-    /// calls are not: a save would make a second session, and a clearing update could undo a concurrent
-    /// request's write that landed in between.
-    var isAskedAgainAfterFailure: Bool {
+    /// already have made (the engine drew its new key), when the store says it can
+    /// (``SessionStore/renewIsSafeToAskAgain``); a purge ends what it may already have ended. Other calls
+    /// are not: a save would make a second session, and a clearing update could undo a concurrent request's
+    /// write that landed in between.
+    func isAskedAgainAfterFailure(by store: any SessionStore) -> Bool {
         switch self {
-        case .renew, .purge: true
+        case .renew: store.renewIsSafeToAskAgain
+        case .purge: true
         case .save, .update, .updateTTL, .delete, .hasTombstone: false
         }
     }

@@ -59,15 +59,16 @@ public protocol SessionStore: Sendable {
     /// `newKey` is live, this renew already happened, and the answer is `.updated(newKey)` again with
     /// nothing written. Otherwise, when no live session is under `key` (purged, renewed elsewhere or expired
     /// meanwhile), the answer is ``SessionUpdateResult/gone`` and nothing is written: a renew never brings a
-    /// session back.
+    /// session back. A store that implements it so says ``renewIsSafeToAskAgain``.
     ///
     /// The engine draws `newKey` at random (``SessionKey/generate()``), so it is never in use; a store
-    /// that finds it in use throws ``UpdateError/other(_:)`` rather than overwrite a session.
+    /// that finds it in use throws ``UpdateError/other(_:)`` rather than overwrite a session. A store whose
+    /// key is its state (``CookieSessionStore``) answers the key that encodes the moved state instead.
     ///
     /// The default loads, saves under a key of the store's choosing and deletes, as three calls: a purge or
-    /// a concurrent update that lands between them can be undone or lost, it leaves no tombstone, and asked
-    /// again it answers ``SessionUpdateResult/gone``. Every store we ship overrides it with one atomic
-    /// operation.
+    /// a concurrent update that lands between them can be undone or lost, it leaves no tombstone, and run
+    /// again after a failure part-way it would leave a second copy, so the engine never asks it again.
+    /// Every store we ship overrides it with one atomic operation.
     func renew(_ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
         async throws(UpdateError) -> SessionUpdateResult
 
@@ -80,6 +81,13 @@ public protocol SessionStore: Sendable {
     ///
     /// The default is ``delete(_:)``: it follows no renew and leaves no tombstone.
     func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError)
+
+    /// Whether ``renew(_:as:to:changes:ttl:tombstoneTTL:)``, asked again with the same arguments, answers
+    /// the move it already made and writes nothing twice: only then does the engine ask a renew whose answer
+    /// never came (a timeout after the store ran it) again, rather than answer 500 and leave the session
+    /// under a key no cookie names. `false` by default (the default renew is not); every store we ship
+    /// answers `true`, and the conformance suite's `renewIsSafeToAskAgain` checks it.
+    var renewIsSafeToAskAgain: Bool { get }
 
     /// Whether a renew or purge left a tombstone under `key` whose TTL has not yet run out.
     ///
@@ -126,6 +134,9 @@ extension SessionStore {
         }
         return .updated(savedKey)
     }
+
+    /// `false`: the default renew cannot tell a repeat from a session that ended.
+    public var renewIsSafeToAskAgain: Bool { false }
 
     /// ``delete(_:)``: no tombstone.
     public func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) {

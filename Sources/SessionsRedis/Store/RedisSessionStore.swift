@@ -155,6 +155,9 @@ public final class RedisSessionStore: SessionStore {
         }
     }
 
+    /// `true`: a renew asked again answers from the old key's tombstone.
+    public var renewIsSafeToAskAgain: Bool { true }
+
     public func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool {
         do {
             return try await client.send(["EXISTS", tombstoneKey(key)], idempotent: true) == .integer(1)
@@ -165,9 +168,10 @@ public final class RedisSessionStore: SessionStore {
 
     // MARK: Helpers
 
-    /// Runs `script`. Save, update and renew are not `idempotent`: when their connection closes after they
-    /// were sent they are not sent again, since Redis may have run them (a second run of an update's clear
-    /// would erase what a concurrent request wrote meanwhile; a second save would store a second copy).
+    /// Runs `script`. Save and update are not `idempotent`: when their connection closes after they were
+    /// sent they are not sent again, since Redis may have run them (a second run of an update's clear would
+    /// erase what a concurrent request wrote meanwhile; a second save would store a second copy). A renew's
+    /// second run finds its own tombstone and writes nothing.
     private func evaluate(
         _ script: RedisScript,
         keys: [RESPArgument],

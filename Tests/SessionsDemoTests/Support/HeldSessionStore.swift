@@ -97,4 +97,5 @@ struct HeldSessionStore: SessionStore {
         try await base.purge(key, tombstoneTTL: tombstoneTTL)
     }
     func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool { try await base.hasTombstone(key) }
+    var renewIsSafeToAskAgain: Bool { base.renewIsSafeToAskAgain }
 }

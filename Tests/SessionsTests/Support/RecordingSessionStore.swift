@@ -54,6 +54,8 @@ class RecordingSessionStore<Base: SessionStore>: SessionStore, @unchecked Sendab
         try await base.purge(key, tombstoneTTL: tombstoneTTL)
     }
 
+    var renewIsSafeToAskAgain: Bool { base.renewIsSafeToAskAgain }
+
     func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool {
         record("hasTombstone")
         return try await base.hasTombstone(key)
