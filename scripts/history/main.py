@@ -1,6 +1,6 @@
 """Runs random concurrent sessions against the built demo under injected faults and checks every answer.
 
-    python3 scripts/history/main.py [--store memory,sqlite,redis,postgres] [--framework hummingbird,vapor]
+    python3 scripts/history/main.py [--store memory,sqlite,redis,postgres,cookie] [--framework hummingbird,vapor]
                                     [--profile rotate|all|NAME,...] [--seconds N] [--seed S] [--demo PATH] [--keep DIR]
     python3 scripts/history/main.py --check HISTORY.json
 
@@ -15,11 +15,12 @@ import argparse, collections, dataclasses, os, secrets, shutil, socket, sys, tem
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checker import Checker
+from cookie_checker import CookieStoreChecker
 from client import Jar, Recorder, Tab
 from faults import RECOVERY, Demo, FaultSchedule, fault_kinds, secret_rotation
 import record
 
-STORES = ["memory", "sqlite", "redis", "postgres"]
+STORES = ["memory", "sqlite", "redis", "postgres", "cookie"]
 FRAMEWORKS = ["hummingbird", "vapor"]
 GRACE = 60
 # A run whose requests mostly failed checked nothing: at least this many must have a known outcome, and this share.
@@ -108,10 +109,15 @@ def run(store, framework, profile, seconds, seed, binary, folder, jars=6, first_
     meta = {"store": store, "framework": framework, "profile": profile.name, "seconds": seconds, "seed": seed,
             "grace": profile.tombstones, "refreshes": profile.refreshes}
     record.save(history, recorder.ops, schedule.faults, meta)
-    checker = Checker(recorder.ops, schedule.faults, grace=profile.tombstones, store=store, refreshes=profile.refreshes,
-                      recovery=RECOVERY)
+    checker = checker_for(store)(recorder.ops, schedule.faults, grace=profile.tombstones, store=store, refreshes=profile.refreshes,
+                                 recovery=RECOVERY)
     checker.check()
     return recorder.ops, schedule.faults, checker, history
+
+
+def checker_for(store):
+    """The model a store's history is checked against: the cookie store keeps its state in the cookie alone."""
+    return CookieStoreChecker if store == "cookie" else Checker
 
 
 def too_few_known(ops):
@@ -134,6 +140,8 @@ def summary(ops, faults, checker):
     found = collections.Counter(violation.kind for violation in violations)
     violation_text = ", ".join(f"{count} {kind}" for kind, count in sorted(found.items())) or "none"
     refreshes = f", {checker.refreshes_after_renew} refreshes of a renewed-away key" if checker.refreshes_after_renew else ""
+    if hasattr(checker, "documented_windows"):
+        refreshes += checker.documented_windows()
     return (f"{len(ops)} requests checked ({unknown} of unknown outcome, {conflicts} answered 409, {refused} more refused "
             f"while the demo was down{refreshes}), faults: {fault_text}; violations: {violation_text}")
 
@@ -158,8 +166,8 @@ def main():
 
     if options.check:
         ops, faults, meta = record.load(options.check)
-        checker = Checker(ops, faults, grace=meta.get("grace", GRACE), store=meta.get("store"), refreshes=meta.get("refreshes", False),
-                          recovery=RECOVERY)
+        checker = checker_for(meta.get("store"))(ops, faults, grace=meta.get("grace", GRACE), store=meta.get("store"),
+                                                 refreshes=meta.get("refreshes", False), recovery=RECOVERY)
         violations = checker.check()
         print(f"{options.check}: {summary(ops, faults, checker)}")
         if violations:

@@ -7,6 +7,7 @@ import itertools, os, sys, threading, time, unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checker import Checker
+from cookie_checker import CookieStoreChecker
 from client import Jar, Recorder, Tab
 from fake_demo import FakeDemo
 from record import Fault, Op
@@ -291,6 +292,49 @@ class HandWrittenHistories(unittest.TestCase):
         self.assertEqual(kinds([failed], [Fault("redis-kill", 19, 20.5)]), [])
         self.assertEqual(kinds([failed], [Fault("redis-kill", 1, 2)]), ["error-outside-fault"])
         self.assertEqual(kinds([put(20, 21, "a", "v1", status=None, aborted=True)]), [])
+
+
+def cookie_kinds(ops, faults=()):
+    return sorted({violation.kind for violation in CookieStoreChecker(ops, list(faults)).check()})
+
+
+class CookieStoreHistories(unittest.TestCase):
+    """The cookie store's state lives in the cookie: each answer's cookie holds its request's cookie plus its change."""
+
+    def test_a_lineage_of_cookies_read_back_exactly_is_clean(self):
+        history = [put(0, 1, "a", "v1", set_cookie="C1"), put(2, 3, "b", "v2", cookie="C1", set_cookie="C2"),
+                   login(4, 5, "u1", cookie="C2", set_cookie="C3"), read(6, 7, "C3", {"a": "v1", "b": "v2", "user_id": "u1"}),
+                   read(6, 7, "C1", {"a": "v1"})]
+        self.assertEqual(cookie_kinds(history), [])
+
+    def test_a_read_missing_what_its_cookie_holds_is_a_lost_write(self):
+        history = [put(0, 1, "a", "v1", set_cookie="C1"), put(2, 3, "b", "v2", cookie="C1", set_cookie="C2"), read(4, 5, "C2", {"b": "v2"})]
+        self.assertEqual(cookie_kinds(history), ["lost-write"])
+
+    def test_a_read_showing_what_its_cookie_never_held_is_foreign(self):
+        history = [put(0, 1, "a", "v1", set_cookie="C1"), put(0, 1, "b", "v2", set_cookie="C2"), read(2, 3, "C1", {"a": "v1", "b": "v2"})]
+        self.assertEqual(cookie_kinds(history), ["foreign-value"])
+
+    def test_a_change_that_set_no_cookie_lived_nowhere(self):
+        self.assertEqual(cookie_kinds([put(0, 1, "a", "v1")]), ["lost-write"])
+        self.assertEqual(cookie_kinds([login(0, 1, "u1")]), ["lost-login"])
+
+    def test_a_logout_must_remove_the_cookie_and_nothing_answers_409(self):
+        self.assertEqual(cookie_kinds([login(0, 1, "u1", set_cookie="C1"), logout(2, 3, "C1", set_cookie=None)]), ["missing-removal"])
+        self.assertEqual(cookie_kinds([put(0, 1, "a", "v1", set_cookie="C1"), put(2, 3, "a", "v2", cookie="C1", status=409)]),
+                         ["spurious-conflict"])
+
+    def test_a_restart_loses_nothing(self):
+        restart = Fault("demo-restart", 2, 3)
+        history = [put(0, 1, "a", "v1", set_cookie="C1"), read(4, 5, "C1", {})]
+        self.assertEqual(cookie_kinds(history, [restart]), ["lost-write"])
+
+    def test_a_logout_undone_by_a_slower_answer_is_counted_not_reported(self):
+        history = [login(0, 1, "u1", set_cookie="C1"), put(2, 5, "a", "v1", cookie="C1", set_cookie="C2", delay=2),
+                   logout(3, 4, "C1"), read(6, 7, "C2", {"user_id": "u1", "a": "v1"})]
+        checker = CookieStoreChecker(history, [])
+        self.assertEqual(checker.check(), [])
+        self.assertEqual((checker.superseded, checker.undone_logouts), (1, 1))
 
 
 class FakeDemoRuns(unittest.TestCase):
