@@ -544,6 +544,8 @@ public struct SessionStoreConformance: Sendable {
     /// the same arguments: the same answer, nothing written twice, and no other renew's move claimed.
     private func renewIsSafeToAskAgain() async throws {
         let store = try await makeStore { SessionKey.generate() }
+        // Without the flag the engine never asks a renew again, and what follows would go unused.
+        try expect(store.renewIsSafeToAskAgain, "a store whose renew is safe to ask again says so (renewIsSafeToAskAgain)")
         let key = try await store.save(sample(["a": 1]), ttl: ttl)
         var state = try await require(store.load(key), "saved session loads")
         state["b"] = 2

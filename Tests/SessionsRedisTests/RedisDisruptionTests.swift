@@ -136,7 +136,7 @@ import Foundation
             try await TestRedis.withClient(
                 .outage,
                 configure: {
-                    $0.commandTimeout = .milliseconds(400)
+                    $0.commandTimeout = .seconds(1)
                     $0.maximumConnections = 1
                 }
             ) {
@@ -158,8 +158,12 @@ import Foundation
                 let old = try await visit(nil) { try await $0.insert("cart", ["pen"]) }
                 let login = engine.begin(cookieHeader: old, logger: logger)
                 try await login.load()
-                let stall = Task { try await staller.send(["DEBUG", "SLEEP", "0.6"]) }
-                try await Self.waitUntil { staller.pendingReplies == 1 }
+                let stall = Task { try await staller.send(["DEBUG", "SLEEP", "1.5"]) }
+                // Asleep once a ping from a third client goes unanswered: the renew then reaches Redis in the
+                // stall's first half second, times out (1 s), and the engine's next ask is answered when it wakes.
+                try await TestRedis.withClient(.outage, configure: { $0.commandTimeout = .milliseconds(100) }) { probe async throws in
+                    try await Self.waitUntil { (try? await probe.send(["PING"])) == nil }
+                }
                 let sent = client.commandsSent
                 try await login.logIn(userID: "ada")
                 let new = try cookie(try await engine.commit(login, logger: logger))

@@ -92,6 +92,15 @@ import Testing
         await #expect(throws: SessionStoreConformanceFailure.self) { try await conformance.run(.concurrentAsksOfOneRenewAllAnswerIt) }
     }
 
+    @Test func theKitCatchesAStoreThatDoesNotSayItsRenewIsSafeToAskAgain() async throws {
+        let clock = ManualSessionClock()
+        let conformance = SessionStoreConformance(capabilities: [.serverSide, .atomicRenew, .tombstones], time: .manual(clock)) { generateKey in
+            UndeclaredRenewStore(base: MemorySessionStore(clock: clock, generateKey: generateKey))
+        }
+        let failure = await #expect(throws: SessionStoreConformanceFailure.self) { try await conformance.run(.renewIsSafeToAskAgain) }
+        #expect(failure?.description.contains("says so (renewIsSafeToAskAgain)") == true)
+    }
+
     @Test func theKitCatchesARenewThatOverwritesTheKeyItIsGiven() async throws {
         let clock = ManualSessionClock()
         let conformance = SessionStoreConformance(capabilities: [.serverSide], time: .manual(clock)) { generateKey in
@@ -207,6 +216,30 @@ struct ForgetfulRenewingStore: SessionStore {
             throw .other(error)
         }
         return try await base.renew(key, as: newKey, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
+    }
+    func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) { try await base.purge(key, tombstoneTTL: tombstoneTTL) }
+    func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool { try await base.hasTombstone(key) }
+    /// Claimed, wrongly.
+    var renewIsSafeToAskAgain: Bool { true }
+}
+
+/// The memory store's every call, but not its word that a renew is safe to ask again: the engine would never
+/// ask it again. The kit must say so.
+struct UndeclaredRenewStore: SessionStore {
+    let base: MemorySessionStore
+    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
+    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
+        -> SessionUpdateResult
+    {
+        try await base.update(key, to: state, changes: changes, ttl: ttl)
+    }
+    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
+    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
+    func renew(_ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
+        async throws(UpdateError) -> SessionUpdateResult
+    {
+        try await base.renew(key, as: newKey, to: state, changes: changes, ttl: ttl, tombstoneTTL: tombstoneTTL)
     }
     func purge(_ key: SessionKey, tombstoneTTL: Duration) async throws(DeleteError) { try await base.purge(key, tombstoneTTL: tombstoneTTL) }
     func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool { try await base.hasTombstone(key) }

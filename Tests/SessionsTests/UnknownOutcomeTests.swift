@@ -54,7 +54,10 @@ import Foundation
         #expect(store.attempts(.renew) == 3)
         let times = store.times(.renew)
         let pauses = zip(times.dropFirst(), times).map { $0.timeIntervalSince($1) }
-        #expect(pauses.count == 2 && (0.05...0.15).contains(pauses[0]) && (0.2...0.6).contains(pauses[1]), "a pause before each new ask: \(pauses)")
+        // Within a microsecond: a date near 2026 steps in units of about 0.1 µs.
+        #expect(
+            pauses.count == 2 && (0.049_999...0.150_001).contains(pauses[0]) && (0.199_999...0.600_001).contains(pauses[1]),
+            "a pause before each new ask: \(pauses)")
         try await harness.request(cookie: old) { session async throws in
             #expect(try await session.get("user_id", as: String.self) == "ada", "the session is where it was")
         }
@@ -70,6 +73,24 @@ import Foundation
             try await harness.request(cookie: old) { try await $0.logIn(userID: "grace") }
         }
         #expect(store.attempts(.renew) == 1)
+        store.script(.purge, [.runThenFail])
+        let logout = try await harness.request(cookie: old) { try await $0.logOut() }
+        #expect(store.attempts(.purge) == 2, "a purge is asked again whatever the store's renew: it is safe to repeat")
+        #expect(logout.isRemoval)
+    }
+
+    @Test("a request cancelled during the pause before a new ask asks no more")
+    func aCancelledPauseStopsAsking() async throws {
+        let clock = ManualSessionClock()
+        let store = LossySessionStore(base: MemorySessionStore(clock: clock), clock: clock)
+        let engine = try SessionEngine(store: store, secrets: SessionSecrets(current: .generate()), clock: CancellingClock(base: clock))
+        let harness = EngineHarness(engine: engine)
+        let old = try await harness.login()
+        store.script(.renew, [.fail, .fail])
+        await #expect(throws: SessionError.self) {
+            try await harness.request(cookie: old) { try await $0.logIn(userID: "grace") }
+        }
+        #expect(store.attempts(.renew) == 1)
     }
 
     @Test("a renew is not asked again once the tombstone that would answer it has run out")
@@ -78,7 +99,8 @@ import Foundation
         let (harness, store, clock) = try makeLossyHarness(configuration: configuration)
         let old = try await harness.login()
         store.script(.renew, [.fail, .fail])
-        store.onFailure = { clock.advance(by: configuration.tombstoneLifetime) }
+        // Less than the whole lifetime is left, but not the shortest pause before a new ask: no ask would end in time.
+        store.onFailure = { clock.advance(by: configuration.tombstoneLifetime - .milliseconds(10)) }
         await #expect(throws: SessionError.self) {
             try await harness.request(cookie: old) { try await $0.logIn(userID: "grace") }
         }
@@ -121,6 +143,13 @@ import Foundation
         await #expect(throws: SessionError.self) { try await harness.request(cookie: key) { try await $0.clear() } }
         #expect(store.attempts(.update) == 1)
     }
+}
+
+/// A clock whose pauses are cancelled, as when the client goes away while the engine waits to ask again.
+private struct CancellingClock: SessionClock {
+    let base: ManualSessionClock
+    var now: Date { base.now }
+    func sleep(for duration: Duration) async throws { throw CancellationError() }
 }
 
 private func makeLossyHarness(configuration: SessionConfiguration = .init()) throws -> (EngineHarness, LossySessionStore, ManualSessionClock) {

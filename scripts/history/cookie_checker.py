@@ -5,9 +5,12 @@ request's own cookie held with the request's change applied, and nothing else; a
 cookie holds, whatever happened to the server meanwhile (a restart loses nothing); a logout that carried a cookie
 removes it; nothing drops a write (no server-side session can end under it, so no 409). The checks:
 
-- lost-write / foreign-value: a read's entries differ from its cookie's (an acknowledged write missing, or a value
-  that cookie never held); a 2xx write or login that set no cookie (its change lives nowhere);
+- lost-write / foreign-value: a read's entries, or a write's answer, differ from its cookie's with the write
+  applied (an acknowledged write missing, or a value that cookie never held); a 2xx change (a write, a removal of
+  an entry the cookie held) that set no cookie: its change lives nowhere; lost-login likewise;
 - missing-removal: a 2xx logout that carried a cookie and sent no removal cookie;
+- stale-cookie: a cookie removed by anything but a logout, a cookie set by a logout, or (browser cookies, which
+  are not refreshed) a cookie set by a request that changed nothing;
 - spurious-conflict, unexpected-refusal, error-outside-fault: as for the server-side stores.
 
 What it documents it cannot do (no server remembers that a session ended) is counted, not reported: an answer that
@@ -19,6 +22,9 @@ from checker import ABSENT, TRACKED, Checker, Violation, shown
 
 class CookieStoreChecker(Checker):
     def __init__(self, ops, faults, **options):
+        # A refresh is a new cookie value here (the state is sealed anew with its new expiry), so the base class
+        # must not fold it away; whether answers may refresh at all is kept for the checks below.
+        self.may_refresh = options.get("refreshes", False)
         super().__init__(ops, faults, **{**options, "refreshes": False})
         self.superseded = 0
         self.undone_logouts = 0
@@ -61,23 +67,37 @@ class CookieStoreChecker(Checker):
 
     def _check_answer(self, op, base, states):
         if op.kind == "read":
-            entries = op.body if isinstance(op.body, dict) else {}
-            foreign = [key for key in entries if key not in TRACKED]
-            if foreign:
-                self.violations.append(Violation("foreign-value", f"a read showed entries no request writes: {foreign}", [op]))
-            for key in TRACKED:
-                value, held = entries.get(key, ABSENT), base.get(key, ABSENT)
-                if value != held:
-                    # Missing or another value than the cookie's: a write lost; a value the cookie never held: foreign.
-                    kind = "foreign-value" if held is ABSENT else "lost-write"
-                    self.violations.append(Violation(
-                        kind, f"a read showed {key}={shown(value)} where its cookie holds {shown(held)}", self._witnesses(op, key, held)))
-        elif op.kind in ("put", "login") and not op.set_cookie:
+            self._check_entries(op, op.body, base, "a read")
+        elif op.kind in ("put", "delete"):
+            self._check_entries(op, op.body, self._applied(op, base), f"the answer to a {op.kind}")
+        changed = op.kind in ("put", "login") or op.kind == "delete" and op.key in base
+        if op.kind == "logout":
+            if op.cookie and op.set_cookie != "":
+                self.violations.append(Violation("missing-removal", "a 2xx logout carrying a cookie did not remove it", [op]))
+            elif op.set_cookie:
+                self.violations.append(Violation("stale-cookie", "a logout set a session cookie", [op]))
+        elif op.set_cookie == "":
+            self.violations.append(Violation("stale-cookie", f"a {op.kind} removed the cookie: only a logout does", [op]))
+        elif changed and not op.set_cookie:
             self.violations.append(Violation(
-                "lost-write" if op.kind == "put" else "lost-login", "a 2xx change set no cookie, the only place it can live", [op]))
-        elif op.kind == "logout" and op.cookie and op.set_cookie != "":
-            self.violations.append(Violation("missing-removal", "a 2xx logout carrying a cookie did not remove it", [op]))
+                "lost-login" if op.kind == "login" else "lost-write", "a 2xx change set no cookie, the only place it can live", [op]))
+        elif not changed and op.set_cookie and not self.may_refresh:
+            self.violations.append(Violation(
+                "stale-cookie", f"a {op.kind} that changed nothing set the cookie (browser cookies are set only by a change)", [op]))
         self._record(op, base, states)
+
+    def _check_entries(self, op, body, held_state, what):
+        entries = body if isinstance(body, dict) else {}
+        foreign = [key for key in entries if key not in TRACKED]
+        if foreign:
+            self.violations.append(Violation("foreign-value", f"{what} showed entries no request writes: {foreign}", [op]))
+        for key in TRACKED:
+            value, held = entries.get(key, ABSENT), held_state.get(key, ABSENT)
+            if value != held:
+                # Missing or another value than the cookie's: a write lost; a value the cookie never held: foreign.
+                kind = "foreign-value" if held is ABSENT else "lost-write"
+                self.violations.append(Violation(
+                    kind, f"{what} showed {key}={shown(value)} where its cookie holds {shown(held)}", self._witnesses(op, key, held)))
 
     def _witnesses(self, op, key, held):
         writer = self.writer.get(held) if held is not ABSENT else None

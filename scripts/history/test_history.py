@@ -302,14 +302,17 @@ class CookieStoreHistories(unittest.TestCase):
     """The cookie store's state lives in the cookie: each answer's cookie holds its request's cookie plus its change."""
 
     def test_a_lineage_of_cookies_read_back_exactly_is_clean(self):
-        history = [put(0, 1, "a", "v1", set_cookie="C1"), put(2, 3, "b", "v2", cookie="C1", set_cookie="C2"),
+        history = [put(0, 1, "a", "v1", set_cookie="C1"), put(2, 3, "b", "v2", cookie="C1", set_cookie="C2", body={"a": "v1", "b": "v2"}),
                    login(4, 5, "u1", cookie="C2", set_cookie="C3"), read(6, 7, "C3", {"a": "v1", "b": "v2", "user_id": "u1"}),
-                   read(6, 7, "C1", {"a": "v1"})]
+                   read(6, 7, "C1", {"a": "v1"}), op("delete", 8, 9, cookie="C3", key="b", set_cookie="C4", body={"a": "v1", "user_id": "u1"}),
+                   op("delete", 10, 11, cookie="C4", key="c", body={"a": "v1", "user_id": "u1"}), read(12, 13, "C4", {"a": "v1", "user_id": "u1"})]
         self.assertEqual(cookie_kinds(history), [])
 
     def test_a_read_missing_what_its_cookie_holds_is_a_lost_write(self):
-        history = [put(0, 1, "a", "v1", set_cookie="C1"), put(2, 3, "b", "v2", cookie="C1", set_cookie="C2"), read(4, 5, "C2", {"b": "v2"})]
+        history = [put(0, 1, "a", "v1", set_cookie="C1"), put(2, 3, "b", "v2", cookie="C1", set_cookie="C2", body={"a": "v1", "b": "v2"}),
+                   read(4, 5, "C2", {"b": "v2"})]
         self.assertEqual(cookie_kinds(history), ["lost-write"])
+        self.assertEqual(cookie_kinds(history[:1] + [put(2, 3, "b", "v2", cookie="C1", set_cookie="C2")]), ["lost-write"])
 
     def test_a_read_showing_what_its_cookie_never_held_is_foreign(self):
         history = [put(0, 1, "a", "v1", set_cookie="C1"), put(0, 1, "b", "v2", set_cookie="C2"), read(2, 3, "C1", {"a": "v1", "b": "v2"})]
@@ -318,6 +321,14 @@ class CookieStoreHistories(unittest.TestCase):
     def test_a_change_that_set_no_cookie_lived_nowhere(self):
         self.assertEqual(cookie_kinds([put(0, 1, "a", "v1")]), ["lost-write"])
         self.assertEqual(cookie_kinds([login(0, 1, "u1")]), ["lost-login"])
+        self.assertEqual(cookie_kinds([put(0, 1, "a", "v1", set_cookie="C1"), op("delete", 2, 3, cookie="C1", key="a", body={})]), ["lost-write"])
+
+    def test_only_a_change_sets_the_cookie_and_only_a_logout_removes_it(self):
+        written = put(0, 1, "a", "v1", set_cookie="C1")
+        self.assertEqual(cookie_kinds([written, read(2, 3, "C1", {"a": "v1"}, set_cookie="C2")]), ["stale-cookie"])
+        self.assertEqual(cookie_kinds([written, put(2, 3, "b", "v2", cookie="C1", set_cookie="", body={"a": "v1", "b": "v2"})]), ["stale-cookie"])
+        refreshed = [written, read(2, 3, "C1", {"a": "v1"}, set_cookie="C2"), read(4, 5, "C2", {"a": "v1"})]
+        self.assertEqual(sorted({v.kind for v in CookieStoreChecker(refreshed, [], refreshes=True).check()}), [])
 
     def test_a_logout_must_remove_the_cookie_and_nothing_answers_409(self):
         self.assertEqual(cookie_kinds([login(0, 1, "u1", set_cookie="C1"), logout(2, 3, "C1", set_cookie=None)]), ["missing-removal"])
@@ -330,7 +341,7 @@ class CookieStoreHistories(unittest.TestCase):
         self.assertEqual(cookie_kinds(history, [restart]), ["lost-write"])
 
     def test_a_logout_undone_by_a_slower_answer_is_counted_not_reported(self):
-        history = [login(0, 1, "u1", set_cookie="C1"), put(2, 5, "a", "v1", cookie="C1", set_cookie="C2", delay=2),
+        history = [login(0, 1, "u1", set_cookie="C1"), put(2, 5, "a", "v1", cookie="C1", set_cookie="C2", delay=2, body={"user_id": "u1", "a": "v1"}),
                    logout(3, 4, "C1"), read(6, 7, "C2", {"user_id": "u1", "a": "v1"})]
         checker = CookieStoreChecker(history, [])
         self.assertEqual(checker.check(), [])

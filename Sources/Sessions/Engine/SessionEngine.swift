@@ -163,9 +163,9 @@ public struct SessionEngine: Sendable {
                 guard attempt < Self.maximumAttemptsAfterFailure, call.isAskedAgainAfterFailure(by: core.store), !Self.isRefusal(error),
                     clock.now + pause < start + configuration.tombstoneLifetime
                 else { throw error }
-                logger.warning("session \(call.name) failed; asking the store again", metadata: ["error": "\(error)"])
                 // Cancelled while pausing: nobody waits for the answer any more, and the store's error stands.
-                guard (try? await clock.sleep(for: pause)) != nil else { throw error }
+                guard (try? await clock.sleep(for: pause)) != nil, !Task.isCancelled else { throw error }
+                logger.warning("session \(call.name) failed; asking the store again", metadata: ["error": "\(error)"])
                 attempt += 1
             }
         }

@@ -3,7 +3,7 @@ import Logging
 import Sessions
 import Synchronization
 
-/// A store written outside the package: every call of the contract (the three with defaults too), its
+/// A store written outside the package: every requirement of the contract (those with defaults too), its
 /// typed errors built with their public constructors, and the engine's adapter API.
 final class ExternalStore: SessionStore {
     struct Unreachable: Error {}
@@ -68,6 +68,9 @@ final class ExternalStore: SessionStore {
     func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool {
         false
     }
+
+    /// `false`: without tombstones its renew cannot tell a repeat from a session that ended.
+    var renewIsSafeToAskAgain: Bool { false }
 }
 
 /// What an app and an adapter do, with only the public API.
