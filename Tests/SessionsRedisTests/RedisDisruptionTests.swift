@@ -158,9 +158,10 @@ import Foundation
                 let old = try await visit(nil) { try await $0.insert("cart", ["pen"]) }
                 let login = engine.begin(cookieHeader: old, logger: logger)
                 try await login.load()
-                let stall = Task { try await staller.send(["DEBUG", "SLEEP", "1.5"]) }
-                // Asleep once a ping from a third client goes unanswered: the renew then reaches Redis in the
-                // stall's first half second, times out (1 s), and the engine's next ask is answered when it wakes.
+                let stall = Task { try await staller.send(["DEBUG", "SLEEP", "2.5"]) }
+                // Asleep once a ping from a third client goes unanswered: the renew reaches Redis early in the
+                // stall (any time in its first 1.4 s will do), times out (1 s), and a later ask is answered
+                // when Redis wakes.
                 try await TestRedis.withClient(.outage, configure: { $0.commandTimeout = .milliseconds(100) }) { probe async throws in
                     try await Self.waitUntil { (try? await probe.send(["PING"])) == nil }
                 }

@@ -59,11 +59,11 @@ public struct CookieSessionStore: ImmediateSessionStore {
 
     package func deleteImmediately(_ key: SessionKey) throws(DeleteError) {}
 
-    /// `true`: a renew asked again answers the same key.
+    /// `true`: a renew only encodes the state it is given, so asking it again does no harm.
     public var renewIsSafeToAskAgain: Bool { true }
 
     /// The request's state, under the key that encodes it (`newKey` is not used): a cookie store has no
-    /// server-side copy to move or merge, and no tombstone to leave. Asked again, it answers the same.
+    /// server-side copy to move or merge, and no tombstone to leave.
     package func renewImmediately(
         _ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration
     )
