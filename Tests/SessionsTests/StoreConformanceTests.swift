@@ -168,10 +168,13 @@ struct ImmediatelyResurrectingStore: ImmediateSessionStore {
     func deleteImmediately(_ key: SessionKey) throws(DeleteError) { try base.deleteImmediately(key) }
 }
 
-/// Renews as the engine did before renew was a store call: saves the request's state under a new key
-/// without checking that the old one is live, then deletes it. The kit must fail it.
-struct BlindRenewingStore: SessionStore {
-    let base: MemorySessionStore
+/// A test store over the memory store: the five calls of the original contract forwarded, so that each store
+/// below writes only the call it breaks.
+protocol MemoryForwardingStore: SessionStore {
+    var base: MemorySessionStore { get }
+}
+
+extension MemoryForwardingStore {
     func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
     func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
     func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
@@ -181,6 +184,12 @@ struct BlindRenewingStore: SessionStore {
     }
     func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
     func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
+}
+
+/// Renews as the engine did before renew was a store call: saves the request's state under a new key
+/// without checking that the old one is live, then deletes it. The kit must fail it.
+struct BlindRenewingStore: MemoryForwardingStore {
+    let base: MemorySessionStore
     func renew(_ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
         async throws(UpdateError) -> SessionUpdateResult
     {
@@ -196,17 +205,8 @@ struct BlindRenewingStore: SessionStore {
 
 /// Renews atomically, but answers a renew asked again after it ran as if the session were gone: the
 /// engine could never learn what a renew whose answer was lost did. The kit must fail it.
-struct ForgetfulRenewingStore: SessionStore {
+struct ForgetfulRenewingStore: MemoryForwardingStore {
     let base: MemorySessionStore
-    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
-    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
-    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
-        -> SessionUpdateResult
-    {
-        try await base.update(key, to: state, changes: changes, ttl: ttl)
-    }
-    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
-    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
     func renew(_ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
         async throws(UpdateError) -> SessionUpdateResult
     {
@@ -225,17 +225,8 @@ struct ForgetfulRenewingStore: SessionStore {
 
 /// The memory store's every call, but not its word that a renew is safe to ask again: the engine would never
 /// ask it again. The kit must say so.
-struct UndeclaredRenewStore: SessionStore {
+struct UndeclaredRenewStore: MemoryForwardingStore {
     let base: MemorySessionStore
-    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
-    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
-    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
-        -> SessionUpdateResult
-    {
-        try await base.update(key, to: state, changes: changes, ttl: ttl)
-    }
-    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
-    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
     func renew(_ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
         async throws(UpdateError) -> SessionUpdateResult
     {
@@ -246,17 +237,8 @@ struct UndeclaredRenewStore: SessionStore {
 }
 
 /// Renews to the key it is given whatever session holds it: the kit must fail it.
-struct OverwritingRenewStore: SessionStore {
+struct OverwritingRenewStore: MemoryForwardingStore {
     let base: MemorySessionStore
-    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
-    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
-    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
-        -> SessionUpdateResult
-    {
-        try await base.update(key, to: state, changes: changes, ttl: ttl)
-    }
-    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
-    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
     func renew(_ key: SessionKey, as newKey: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration, tombstoneTTL: Duration)
         async throws(UpdateError) -> SessionUpdateResult
     {
@@ -270,17 +252,8 @@ struct OverwritingRenewStore: SessionStore {
 }
 
 /// Only the five calls of the original contract, forwarded: renew, purge and tombstones are the defaults.
-struct ForwardingStore: SessionStore {
+struct ForwardingStore: MemoryForwardingStore {
     let base: MemorySessionStore
-    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
-    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
-    func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
-        -> SessionUpdateResult
-    {
-        try await base.update(key, to: state, changes: changes, ttl: ttl)
-    }
-    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
-    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
 }
 
 /// Counts, from any task.
@@ -291,30 +264,22 @@ final class ManagedCounter: Sendable {
 }
 
 /// Recreates sessions on update, as actix-session does: the kit must fail it.
-struct ResurrectingStore: SessionStore {
+struct ResurrectingStore: MemoryForwardingStore {
     let base: MemorySessionStore
-    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
-    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
     func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
         -> SessionUpdateResult
     {
         do { return .updated(try await base.save(state, ttl: ttl)) } catch { throw .other(error) }
     }
-    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
-    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
 }
 
 /// Writes the request's whole state instead of merging: the kit must fail it where it claims to merge.
-struct OverwritingStore: SessionStore {
+struct OverwritingStore: MemoryForwardingStore {
     let base: MemorySessionStore
-    func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
-    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
     func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
         -> SessionUpdateResult
     {
         let everything = SessionChangeSet(setKeys: Set(state.entries.keys), cleared: true)
         return try await base.update(key, to: state, changes: everything, ttl: ttl)
     }
-    func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
-    func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
 }
