@@ -21,7 +21,9 @@ public import Sessions
 /// ```
 ///
 /// A handler that throws an `HTTPResponseError` (say, `HTTPError(.unauthorized)`) still commits its
-/// session with that error's response; a handler that throws anything else commits only a purge or a
+/// session with that error's response, as a returned one does: a login the handler asked for
+/// (`HTTPSession.logIn(userID:as:)`) is carried out only for an answer below 400. A handler that throws
+/// anything else commits only a purge or a
 /// renew's end of its old key (`SessionEngine/abandon(_:logger:)`), so a logout is carried out whatever
 /// happens after it (its answer is then an empty 500 with the removal cookie, the error logged). A
 /// request whose session changes were dropped (its session ended or was renewed away by another request
@@ -53,13 +55,13 @@ public struct HTTPSessionMiddleware<Context: HTTPSessionRequestContext>: RouterM
         let outcome: SessionEngine.HandlerOutcome
         do {
             response = try await next(request, context)
-            outcome = .returned
+            outcome = .answered(status: response.status.code)
         } catch let error as any HTTPResponseError {
             do {
+                // A thrown response answers as a returned one would: a login only below 400, a 409 for a
+                // redirect whose session changes were dropped.
                 response = try error.response(from: request, context: context)
-                // A thrown redirect answers as a returned response would: if its session changes were dropped,
-                // the engine says so with a 409 rather than send the browser on as if they were kept.
-                outcome = response.status.code < 400 ? .returned : .threwResponse
+                outcome = .answered(status: response.status.code)
             } catch {
                 // Rendering the error failed: that error is the answer, and the session is abandoned.
                 response = Response(status: .internalServerError)

@@ -18,8 +18,9 @@ public import Vapor
 /// }
 /// ```
 ///
-/// A handler that throws an `AbortError` still commits its session: the error is rethrown as an
-/// `Abort` with the same status and reason and the session's headers added. Any other error commits
+/// A handler that throws an `AbortError` still commits its session, as a returned response does (a login
+/// only below 400): the error is rethrown as an `Abort` with the same status and reason and the session's
+/// headers added. Any other error commits
 /// only a purge or a renew's end of its old key (`SessionEngine.abandon`), so a logout is carried out
 /// whatever happens after it (its answer is then an empty 500 with the removal cookie, the error logged).
 /// A request whose session changes were dropped (its session ended or was renewed away by another request
@@ -50,9 +51,10 @@ public struct HTTPSessionMiddleware: Middleware {
         next.respond(to: request).whenComplete { result in
             let outcome: SessionEngine.HandlerOutcome
             switch result {
-            case .success: outcome = .returned
-            // A thrown redirect answers as a returned response would (a 409 if its session changes were dropped).
-            case .failure(let error as any AbortError): outcome = error.status.code < 400 ? .returned : .threwResponse
+            case .success(let response): outcome = .answered(status: Int(response.status.code))
+            // A thrown response answers as a returned one would: a login only below 400, a 409 for a redirect
+            // whose session changes were dropped.
+            case .failure(let error as any AbortError): outcome = .answered(status: Int(error.status.code))
             case .failure(let error): outcome = .threw(error)
             }
             if let end = engine.endImmediately(session, after: outcome, logger: request.logger) {

@@ -58,11 +58,11 @@ final class NIOSessionHandler: ChannelInboundHandler {
             let outcome: SessionEngine.HandlerOutcome
             do {
                 reply = try await route(head, session)
-                outcome = .returned
+                outcome = .answered(status: Int(reply.status.code))
             } catch let error as RouteError {
                 reply = (error.status, "")
-                // A thrown redirect is the route's answer, as a returned one is.
-                outcome = error.status.code < 400 ? .returned : .threwResponse
+                // A thrown status is the route's answer, as a returned one is.
+                outcome = .answered(status: Int(error.status.code))
             } catch {
                 outcome = .threw(error)
             }

@@ -39,7 +39,7 @@ struct AppContext: AuthRequestContext, HTTPSessionRequestContext {
             .add(middleware: BasicAuthenticator { name, _ in users[name] })
             .post { _, context -> String in
                 let user = try context.requireIdentity()
-                try await context.httpSession.logIn(userID: user.name)  // stores the id, renews the key
+                try await context.httpSession.logIn(userID: user.name, as: User.self)  // after the route: stored, key renewed
                 return "welcome, \(user.name)"
             }
         // ...and every later request is authenticated from the session.
@@ -108,11 +108,11 @@ struct AppContext: AuthRequestContext, HTTPSessionRequestContext {
         let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
         let router = Self.router(engine: engine, users: Self.users)
         router.post("old-login") { _, context -> String in
-            try await context.httpSession.logIn(userID: 42)  // an older version stored a number
+            try await context.httpSession.logIn(userID: 42, as: User.self)  // an older version stored a number
             return "ok"
         }
         router.post("ghost-login") { _, context -> String in
-            try await context.httpSession.logIn(userID: "grace")  // a user deleted since
+            try await context.httpSession.logIn(userID: "grace", as: User.self)  // a user deleted since
             return "ok"
         }
         try await Application(router: router).test(.router) { client in
@@ -122,6 +122,114 @@ struct AppContext: AuthRequestContext, HTTPSessionRequestContext {
                 try await browser.send(.post, route, client: demo)
                 #expect(try await browser.send(.get, "/account/me", client: demo).status == .unauthorized, "\(route)")
             }
+        }
+    }
+
+    /// Defect 2 of the login-table issue: the middleware committed a login on any thrown error response.
+    @Test(arguments: [true, false])
+    func aLoginTheRouteRejectsLogsNobodyIn(thrown: Bool) async throws {
+        let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+        let router = Self.router(engine: engine, users: Self.users)
+        router.post("locked-login") { _, context -> Response in
+            try await context.httpSession.logIn(userID: "ada", as: User.self)
+            try await context.httpSession.insert("note", "written")
+            if thrown { throw HTTPError(.forbidden, message: "account locked") }
+            return Response(status: .forbidden)
+        }
+        try await Application(router: router).test(.router) { client in
+            let browser = TestBrowser()
+            let demo = DemoClient(hummingbird: client)
+            let locked = try await browser.send(.post, "/locked-login", client: demo)
+            #expect(locked.status == .forbidden)
+            #expect(try await browser.send(.get, "/account/me", client: demo).status == .unauthorized, "nobody is logged in")
+        }
+    }
+
+    /// Defect 4: sending the password again renews the session.
+    @Test func aPasswordSentAgainRenewsTheSession() async throws {
+        let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+        try await Application(router: Self.router(engine: engine, users: Self.users)).test(.router) { client in
+            let browser = TestBrowser()
+            let demo = DemoClient(hummingbird: client)
+            try await browser.send(.post, "/login", headers: Self.basic("ada", "correct horse"), client: demo)
+            let first = try #require(browser.cookie)
+            try await browser.send(.post, "/login", headers: Self.basic("ada", "correct horse"), client: demo)
+            let second = try #require(browser.cookie)
+            #expect(second != first, "a new key")
+            #expect(try await browser.send(.get, "/account/me", client: demo).body == "ada")
+            browser.cookie = first
+            #expect(try await browser.send(.get, "/account/me", client: demo).status == .unauthorized, "the old key is dead")
+        }
+    }
+
+    /// Defect 6: two repositories keyed by integers: customer 7 must not authenticate as administrator 7.
+    @Test func twoRepositoriesWithOverlappingIdsNeverAuthenticateEachOthersUsers() async throws {
+        struct Customer: Sendable { let id: Int }
+        struct Admin: Sendable { let id: Int }
+        struct CustomerContext: AuthRequestContext, HTTPSessionRequestContext {
+            var coreContext: CoreRequestContextStorage
+            var identity: Customer?
+            var httpSession: HTTPSession = .unattached
+            init(source: Source) { self.coreContext = .init(source: source) }
+        }
+        struct AdminContext: ChildRequestContext, AuthRequestContext, HTTPSessionRequestContext {
+            var coreContext: CoreRequestContextStorage
+            var identity: Admin?
+            var httpSession: HTTPSession
+            init(context: CustomerContext) throws {
+                self.coreContext = context.coreContext
+                self.httpSession = context.httpSession
+            }
+        }
+        let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+        let router = Router(context: CustomerContext.self)
+        router.addMiddleware { HTTPSessionMiddleware(engine: engine) }
+        router.post("customer-login") { _, context -> String in
+            try await context.httpSession.logIn(userID: 7, as: Customer.self)
+            return "ok"
+        }
+        router.group("shop").add(middleware: HTTPSessionAuthenticator { (id: Int, _) in Customer(id: id) })
+            .get { _, context -> String in "customer \(try context.requireIdentity().id)" }
+        router.group("admin", context: AdminContext.self).add(middleware: HTTPSessionAuthenticator { (id: Int, _) in Admin(id: id) })
+            .get { _, context -> String in "admin \(try context.requireIdentity().id)" }
+        try await Application(router: router).test(.router) { client in
+            let browser = TestBrowser()
+            let demo = DemoClient(hummingbird: client)
+            try await browser.send(.post, "/customer-login", client: demo)
+            #expect(try await browser.send(.get, "/shop", client: demo).body == "customer 7")
+            #expect(try await browser.send(.get, "/admin", client: demo).status == .unauthorized, "customer 7 is not admin 7")
+        }
+    }
+
+    /// Defect 6: hummingbird-auth lets the last authenticator win; ours keeps the identity an earlier one
+    /// set, so a session planted in the browser never overrides the password the request carries.
+    @Test func thePasswordWinsOverAPlantedSession() async throws {
+        let users = Self.users.merging(["mallory": User(name: "mallory", passwordHash: nil)]) { first, _ in first }
+        let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+        let router = Router(context: AppContext.self)
+        router.addMiddleware { HTTPSessionMiddleware(engine: engine) }
+        router.post("planted") { _, context -> String in
+            try await context.httpSession.logIn(userID: "mallory", as: User.self)
+            return "ok"
+        }
+        router.group("login")
+            .add(middleware: BasicAuthenticator { name, _ in users[name] })
+            .add(middleware: HTTPSessionAuthenticator { (name: String, _) in users[name] })
+            .post { _, context -> String in
+                let user = try context.requireIdentity()
+                try await context.httpSession.logIn(userID: user.name, as: User.self)
+                return user.name
+            }
+        router.group("account")
+            .add(middleware: HTTPSessionAuthenticator { (name: String, _) in users[name] })
+            .get("me") { _, context -> String in try context.requireIdentity().name }
+        try await Application(router: router).test(.router) { client in
+            let browser = TestBrowser()
+            let demo = DemoClient(hummingbird: client)
+            try await browser.send(.post, "/planted", client: demo)
+            let login = try await browser.send(.post, "/login", headers: Self.basic("ada", "correct horse"), client: demo)
+            #expect(login.body == "ada", "the password's user, not the planted session's")
+            #expect(try await browser.send(.get, "/account/me", client: demo).body == "ada")
         }
     }
 

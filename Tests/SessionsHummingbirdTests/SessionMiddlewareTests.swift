@@ -160,7 +160,7 @@ import Testing
             let other = engine.begin(cookieHeader: request.headers[.cookie], logger: context.logger)
             try await other.logOut()
             _ = try await engine.commit(other, logger: context.logger)
-            try await context.httpSession.logIn(userID: "ada")
+            try await context.httpSession.logIn(userID: "ada", userType: "user")
             throw HTTPError(.seeOther, headers: [.location: "/home"])
         }
         let app = Application(router: router, logger: Logger(label: "middleware-test"))

@@ -116,12 +116,12 @@ import Foundation
             try await login.load()
             let stall = Task { try await client.send(["DEBUG", "SLEEP", "2"]) }
             try await Self.waitUntil { client.pendingReplies == 1 }
-            try await login.logIn(userID: "ada")
+            try await login.logIn(userID: "ada", userType: "user")
             let new = try cookie(try await engine.commit(login, logger: logger))
             _ = await stall.result
             #expect(new != old, "the login answered with the renewed key")
             let read = engine.begin(cookieHeader: new, logger: logger)
-            #expect(try await read.get("user_id", as: String.self) == "ada")
+            #expect(try await read.principal()?.userID == "ada")
             #expect(try await read.get("cart", as: [String].self) == ["pen"], "nothing the session held was left behind")
             let stale = engine.begin(cookieHeader: old, logger: logger)
             #expect(try await stale.entries().isEmpty, "the old key ended")
@@ -154,7 +154,7 @@ import Foundation
                     return try cookie(try await engine.commit(session, logger: logger))
                 }
                 // Every script cached first, so that each ask is one command.
-                _ = try await visit(try await visit(nil) { try await $0.insert("n", 1) }) { try await $0.logIn(userID: "warm-up") }
+                _ = try await visit(try await visit(nil) { try await $0.insert("n", 1) }) { try await $0.logIn(userID: "warm-up", userType: "user") }
                 let old = try await visit(nil) { try await $0.insert("cart", ["pen"]) }
                 let login = engine.begin(cookieHeader: old, logger: logger)
                 try await login.load()
@@ -166,12 +166,12 @@ import Foundation
                     try await Self.waitUntil { (try? await probe.send(["PING"])) == nil }
                 }
                 let sent = client.commandsSent
-                try await login.logIn(userID: "ada")
+                try await login.logIn(userID: "ada", userType: "user")
                 let new = try cookie(try await engine.commit(login, logger: logger))
                 _ = await stall.result
                 #expect(client.commandsSent - sent >= 2, "the renew was asked again")
                 let read = engine.begin(cookieHeader: new, logger: logger)
-                #expect(try await read.get("user_id", as: String.self) == "ada")
+                #expect(try await read.principal()?.userID == "ada")
                 #expect(try await read.get("cart", as: [String].self) == ["pen"], "nothing the session held was left behind")
                 let stale = engine.begin(cookieHeader: old, logger: logger)
                 #expect(try await stale.entries().isEmpty, "the old key ended")

@@ -14,12 +14,12 @@ import Testing
         let old = try await harness.login(["cart": ["pen"]])
         // Tab A logs in: the session moves to a new key.
         let login = try await harness.request(cookie: old) { session async throws in
-            try await session.logIn(userID: "ada")
+            try await session.logIn(userID: "ada", userType: "user")
         }
         let new = try #require(login.cookieValue)
         // Tab B still carries the old key; it loads after the renew committed, sees no user, and logs out.
         let logout = try await harness.request(cookie: old) { session async throws in
-            #expect(try await session.get("user_id", as: String.self) == nil)
+            #expect(try await session.principal()?.userID == nil)
             try await session.logOut()
         }
         #expect(logout.isRemoval, "a cookie came: the logout removes it")
@@ -31,11 +31,11 @@ import Testing
     @Test("a logout after a key rotation in another tab ends the rotated session", arguments: EngineDriver.allCases)
     func logoutThroughARotatedKey(driver: EngineDriver) async throws {
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
-        let old = try await harness.login()
+        let old = try await harness.login(EngineHarness.ada)
         let rotated = try #require(try await harness.request(cookie: old) { try await $0.renew(.keyRotation) }.cookieValue)
         try await harness.request(cookie: old) { try await $0.purge() }
         try await harness.request(cookie: rotated) { session async throws in
-            #expect(try await session.get("user_id", as: String.self) == nil)
+            #expect(try await session.principal()?.userID == nil)
         }
     }
 
@@ -45,13 +45,13 @@ import Testing
         for ttlExtension in SessionConfiguration.TTLExtension.allCases {
             let configuration = SessionConfiguration(ttlExtension: ttlExtension)
             let (before, store, clock) = try makeMemoryHarness(driver: driver, configuration: configuration, secrets: .init(current: old))
-            let cookie = try await before.login()
+            let cookie = try await before.login(EngineHarness.ada)
             let new = SessionSecret.generate()
             let after = EngineHarness(
                 engine: try SessionEngine(store: store, secrets: .init(current: new, previous: [old]), configuration: configuration, clock: clock)
             )
             let read = try await after.request(cookie: cookie) { session async throws in
-                #expect(try await session.get("user_id", as: String.self) == "ada")
+                #expect(try await session.principal()?.userID == "ada")
             }
             #expect(read.headers.setCookies.isEmpty, "a read sets no cookie (\(ttlExtension))")
             let write = try await after.request(cookie: cookie) { try await $0.insert("theme", "dark") }
@@ -74,12 +74,12 @@ import Testing
         let harness = EngineHarness(engine: try SessionEngine(store: store, secrets: .init(current: .generate(), previous: [old]), clock: clock))
         // Tab B's read loads first; tab A's login commits; then B's response reaches the browser.
         let read = try await harness.loadedRequest(cookie: cookie)
-        let login = try await harness.request(cookie: cookie) { try await $0.logIn(userID: "ada") }
+        let login = try await harness.request(cookie: cookie) { try await $0.logIn(userID: "ada", userType: "user") }
         var jar = try #require(login.cookieValue)
         let readHeaders = try await harness.engine.commit(read, logger: harness.logger)
         if let value = EngineHarness.Outcome(headers: readHeaders).cookieValue { jar = value }
         try await harness.request(cookie: jar) { session async throws in
-            #expect(try await session.get("user_id", as: String.self) == "ada", "the browser is still logged in")
+            #expect(try await session.principal()?.userID == "ada", "the browser is still logged in")
         }
     }
 
@@ -103,13 +103,13 @@ import Testing
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
         let old = try await harness.login(["cart": ["pen"]])
         let emptying = try await harness.loadedRequest(cookie: old)
-        let login = try await harness.request(cookie: old) { try await $0.logIn(userID: "ada") }
+        let login = try await harness.request(cookie: old) { try await $0.logIn(userID: "ada", userType: "user") }
         let new = try #require(login.cookieValue)
         try await emptying.clear()
         let headers = try await harness.engine.commit(emptying, logger: harness.logger)
         #expect(headers.setCookies.isEmpty, "no removal cookie: the browser may already hold the login's")
         try await harness.request(cookie: new) { session async throws in
-            #expect(try await session.get("user_id", as: String.self) == "ada", "the clear of the old key did not end the login")
+            #expect(try await session.principal()?.userID == "ada", "the clear of the old key did not end the login")
         }
     }
 
@@ -134,7 +134,7 @@ import Testing
         let stores: [any SessionStore] = [MemorySessionStore(clock: clock), CookieSessionStore(clock: clock)]
         for store in stores {
             let harness = EngineHarness(engine: try SessionEngine(store: store, secrets: .init(current: .generate()), clock: clock))
-            let cookie = try await harness.login()
+            let cookie = try await harness.login(EngineHarness.ada)
             let session = harness.begin(cookie: cookie)
             try await session.logOut()
             let end = await harness.engine.end(session, after: .threw(Failure()), logger: harness.logger)
@@ -152,11 +152,11 @@ import Testing
         for conflict in [true, false] {
             let configuration = SessionConfiguration(answersDroppedChangesWithConflict: conflict)
             let (harness, _, _) = try makeMemoryHarness(driver: driver, configuration: configuration)
-            let cookie = try await harness.login()
+            let cookie = try await harness.login(EngineHarness.ada)
             let slow = try await harness.loadedRequest(cookie: cookie)
             try await harness.request(cookie: cookie) { try await $0.logOut() }
             try await slow.insert("cart", ["pen"])
-            let end = await harness.engine.end(slow, after: .returned, logger: harness.logger)
+            let end = await harness.engine.end(slow, after: .answered(status: 200), logger: harness.logger)
             let dropped = SessionResponseHeaders(changesDropped: true)
             #expect(end == (conflict ? .replace(status: 409, adding: dropped) : .respond(adding: dropped)))
         }
@@ -165,38 +165,41 @@ import Testing
     @Test("a login whose session was renewed or logged out first answers 409", arguments: EngineDriver.allCases)
     func aLostRenewAnswersConflict(driver: EngineDriver) async throws {
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
-        let cookie = try await harness.login()
+        let cookie = try await harness.login(EngineHarness.ada)
         let slowLogin = try await harness.loadedRequest(cookie: cookie)
-        try await harness.request(cookie: cookie) { try await $0.logIn(userID: "grace") }
-        try await slowLogin.logIn(userID: "mallory")
+        try await harness.request(cookie: cookie) { try await $0.logIn(userID: "grace", userType: "user") }
+        try await slowLogin.logIn(userID: "mallory", userType: "user")
         #expect(
-            await harness.engine.end(slowLogin, after: .returned, logger: harness.logger)
+            await harness.engine.end(slowLogin, after: .answered(status: 200), logger: harness.logger)
                 == .replace(status: 409, adding: .init(changesDropped: true)))
         // A write with the old key after that, within the grace period: its tombstone drops it.
         let late = harness.begin(cookie: cookie)
         try await late.insert("cart", ["pen"])
         #expect(
-            await harness.engine.end(late, after: .returned, logger: harness.logger) == .replace(status: 409, adding: .init(changesDropped: true)))
+            await harness.engine.end(late, after: .answered(status: 200), logger: harness.logger)
+                == .replace(status: 409, adding: .init(changesDropped: true)))
     }
 
     @Test("an error response keeps its status, and a read or a TTL refresh of an ended session is no conflict", arguments: EngineDriver.allCases)
     func whatIsNoConflict(driver: EngineDriver) async throws {
         let configuration = SessionConfiguration(ttlExtension: .onEveryRequest)
         let (harness, _, _) = try makeMemoryHarness(driver: driver, configuration: configuration)
-        let cookie = try await harness.login()
+        let cookie = try await harness.login(EngineHarness.ada)
         let forbidden = try await harness.loadedRequest(cookie: cookie)
         let reader = try await harness.loadedRequest(cookie: cookie)
         try await harness.request(cookie: cookie) { try await $0.logOut() }
         try await forbidden.insert("attempts", 1)
-        #expect(await harness.engine.end(forbidden, after: .threwResponse, logger: harness.logger) == .respond(adding: .init(changesDropped: true)))
-        #expect(await harness.engine.end(reader, after: .returned, logger: harness.logger) == .respond(adding: .init()))
+        #expect(
+            await harness.engine.end(forbidden, after: .answered(status: 403), logger: harness.logger)
+                == .respond(adding: .init(changesDropped: true)))
+        #expect(await harness.engine.end(reader, after: .answered(status: 200), logger: harness.logger) == .respond(adding: .init()))
     }
 
     @Test("an error without a logout is passed on unchanged", arguments: EngineDriver.allCases)
     func errorWithoutLogout(driver: EngineDriver) async throws {
         struct Failure: Error {}
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
-        let cookie = try await harness.login()
+        let cookie = try await harness.login(EngineHarness.ada)
         let session = harness.begin(cookie: cookie)
         try await session.insert("a", 1)
         #expect(await harness.engine.end(session, after: .threw(Failure()), logger: harness.logger) == .rethrow)
@@ -209,15 +212,15 @@ extension EveryPathTests {
         let configuration = SessionConfiguration(staleCookieGracePeriod: .seconds(1))
         #expect(configuration.tombstoneLifetime == .seconds(60))
         let (harness, _, clock) = try makeMemoryHarness(driver: driver, configuration: configuration)
-        let old = try await harness.login()
+        let old = try await harness.login(EngineHarness.ada)
         let slowLogout = try await harness.loadedRequest(cookie: old)
-        let login = try await harness.request(cookie: old) { try await $0.logIn(userID: "ada") }
+        let login = try await harness.request(cookie: old) { try await $0.logIn(userID: "ada", userType: "user") }
         let new = try #require(login.cookieValue)
         clock.advance(by: .seconds(2))
         try await slowLogout.logOut()
         _ = try await harness.engine.commit(slowLogout, logger: harness.logger)
         try await harness.request(cookie: new) { session async throws in
-            #expect(try await session.get("user_id", as: String.self) == nil, "the logout followed the renew")
+            #expect(try await session.principal()?.userID == nil, "the logout followed the renew")
         }
     }
 
@@ -234,22 +237,23 @@ extension EveryPathTests {
     @Test("a bare key rotation that lost to another request's renew is no conflict", arguments: EngineDriver.allCases)
     func aLostBareRotationIsNoConflict(driver: EngineDriver) async throws {
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
-        let cookie = try await harness.login()
+        let cookie = try await harness.login(EngineHarness.ada)
         let loser = try await harness.loadedRequest(cookie: cookie)
         try await harness.request(cookie: cookie) { try await $0.renew(.keyRotation) }
         try await loser.renew(.keyRotation)
-        #expect(await harness.engine.end(loser, after: .returned, logger: harness.logger) == .respond(adding: .init()))
+        #expect(await harness.engine.end(loser, after: .answered(status: 200), logger: harness.logger) == .respond(adding: .init()))
     }
 
     @Test("a clear carrying a key a login renewed moments ago answers 409", arguments: EngineDriver.allCases)
     func aStaleClearAnswersConflict(driver: EngineDriver) async throws {
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
         let old = try await harness.login(["cart": ["pen"]])
-        let new = try #require(try await harness.request(cookie: old) { try await $0.logIn(userID: "ada") }.cookieValue)
+        let new = try #require(try await harness.request(cookie: old) { try await $0.logIn(userID: "ada", userType: "user") }.cookieValue)
         let stale = harness.begin(cookie: old)
         try await stale.clear()
         #expect(
-            await harness.engine.end(stale, after: .returned, logger: harness.logger) == .replace(status: 409, adding: .init(changesDropped: true)))
+            await harness.engine.end(stale, after: .answered(status: 200), logger: harness.logger)
+                == .replace(status: 409, adding: .init(changesDropped: true)))
         try await harness.request(cookie: new) { session async throws in
             #expect(try await session.get("cart", as: [String].self) == ["pen"], "the login's session kept its cart")
         }
@@ -259,13 +263,14 @@ extension EveryPathTests {
     func anAbandonedLogoutLeavesTombstones(driver: EngineDriver) async throws {
         struct Failure: Error {}
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
-        let cookie = try await harness.login()
+        let cookie = try await harness.login(EngineHarness.ada)
         let logout = harness.begin(cookie: cookie)
         try await logout.logOut()
         _ = await harness.engine.end(logout, after: .threw(Failure()), logger: harness.logger)
         let late = harness.begin(cookie: cookie)
         try await late.insert("cart", ["pen"])
         #expect(
-            await harness.engine.end(late, after: .returned, logger: harness.logger) == .replace(status: 409, adding: .init(changesDropped: true)))
+            await harness.engine.end(late, after: .answered(status: 200), logger: harness.logger)
+                == .replace(status: 409, adding: .init(changesDropped: true)))
     }
 }

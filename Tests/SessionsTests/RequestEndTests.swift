@@ -24,8 +24,8 @@ import Testing
     }
 
     @Test(arguments: EngineDriver.allCases)
-    func aReturnedOrRenderedHandlerCommits(driver: EngineDriver) async throws {
-        for outcome in [SessionEngine.HandlerOutcome.returned, .threwResponse] {
+    func anAnswerOfAnyStatusCommits(driver: EngineDriver) async throws {
+        for outcome in [SessionEngine.HandlerOutcome.answered(status: 200), .answered(status: 401)] {
             let (harness, store, _) = try makeMemoryHarness(driver: driver)
             let end = try await self.end(harness, after: outcome) { try await $0.insert("user_id", "ada") }
             guard case .respond(let headers) = end else {
@@ -41,7 +41,7 @@ import Testing
     @Test(arguments: EngineDriver.allCases)
     func anUntouchedSessionAddsNothingAndCallsNoStore(driver: EngineDriver) async throws {
         let (harness, store, _) = try makeMemoryHarness(driver: driver)
-        #expect(try await end(harness, after: .returned) == .respond(adding: SessionResponseHeaders()))
+        #expect(try await end(harness, after: .answered(status: 200)) == .respond(adding: SessionResponseHeaders()))
         #expect(try await end(harness, after: .threw(HandlerBug())) == .rethrow)
         #expect(store.calls.isEmpty)
     }
@@ -98,14 +98,17 @@ import Testing
 
     @Test func aFailedCommitIsAnEmpty500AndARefusedStateA422() async throws {
         let failing = EngineHarness(engine: try SessionEngine(store: FailingSessionStore(loadFailure: nil), secrets: .init(current: .generate())))
-        #expect(try await end(failing, after: .returned) { try await $0.insert("a", 1) } == .replace(status: 500, adding: SessionResponseHeaders()))
         #expect(
-            try await end(failing, after: .threwResponse) { try await $0.insert("a", 1) } == .replace(status: 500, adding: SessionResponseHeaders()))
+            try await end(failing, after: .answered(status: 200)) { try await $0.insert("a", 1) }
+                == .replace(status: 500, adding: SessionResponseHeaders()))
+        #expect(
+            try await end(failing, after: .answered(status: 403)) { try await $0.insert("a", 1) }
+                == .replace(status: 500, adding: SessionResponseHeaders()))
 
         var configuration = SessionConfiguration()
         configuration.maximumStateSize = 64
         let (capped, _, _) = try makeMemoryHarness(driver: .immediate, configuration: configuration)
-        let end = try await self.end(capped, after: .returned) { try await $0.insert("big", String(repeating: "x", count: 200)) }
+        let end = try await self.end(capped, after: .answered(status: 200)) { try await $0.insert("big", String(repeating: "x", count: 200)) }
         #expect(end == .replace(status: 422, adding: SessionResponseHeaders()))
     }
 

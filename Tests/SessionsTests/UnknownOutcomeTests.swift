@@ -18,11 +18,11 @@ import Foundation
         let (harness, store, _) = try makeLossyHarness()
         let old = try await harness.login(["cart": ["pen"]])
         store.script(.renew, [.runThenFail])
-        let login = try await harness.request(cookie: old) { try await $0.logIn(userID: "ada") }
+        let login = try await harness.request(cookie: old) { try await $0.logIn(userID: "ada", userType: "user") }
         #expect(store.attempts(.renew) == 2, "the renew was asked a second time")
         let new = try #require(login.cookieValue, "the login answers with the key its renew moved the session to")
         try await harness.request(cookie: new) { session async throws in
-            #expect(try await session.get("user_id", as: String.self) == "ada")
+            #expect(try await session.principal()?.userID == "ada")
             #expect(try await session.get("cart", as: [String].self) == ["pen"], "nothing the session held was left behind")
         }
         try await harness.request(cookie: old) { session async throws in
@@ -33,23 +33,23 @@ import Foundation
     @Test("a renew that failed before it ran is made by asking again")
     func aRenewThatNeverRanIsMadeByAskingAgain() async throws {
         let (harness, store, _) = try makeLossyHarness()
-        let old = try await harness.login()
+        let old = try await harness.login(EngineHarness.ada)
         store.script(.renew, [.fail])
         let rotated = try await harness.request(cookie: old) { try await $0.renew(.keyRotation) }
         #expect(store.attempts(.renew) == 2)
         let new = try #require(rotated.cookieValue)
         try await harness.request(cookie: new) { session async throws in
-            #expect(try await session.get("user_id", as: String.self) == "ada")
+            #expect(try await session.principal()?.userID == "ada")
         }
     }
 
     @Test("a renew that keeps failing is asked three times in all, then the request fails and nothing moved")
     func aRenewIsAskedABoundedNumberOfTimes() async throws {
         let (harness, store, _) = try makeLossyHarness()
-        let old = try await harness.login()
+        let old = try await harness.login(EngineHarness.ada)
         store.script(.renew, [.fail, .fail, .fail, .fail])
         await #expect(throws: SessionError.self) {
-            try await harness.request(cookie: old) { try await $0.logIn(userID: "grace") }
+            try await harness.request(cookie: old) { try await $0.logIn(userID: "grace", userType: "user") }
         }
         #expect(store.attempts(.renew) == 3)
         let times = store.times(.renew)
@@ -59,7 +59,7 @@ import Foundation
             pauses.count == 2 && (0.049_999...0.150_001).contains(pauses[0]) && (0.199_999...0.600_001).contains(pauses[1]),
             "a pause before each new ask: \(pauses)")
         try await harness.request(cookie: old) { session async throws in
-            #expect(try await session.get("user_id", as: String.self) == "ada", "the session is where it was")
+            #expect(try await session.principal()?.userID == "ada", "the session is where it was")
         }
     }
 
@@ -67,10 +67,10 @@ import Foundation
     func theDefaultRenewIsNotAskedAgain() async throws {
         let (harness, store, _) = try makeLossyHarness()
         store.claimsARenewSafeToAskAgain = false
-        let old = try await harness.login()
+        let old = try await harness.login(EngineHarness.ada)
         store.script(.renew, [.runThenFail])
         await #expect(throws: SessionError.self) {
-            try await harness.request(cookie: old) { try await $0.logIn(userID: "grace") }
+            try await harness.request(cookie: old) { try await $0.logIn(userID: "grace", userType: "user") }
         }
         #expect(store.attempts(.renew) == 1)
         store.script(.purge, [.runThenFail])
@@ -85,10 +85,10 @@ import Foundation
         let store = LossySessionStore(base: MemorySessionStore(clock: clock), clock: clock)
         let engine = try SessionEngine(store: store, secrets: SessionSecrets(current: .generate()), clock: CancellingClock(base: clock))
         let harness = EngineHarness(engine: engine)
-        let old = try await harness.login()
+        let old = try await harness.login(EngineHarness.ada)
         store.script(.renew, [.fail, .fail])
         await #expect(throws: SessionError.self) {
-            try await harness.request(cookie: old) { try await $0.logIn(userID: "grace") }
+            try await harness.request(cookie: old) { try await $0.logIn(userID: "grace", userType: "user") }
         }
         #expect(store.attempts(.renew) == 1)
     }
@@ -97,12 +97,12 @@ import Foundation
     func noAskingAfterTheTombstoneRanOut() async throws {
         let configuration = SessionConfiguration(staleCookieGracePeriod: .seconds(5), longestRequest: .seconds(5))
         let (harness, store, clock) = try makeLossyHarness(configuration: configuration)
-        let old = try await harness.login()
+        let old = try await harness.login(EngineHarness.ada)
         store.script(.renew, [.fail, .fail])
         // Less than the whole lifetime is left, but not the shortest pause before a new ask: no ask would end in time.
         store.onFailure = { clock.advance(by: configuration.tombstoneLifetime - .milliseconds(10)) }
         await #expect(throws: SessionError.self) {
-            try await harness.request(cookie: old) { try await $0.logIn(userID: "grace") }
+            try await harness.request(cookie: old) { try await $0.logIn(userID: "grace", userType: "user") }
         }
         #expect(store.attempts(.renew) == 1, "a repeat answered after the tombstone ran out could not tell a repeat from a loss")
     }
@@ -110,10 +110,10 @@ import Foundation
     @Test("a state the store refuses is not asked again")
     func aRefusedStateIsNotAskedAgain() async throws {
         let (harness, store, _) = try makeLossyHarness()
-        let old = try await harness.login()
+        let old = try await harness.login(EngineHarness.ada)
         store.script(.renew, [.refuse])
         let error = await #expect(throws: SessionError.self) {
-            try await harness.request(cookie: old) { try await $0.logIn(userID: "grace") }
+            try await harness.request(cookie: old) { try await $0.logIn(userID: "grace", userType: "user") }
         }
         #expect(error?.httpStatus == 422)
         #expect(store.attempts(.renew) == 1)
@@ -122,7 +122,7 @@ import Foundation
     @Test("a logout whose purge ran but whose answer was lost is asked again and answered")
     func aLostPurgeAnswerIsAskedAgain() async throws {
         let (harness, store, _) = try makeLossyHarness()
-        let old = try await harness.login()
+        let old = try await harness.login(EngineHarness.ada)
         store.script(.purge, [.runThenFail])
         let logout = try await harness.request(cookie: old) { try await $0.logOut() }
         #expect(store.attempts(.purge) == 2)
@@ -138,7 +138,7 @@ import Foundation
         store.script(.save, [.runThenFail])
         await #expect(throws: SessionError.self) { try await harness.request { try await $0.insert("n", 1) } }
         #expect(store.attempts(.save) == 1)
-        let key = try await harness.login()
+        let key = try await harness.login(EngineHarness.ada)
         store.script(.update, [.runThenFail])
         await #expect(throws: SessionError.self) { try await harness.request(cookie: key) { try await $0.clear() } }
         #expect(store.attempts(.update) == 1)

@@ -170,7 +170,7 @@ import VaporTesting
                 let other = engine.begin(cookieHeader: request.headers.first(name: .cookie), logger: request.logger)
                 try await other.logOut()
                 _ = try await engine.commit(other, logger: request.logger)
-                try await request.httpSession.logIn(userID: "ada")
+                try await request.httpSession.logIn(userID: "ada", userType: "user")
                 throw Abort.redirect(to: "/home")
             }
             let cookie = try #require(Self.cookie(from: try await app.testing().sendRequest(.GET, "visit")))

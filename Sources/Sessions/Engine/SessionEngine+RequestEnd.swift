@@ -5,14 +5,12 @@ import Logging
 extension SessionEngine {
     /// How a request's handler ended, as the adapter saw it.
     public enum HandlerOutcome: Sendable {
-        /// The handler returned a response.
-        case returned
-        /// The handler threw an error that the framework renders as a response of its own (Hummingbird's
-        /// `HTTPResponseError`, Vapor's `AbortError`, such as a 401): the session commits, as for `returned`,
-        /// and the headers go on that response. Report a thrown response below 400 (a redirect) as
-        /// `returned`: it is the handler's answer, and a 409 must replace it when its session changes were
-        /// dropped.
-        case threwResponse
+        /// The handler answered with a response of this status: returned, or thrown as an error the framework
+        /// renders as a response of its own (Hummingbird's `HTTPResponseError`, Vapor's `AbortError`). The
+        /// session commits and the headers go on that response. A login the request asked for is carried out
+        /// only below 400 (see the article "Logging in and out"); below 400, a response whose session changes
+        /// were dropped is replaced by a 409, which an error answer needs not (it already says it failed).
+        case answered(status: Int)
         /// The handler threw anything else: only a purge, or a renew's end of its old key, is carried out
         /// (see ``SessionEngine/abandon(_:logger:)``), and the error is passed on unless a purge must remove
         /// the cookie.
@@ -65,7 +63,7 @@ extension SessionEngine {
     /// } catch {
     ///     thrown = error
     /// }
-    /// switch await engine.end(session, after: thrown.map { .threw($0) } ?? .returned, logger: logger) {
+    /// switch await engine.end(session, after: thrown.map { .threw($0) } ?? .answered(status: response.status), logger: logger) {
     /// case .respond(let headers): return response.adding(headers)
     /// case .replace(let status, let headers): return Response(status: status).adding(headers)
     /// case .rethrow: throw thrown!
@@ -81,9 +79,9 @@ extension SessionEngine {
         // costs no async frame beyond this one.
         if let end = endImmediately(session, after: outcome, logger: logger) { return end }
         switch outcome {
-        case .returned, .threwResponse:
+        case .answered(let status):
             do {
-                return answer(outcome, adding: try await commit(session, logger: logger))
+                return answer(status: status, adding: try await commit(session, loginAccepted: status < 400, logger: logger))
             } catch {
                 return .replace(status: error.httpStatus, adding: SessionResponseHeaders())
             }
@@ -97,10 +95,10 @@ extension SessionEngine {
     /// waits; `nil` when it would have to wait, and nothing was done: call ``end(_:after:logger:)``.
     package func endImmediately(_ session: HTTPSession, after outcome: HandlerOutcome, logger: Logger) -> RequestEnd? {
         switch outcome {
-        case .returned, .threwResponse:
+        case .answered(let status):
             do throws(SessionError) {
-                guard let headers = try commitImmediately(session, logger: logger) else { return nil }
-                return answer(outcome, adding: headers)
+                guard let headers = try commitImmediately(session, loginAccepted: status < 400, logger: logger) else { return nil }
+                return answer(status: status, adding: headers)
             } catch {
                 return .replace(status: error.httpStatus, adding: SessionResponseHeaders())
             }
@@ -111,10 +109,10 @@ extension SessionEngine {
     }
 
     /// The committed request's answer: the handler's response with the session's headers, or 409 Conflict
-    /// when the handler returned normally but its session changes were dropped (an error response the
-    /// handler threw already says it failed).
-    private func answer(_ outcome: HandlerOutcome, adding headers: SessionResponseHeaders) -> RequestEnd {
-        if headers.changesDropped, case .returned = outcome, configuration.answersDroppedChangesWithConflict {
+    /// when the handler answered below 400 but its session changes were dropped (an error answer already
+    /// says it failed).
+    private func answer(status: Int, adding headers: SessionResponseHeaders) -> RequestEnd {
+        if headers.changesDropped, status < 400, configuration.answersDroppedChangesWithConflict {
             return .replace(status: 409, adding: headers)
         }
         return .respond(adding: headers)

@@ -22,7 +22,7 @@ import Foundation
 /// )
 /// let session = engine.begin(cookieHeader: cookieHeader, logger: logger)
 /// // ... the handler runs ...
-/// switch await engine.end(session, after: .returned, logger: logger) {
+/// switch await engine.end(session, after: .answered(status: 200), logger: logger) {
 /// case .respond(let headers): ...   // add them to the response
 /// case .replace(let status, let headers): ...  // an empty response with this status and headers instead
 /// case .rethrow: ...                // the handler's error, passed on
@@ -75,22 +75,31 @@ public struct SessionEngine: Sendable {
     /// Ends a request's session: makes the store call its changes need and returns the headers to add.
     /// A store that never waits (memory, cookie) is called on the calling thread.
     ///
+    /// A login the request asked for (``HTTPSession/logIn(userID:userType:carryingOver:)``) is carried out
+    /// as for a handler that answered below 400; ``end(_:after:logger:)`` decides from the handler's answer.
+    ///
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/commitFailed`` when the store fails;
     ///   the cause is logged at error level. Answer with an empty HTTP 500.
     public func commit(_ session: HTTPSession, logger: Logger) async throws(SessionError) -> SessionResponseHeaders {
+        try await commit(session, loginAccepted: true, logger: logger)
+    }
+
+    /// ``commit(_:logger:)``, with the login table told whether the handler answered below 400.
+    func commit(_ session: HTTPSession, loginAccepted: Bool, logger: Logger) async throws(SessionError) -> SessionResponseHeaders {
         // The calling-thread path first, outside any async frame: an untouched session or a store that never
         // waits costs no task allocation (a commit's state in this frame outgrew the task allocator's first
         // slab: one malloc a request, which scripts/malloc-guard caught).
-        if let headers = try endImmediately(session, mode: .commit, logger: logger) { return headers }
-        return try await endAwaiting(session, mode: .commit, logger: logger)
+        if let headers = try endImmediately(session, mode: .commit, loginAccepted: loginAccepted, logger: logger) { return headers }
+        return try await endAwaiting(session, mode: .commit, loginAccepted: loginAccepted, logger: logger)
     }
 
     /// ``commit(_:logger:)`` on the calling thread, when the store never waits (`ImmediateSessionStore`:
     /// memory, cookie); `nil` when it would have to, and nothing was done: call ``commit(_:logger:)``.
     /// `endImmediately(_:after:logger:)`, which the Vapor adapter uses, is built on it.
     /// - Throws: as ``commit(_:logger:)``.
-    package func commitImmediately(_ session: HTTPSession, logger: Logger) throws(SessionError) -> SessionResponseHeaders? {
-        try endImmediately(session, mode: .commit, logger: logger)
+    package func commitImmediately(_ session: HTTPSession, loginAccepted: Bool = true, logger: Logger) throws(SessionError) -> SessionResponseHeaders?
+    {
+        try endImmediately(session, mode: .commit, loginAccepted: loginAccepted, logger: logger)
     }
 
     /// Ends the session of a request whose handler failed: carries out a ``HTTPSession/purge()``, and a renew's
@@ -115,14 +124,14 @@ public struct SessionEngine: Sendable {
     @discardableResult
     public func abandon(_ session: HTTPSession, logger: Logger) async -> SessionResponseHeaders {
         if let headers = abandonImmediately(session, logger: logger) { return headers }
-        return (try? await endAwaiting(session, mode: .abandon, logger: logger)) ?? SessionResponseHeaders()
+        return (try? await endAwaiting(session, mode: .abandon, loginAccepted: false, logger: logger)) ?? SessionResponseHeaders()
     }
 
     /// ``abandon(_:logger:)`` on the calling thread when the store never waits; `nil` when it would have
     /// to, and nothing was done: call ``abandon(_:logger:)``.
     package func abandonImmediately(_ session: HTTPSession, logger: Logger) -> SessionResponseHeaders? {
         do {
-            return try endImmediately(session, mode: .abandon, logger: logger)
+            return try endImmediately(session, mode: .abandon, loginAccepted: false, logger: logger)
         } catch {
             // Tried and failed (logged): trying again through the awaited path would not help.
             return SessionResponseHeaders()
@@ -130,8 +139,10 @@ public struct SessionEngine: Sendable {
     }
 
     /// The commit through a store that waits; ``endImmediately(_:mode:logger:)`` has handled every other case.
-    private func endAwaiting(_ session: HTTPSession, mode: SessionCommit.Mode, logger: Logger) async throws(SessionError) -> SessionResponseHeaders {
-        guard let contents = session.contentsForCommit() else { return SessionResponseHeaders() }
+    private func endAwaiting(_ session: HTTPSession, mode: SessionCommit.Mode, loginAccepted: Bool, logger: Logger) async throws(SessionError)
+        -> SessionResponseHeaders
+    {
+        guard let contents = session.contentsForCommit()?.settlingLogin(accepted: loginAccepted) else { return SessionResponseHeaders() }
         var commit = SessionCommit(core: core, contents: contents, now: clock.now, logger: logger, mode: mode)
         do {
             var answer: SessionStoreAnswer?
@@ -183,8 +194,11 @@ public struct SessionEngine: Sendable {
         (error as? UpdateError)?.kind == .serialization
     }
 
-    private func endImmediately(_ session: HTTPSession, mode: SessionCommit.Mode, logger: Logger) throws(SessionError) -> SessionResponseHeaders? {
-        guard let contents = session.contentsForCommit() else { return SessionResponseHeaders() }
+    /// The login table runs first, on a copy of the contents: this may run again through ``endAwaiting``.
+    private func endImmediately(_ session: HTTPSession, mode: SessionCommit.Mode, loginAccepted: Bool, logger: Logger) throws(SessionError)
+        -> SessionResponseHeaders?
+    {
+        guard let contents = session.contentsForCommit()?.settlingLogin(accepted: loginAccepted) else { return SessionResponseHeaders() }
         guard let immediateStore = core.immediateStore else { return nil }
         return try end(contents, on: immediateStore, mode: mode, logger: logger)
     }

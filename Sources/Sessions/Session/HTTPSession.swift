@@ -31,6 +31,8 @@ public final class HTTPSession: Sendable {
         var status = SessionStatus.unchanged
         /// Why the session renews, once it does.
         var renewal: SessionRenewal?
+        /// The login the request asked for, which the login table applies when the request ends.
+        var login: PendingLogin?
     }
 
     private enum Phase: Sendable {
@@ -322,6 +324,14 @@ extension HTTPSession.Contents {
         resolution.state[key] = value
         changes.recordSet(key)
         markChanged()
+    }
+
+    mutating func purge() {
+        resolution.state.entries.removeAll()
+        changes = SessionChangeSet()
+        status = .purged
+        renewal = nil
+        login = nil
     }
 
     @discardableResult

@@ -103,12 +103,7 @@ public struct LoadedHTTPSession: Sendable {
 
     /// Removes every value; the session keeps its key.
     public func clear() {
-        session.withLoadedContents { contents in
-            guard contents.status != .purged else { return }
-            contents.resolution.state.entries.removeAll()
-            contents.changes.recordClear()
-            contents.markChanged()
-        }
+        session.withLoadedContents { $0.clear() }
     }
 
     /// Moves the session to a new key at the end of the request and ends the old one.
@@ -135,11 +130,6 @@ public struct LoadedHTTPSession: Sendable {
     ///
     /// Wins over every other change; later changes in the same request are ignored.
     public func purge() {
-        session.withLoadedContents { contents in
-            contents.resolution.state.entries.removeAll()
-            contents.changes = SessionChangeSet()
-            contents.status = .purged
-            contents.renewal = nil
-        }
+        session.withLoadedContents { $0.purge() }
     }
 }

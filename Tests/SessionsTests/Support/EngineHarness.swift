@@ -42,6 +42,9 @@ struct EngineHarness {
         return session
     }
 
+    /// A session logged in as "ada", a principal of kind "user", as the login table stores it.
+    static let ada: [String: JSONValue] = [HTTPSession.principalEntry: ["type": "user", "id": "ada"]]
+
     /// Starts a session holding `entries` and returns its cookie value.
     func login(_ entries: [String: JSONValue] = ["user_id": "ada"]) async throws -> String {
         let outcome = try await request { session in

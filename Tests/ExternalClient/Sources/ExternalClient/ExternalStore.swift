@@ -93,8 +93,10 @@ func useThePublicAPI() async throws {
     for field in ["theme=dark", "id=abc"] { cookieHeader = SessionEngine.cookieHeader(cookieHeader, appending: field) }
     let session: HTTPSession = engine.begin(cookieHeader: cookieHeader, logger: logger)
     try await session.insert("user_id", "ada")
-    try await session.logIn(userID: "ada")
-    switch await engine.end(session, after: .returned, logger: logger) {
+    try await session.logIn(userID: "ada", as: String.self)
+    let principal: SessionPrincipal? = try await session.principal()
+    _ = principal?.userID
+    switch await engine.end(session, after: .answered(status: 200), logger: logger) {
     case .respond(let headers): _ = (headers.setCookies, headers.cacheControl)
     case .replace(let status, let headers): _ = (status, headers.setCookies)
     case .rethrow: break
