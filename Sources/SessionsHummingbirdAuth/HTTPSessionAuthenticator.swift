@@ -1,6 +1,6 @@
 public import Hummingbird
 public import HummingbirdAuth
-public import Sessions
+import Sessions
 public import SessionsHummingbird
 
 /// Authenticates a request from the principal its `HTTPSession` holds, as hummingbird-auth's own

@@ -12,15 +12,18 @@ public import Vapor
 /// user the session authenticated and the route logged out ends the session (`HTTPSession.logOut()`).
 /// Unlike Vapor's, the login is carried out only when the route answers below 400, returned or thrown: the
 /// article "Logging in and out" in the `Sessions` documentation has the whole table, the same as on
-/// Hummingbird. A route that checks the credentials of the user the session already holds (a password
-/// asked again) says so with `request.httpSession.logIn(userID:as:)`, which renews the session:
-/// `request.auth` cannot tell a user logged in again from one left in place.
+/// Hummingbird. Only the final state of `request.auth` counts: a logout then a login of one user type is
+/// a login. `request.auth` cannot tell a user logged in again from one left in place, so the recipe's
+/// login route runs the credentials authenticator alone (not this one) and calls
+/// `request.httpSession.logIn(userID:as:)`: it runs only for credentials checked in that request, and a
+/// password sent again renews the session. Never call it for a user this authenticator found: that
+/// would renew, with a new absolute-timeout window, without credentials.
 ///
 /// A user an earlier middleware authenticated (a bearer token, say) is left alone: this authenticator then
 /// neither reads nor writes the session, and a `request.auth.logout(_:)` of that user ends no session (it
 /// says so in the log; call `request.httpSession.logOut()`). Neither does a `request.auth.logout(_:)` in a
 /// route this authenticator does not run for: a logout route calls `request.httpSession.logOut()`, which
-/// works anywhere. Put it after `HTTPSessionMiddleware` and before a credentials authenticator:
+/// works anywhere. Put it after `HTTPSessionMiddleware`:
 /// ```swift
 /// struct UserSessionAuthenticator: AsyncHTTPSessionAuthenticator {
 ///     typealias User = App.User   // SessionAuthenticatable
@@ -47,7 +50,7 @@ public protocol AsyncHTTPSessionAuthenticator: AsyncMiddleware {
     /// its users out unless this pins the name.
     var userType: String { get }
 
-    /// What an anonymous session's values become when a user logs in: ``SessionCarryOver/everything`` by
+    /// What an anonymous session's values become when a user logs in: `SessionCarryOver.everything` by
     /// default.
     var carryOver: SessionCarryOver { get }
 
@@ -67,7 +70,7 @@ extension AsyncHTTPSessionAuthenticator {
     public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if request.auth.has(User.self) { return try await leavingTheSessionAlone(request, chainingTo: next) }
         if let principal = try await request.httpSession.principal(), principal.userType == userType,
-            let id = User.SessionID(principal.userID)
+            let id = User.SessionID(principal.userID), id.description == principal.userID
         {
             try await authenticate(sessionID: id, for: request)
         }

@@ -229,11 +229,85 @@ import Testing
         let (harness, _, _) = try makeMemoryHarness(driver: driver)
         let odd = try await harness.login([HTTPSession.principalEntry: true, "cart": ["tea"]])
         try await harness.request(cookie: odd) { session async throws in #expect(try await session.principal() == nil) }
-        let login = try await harness.request(cookie: odd) { try await $0.logIn(userID: "ada", userType: "user") }
+        let rejected = harness.begin(cookie: odd)
+        try await rejected.logIn(userID: "ada", userType: "user")
+        let end = await harness.engine.end(rejected, after: .answered(status: 403), logger: harness.logger)
+        guard case .respond(let headers) = end else { throw Unexpected(end: end) }
+        #expect(EngineHarness.Outcome(headers: headers).isRemoval, "a rejected login over something that is no principal ends it")
+        let again = try await harness.login([HTTPSession.principalEntry: true, "cart": ["tea"]])
+        let login = try await harness.request(cookie: again) { try await $0.logIn(userID: "ada", userType: "user") }
         let loggedIn: String = try #require(login.cookieValue)
         try await harness.request(cookie: loggedIn) { session async throws in
             #expect(try await session.entries() == [HTTPSession.principalEntry: ["type": "user", "id": "ada"]])
         }
+    }
+
+    @Test(arguments: [nil, "ada"] as [String?], EngineDriver.allCases)
+    func aRejectedLoginLeavesTheSessionAsTheLoginFoundIt(atLoad: String?, driver: EngineDriver) async throws {
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
+        var entries: [String: JSONValue] = ["cart": ["tea"]]
+        if let atLoad { entries[HTTPSession.principalEntry] = ["type": "user", "id": .string(atLoad)] }
+        let cookie = try await harness.login(entries)
+        let session = harness.begin(cookie: cookie)
+        try await session.insert("before", true)
+        try await session.logIn(userID: "ada", userType: "user", carryingOver: .nothing)
+        try await session.insert("email", "ada@example.com")
+        let end = await harness.engine.end(session, after: .answered(status: 403), logger: harness.logger)
+        guard case .respond(let headers) = end else { throw Unexpected(end: end) }
+        #expect(headers.setCookies.isEmpty, "no new key")
+        try await harness.request(cookie: cookie) { session async throws in
+            var expected = entries
+            expected["before"] = true
+            #expect(try await session.entries() == expected, "what came before the login stays, nothing after it")
+        }
+    }
+
+    @Test(arguments: EngineDriver.allCases)
+    func aValueDroppedAtLoginStaysDroppedWhenPlantedWhileTheLoginRan(driver: EngineDriver) async throws {
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
+        let planted = try await harness.login(["cart": ["tea"]])
+        let login = try await harness.loadedRequest(cookie: planted)
+        try await harness.request(cookie: planted) { try await $0.insert("return_to", "https://evil.example") }
+        try await login.logIn(userID: "ada", userType: "user", carryingOver: .everything(except: ["return_to"]))
+        let loggedIn: String = try #require(
+            EngineHarness.Outcome(headers: try await harness.engine.commit(login, logger: harness.logger)).cookieValue)
+        try await harness.request(cookie: loggedIn) { session async throws in
+            #expect(try await session.get("return_to", as: String.self) == nil)
+            #expect(try await session.get("cart", as: [String].self) == ["tea"])
+        }
+    }
+
+    @Test(arguments: EngineDriver.allCases)
+    func aSessionOfAnEarlierVersionsLoginCarriesNothingOver(driver: EngineDriver) async throws {
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
+        for legacy in ["user_id", "user_id:App.User"] {
+            let old = try await harness.login([legacy: "bob", "cart": ["tea"]])
+            let login = try await harness.request(cookie: old) { try await $0.logIn(userID: "ada", userType: "user") }
+            let loggedIn: String = try #require(login.cookieValue)
+            try await harness.request(cookie: loggedIn) { session async throws in
+                #expect(try await session.entries() == [HTTPSession.principalEntry: ["type": "user", "id": "ada"]], "\(legacy)")
+            }
+        }
+    }
+
+    @Test func onlyALoginWritesThePrincipal() async throws {
+        let session = HTTPSession()
+        let inserted = await #expect(throws: SessionError.self) {
+            try await session.insert(HTTPSession.principalEntry, ["type": "user", "id": "1"] as JSONValue)
+        }
+        #expect(inserted?.kind == .reservedEntry)
+        let updated = await #expect(throws: SessionError.self) {
+            try await session.update(HTTPSession.principalEntry, as: String.self) { $0 = "1" }
+        }
+        #expect(updated?.kind == .reservedEntry)
+        #expect(try await session.principal() == nil)
+    }
+
+    @Test func anIntegerIdIsReadOnlyFromTheTextALoginWrites() {
+        #expect(SessionPrincipal(userType: "user", userID: "7").userID(as: Int.self) == 7)
+        #expect(SessionPrincipal(userType: "user", userID: "07").userID(as: Int.self) == nil)
+        #expect(SessionPrincipal(userType: "user", userID: "+7").userID(as: Int.self) == nil)
+        #expect(SessionPrincipal(userType: "user", userID: "ada").userID(as: String.self) == "ada")
     }
 
     @Test func anIdThatIsNeitherAStringNorAnIntegerIsRefused() async throws {
@@ -248,4 +322,6 @@ import Testing
         #expect(SessionPrincipal.userType(of: Int.self) == "Swift.Int")
         #expect(!SessionPrincipal.userType(of: Local.self).contains(" at "), "no load address")
     }
+
+    struct Unexpected: Error { var end: SessionEngine.RequestEnd }
 }

@@ -42,14 +42,14 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
     static func routes(_ app: Application, engine: SessionEngine, users: [String: Account]) {
         // README: Vapor auth recipe, routes
         app.middleware.use(HTTPSessionMiddleware(engine: engine))
-        let sessions = app.grouped(AccountSessionAuthenticator(users: users))
-        // A user the password authenticator logs in is logged in to the session, with a new key.
-        sessions.grouped(AccountPasswordAuthenticator(users: users)).post("login") { request async throws -> String in
+        // The login route runs the password authenticator alone: the user it finds was checked now.
+        app.grouped(AccountPasswordAuthenticator(users: users)).post("login") { request async throws -> String in
             let account = try request.auth.require(Account.self)
-            // Also when the session already held them: a password sent again renews the session.
-            try await request.httpSession.logIn(userID: account.sessionID, as: Account.self)
+            try await request.httpSession.logIn(userID: account.sessionID, as: Account.self)  // renews, after the route
             return "welcome, \(account.name)"
         }
+        // Every other route: the user the session holds.
+        let sessions = app.grouped(AccountSessionAuthenticator(users: users))
         sessions.grouped(Account.guardMiddleware()).get("me") { request -> String in
             try request.auth.require(Account.self).name
         }
@@ -137,6 +137,28 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
             #expect(Self.cookie(of: logout) == "", "the cookie is removed")
             let me = try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(login)"])
             #expect(me.status == .unauthorized, "the login the other tab made is over")
+        }
+    }
+
+    /// Defect 4 of the login-table issue: a password sent again renewed nothing. It renews now, and a
+    /// request to the login route without the password, or with a wrong one, renews nothing.
+    @Test func aPasswordSentAgainRenewsTheSessionAndNothingElseDoes() async throws {
+        try await withApp { app in
+            let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
+            Self.routes(app, engine: engine, users: Self.users)
+            let first = try #require(
+                Self.cookie(of: try await app.testing().sendRequest(.POST, "login", headers: Self.basic("ada", "correct horse"))))
+            for headers in [["Cookie": "id=\(first)"], Self.basic("ada", "wrong").adding(["Cookie": "id=\(first)"])] as [HTTPHeaders] {
+                let unchecked = try await app.testing().sendRequest(.POST, "login", headers: headers)
+                #expect(unchecked.status == .unauthorized)
+                #expect(unchecked.headers[.setCookie].isEmpty, "no credentials checked: no renew, no new absolute-timeout window")
+            }
+            let again = try await app.testing().sendRequest(
+                .POST, "login", headers: Self.basic("ada", "correct horse").adding(["Cookie": "id=\(first)"]))
+            let second = try #require(Self.cookie(of: again))
+            #expect(!second.isEmpty && second != first, "a new key")
+            #expect(try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(second)"]).body.string == "ada")
+            #expect(try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(first)"]).status == .unauthorized)
         }
     }
 
@@ -239,7 +261,7 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
             Self.ghostAndStoredRoutes(app)
             app.post("unreadable") { request async throws -> String in
                 try await request.httpSession.insert("cart", ["tea"])
-                try await request.httpSession.insert(HTTPSession.principalEntry, true)  // no principal at all
+                try await request.httpSession.load().insertUnchecked(HTTPSession.principalEntry, true)  // no principal at all
                 return "ok"
             }
             let sessions = app.grouped(AccountSessionAuthenticator(users: Self.users))

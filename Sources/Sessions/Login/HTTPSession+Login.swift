@@ -21,8 +21,9 @@ extension HTTPSession {
     /// same way. Over another user's session (someone else logged in on this browser, a planted session) the
     /// session is cleared now: nothing of theirs is left, and what the request writes after this call stays.
     /// Over an anonymous session its values carry over as `carryingOver` says. An answer of 400 or above, or
-    /// a failure, logs nobody in, and ends the previous user's session if the login was to replace it. The
-    /// article "Logging in and out" has the whole table.
+    /// a failure, logs nobody in and leaves the session as it was before this call, or ends the previous
+    /// user's session if the login was to replace it. Call it only for credentials checked in this request,
+    /// never for a user read from the session. The article "Logging in and out" has the whole table.
     ///
     /// ```swift
     /// router.post("/login") { request, context in
@@ -85,7 +86,8 @@ extension LoadedHTTPSession {
         let principal = SessionPrincipal(userType: userType, userID: try SessionPrincipal.text(ofUserID: userID))
         session.withLoadedContents { contents in
             guard contents.status != .purged else { return }
-            let current = contents.login.map { .principal($0.principal) } ?? StoredPrincipal(contents.resolution.state[HTTPSession.principalEntry])
+            let current = contents.login.map { .principal($0.principal) } ?? StoredPrincipal(atLoginIn: contents.resolution.state)
+            let beforeLogin = contents.login?.beforeLogin ?? contents
             switch current {
             case .principal(principal):
                 break
@@ -94,7 +96,7 @@ extension LoadedHTTPSession {
             case .principal, .unreadable:
                 contents.clear()
             }
-            contents.login = PendingLogin(atLoad: contents.login?.atLoad ?? current, principal: principal)
+            contents.login = PendingLogin(atLoad: contents.login?.atLoad ?? current, principal: principal, beforeLogin: beforeLogin)
         }
     }
 
@@ -118,7 +120,14 @@ extension HTTPSession.Contents {
         case .nothing:
             clear()
         case .everything(let dropped):
-            for name in dropped { remove(name) }
+            // Recorded as removals even when absent from this request's view: a value a concurrent request
+            // planted after this one loaded would otherwise survive the store's merge.
+            guard status != .purged, !dropped.isEmpty else { return }
+            for name in dropped {
+                resolution.state.entries.removeValue(forKey: name)
+                changes.recordRemoval(name)
+            }
+            markChanged()
         }
     }
 }

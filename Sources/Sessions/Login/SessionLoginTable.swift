@@ -6,8 +6,8 @@
 /// | any | unchanged | – | nothing: the request's changes commit as they are |
 /// | any | none (a logout) | – | purge |
 /// | any | B | yes | store B, renew for a new authentication |
-/// | none | B | no | nothing: B is not stored, no renew |
-/// | B | B | no | nothing: no renew |
+/// | none | B | no | nothing: the session as it was before the login call, no renew |
+/// | B | B | no | nothing: the session as it was before the login call, no renew |
 /// | A, or unreadable | B | no | purge: A's login was ended by the attempt |
 ///
 /// A login (``HTTPSession/logIn(userID:userType:carryingOver:)``) over a session whose principal is another
@@ -58,10 +58,14 @@ final class PendingLogin: Sendable {
     /// What the session held when the request first logged in.
     let atLoad: StoredPrincipal
     let principal: SessionPrincipal
+    /// The session as it was just before the request's first login: what a rejected login leaves behind,
+    /// so that neither what the login dropped nor what the route wrote after it is committed.
+    let beforeLogin: HTTPSession.Contents
 
-    init(atLoad: StoredPrincipal, principal: SessionPrincipal) {
+    init(atLoad: StoredPrincipal, principal: SessionPrincipal, beforeLogin: HTTPSession.Contents) {
         self.atLoad = atLoad
         self.principal = principal
+        self.beforeLogin = beforeLogin
     }
 }
 
@@ -80,7 +84,8 @@ extension HTTPSession.Contents {
             accepted: accepted
         ) {
         case .nothing:
-            break
+            // Rejected (an accepted login is never `.nothing`): the session as the login found it.
+            if !accepted { settled = login.beforeLogin }
         case .logIn(let principal):
             settled.set(HTTPSession.principalEntry, principal.stored)
             settled.status = .renewed

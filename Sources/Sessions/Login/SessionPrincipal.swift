@@ -30,7 +30,8 @@ public struct SessionPrincipal: Sendable, Hashable {
     /// ```
     public func userID<Identifier: Decodable>(as type: Identifier.Type) -> Identifier? {
         if let id = try? JSONValueConversion.decode(.string(userID), as: type) { return id }
-        guard let number = Int64(userID) else { return nil }
+        // Only the text a login writes for an integer ("7", never "07" or "+7"): one user, one text.
+        guard let number = Int64(userID), String(number) == userID else { return nil }
         return try? JSONValueConversion.decode(.integer(number), as: type)
     }
 
@@ -82,6 +83,15 @@ enum StoredPrincipal: Equatable {
             return
         }
         self = .principal(SessionPrincipal(userType: userType, userID: userID))
+    }
+
+    /// What a login finds in `state`: a session holding no principal but an entry where versions before
+    /// the login table kept a user id (`user_id`, `user_id:App.User`) is taken for another user's, so
+    /// nothing of it carries over.
+    init(atLoginIn state: SessionState) {
+        self.init(state[HTTPSession.principalEntry])
+        guard self == .none else { return }
+        if state.entries.keys.contains(where: { $0 == "user_id" || $0.hasPrefix("user_id:") }) { self = .unreadable }
     }
 
     var principal: SessionPrincipal? {

@@ -170,6 +170,9 @@ public final class HTTPSession: Sendable {
     // MARK: Writing
 
     /// Stores `value` under `key`, replacing any value there. A no-op after ``purge()``.
+    ///
+    /// - Throws: ``SessionError`` when the value cannot be encoded, or with kind
+    ///   ``SessionError/Kind/reservedEntry`` for ``HTTPSession/principalEntry``, which only a login writes.
     public func insert<Value: Encodable>(_ key: String, _ value: Value) async throws(SessionError) {
         try await load().insert(key, value)
     }

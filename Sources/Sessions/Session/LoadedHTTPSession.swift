@@ -47,9 +47,13 @@ public struct LoadedHTTPSession: Sendable {
     // MARK: Writing
 
     /// Stores `value` under `key`, replacing any value there. A no-op after ``purge()``.
+    ///
+    /// - Throws: ``SessionError`` when the value cannot be encoded, or with kind
+    ///   ``SessionError/Kind/reservedEntry`` for ``HTTPSession/principalEntry``, which only a login writes.
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/valueEncoding`` when `value` cannot be encoded.
     public func insert<Value: Encodable>(_ key: String, _ value: Value) throws(SessionError) {
         let key = EntryName.normalized(key)
+        try Self.refuseReserved(key)
         let json = try HTTPSession.encode(value, entry: key)
         session.withLoadedContents { $0.set(key, json) }
     }
@@ -69,6 +73,7 @@ public struct LoadedHTTPSession: Sendable {
         _ body: (inout Value?) throws -> Result
     ) throws -> Result {
         let key = EntryName.normalized(key)
+        try Self.refuseReserved(key)
         return try session.withLoadedContents { contents in
             let current = contents.resolution.state[key]
             var value = try current.map { json throws(SessionError) in try HTTPSession.decode(json, as: type, entry: key) }
@@ -80,6 +85,20 @@ public struct LoadedHTTPSession: Sendable {
             }
             return result
         }
+    }
+
+    /// Stores `value` under `key`, ``HTTPSession/principalEntry`` included: for tests that plant a principal
+    /// as an older version, or an attacker's own session, would have left it.
+    package func insertUnchecked(_ key: String, _ value: JSONValue) {
+        let key = EntryName.normalized(key)
+        session.withLoadedContents { $0.set(key, value) }
+    }
+
+    /// Only a login writes the principal: a route that stores entries a client names (`PUT /session/{key}`)
+    /// must not let that client name itself a user.
+    @inline(__always)
+    private static func refuseReserved(_ key: String) throws(SessionError) {
+        if key == HTTPSession.principalEntry { throw SessionError(.reservedEntry, entry: key) }
     }
 
     /// Removes the value under `key` and returns it, or `nil` when there was none.

@@ -21,7 +21,7 @@ public struct SessionError: Error, CustomStringConvertible {
         // A byte, not a name: every `async throws(SessionError)` frame on the request's path holds room for
         // the error, and a larger one outgrew the task allocator's first slab (one malloc a request).
         private enum Code: UInt8 {
-            case loadFailed, commitFailed, valueEncoding, valueDecoding, notAttached, notLoaded
+            case loadFailed, commitFailed, valueEncoding, valueDecoding, notAttached, notLoaded, reservedEntry
         }
 
         private let code: Code
@@ -37,6 +37,8 @@ public struct SessionError: Error, CustomStringConvertible {
         public static var notAttached: Kind { .init(code: .notAttached) }
         /// The session was read synchronously (``HTTPSession/loaded``) before anything loaded it.
         public static var notLoaded: Kind { .init(code: .notLoaded) }
+        /// A handler wrote ``HTTPSession/principalEntry``, which only a login writes.
+        public static var reservedEntry: Kind { .init(code: .reservedEntry) }
 
         public var description: String {
             switch code {
@@ -46,6 +48,7 @@ public struct SessionError: Error, CustomStringConvertible {
             case .valueDecoding: "value decoding"
             case .notAttached: "not attached"
             case .notLoaded: "not loaded"
+            case .reservedEntry: "reserved entry"
             }
         }
     }
@@ -107,6 +110,7 @@ public struct SessionError: Error, CustomStringConvertible {
         if let expectedType { text += " as \(expectedType)" }
         if kind == .notAttached { text += ": no session middleware handled this request" }
         if kind == .notLoaded { text += ": load the session (HTTPSession.load() or a loading middleware) before using it synchronously" }
+        if kind == .reservedEntry { text += ": only HTTPSession.logIn writes the session's principal" }
         if let underlying { text += ": \(underlying)" }
         return text
     }
