@@ -120,4 +120,16 @@ import Testing
             #expect(reply.setCookies.isEmpty)
         }
     }
+
+    /// The principal is written only by a login: a client naming that entry gets a 400, never a 500 and
+    /// never a principal of its choosing.
+    @Test(arguments: Framework.allCases)
+    func theReservedPrincipalEntryIsA400(framework: Framework) async throws {
+        try await DemoRouteTests.withDemo(framework, .memory) { client async throws in
+            let browser = TestBrowser()
+            let reply = try await browser.send(.put, "/session/_principal", body: #"{"type":"user","id":"1"}"#, client: client)
+            #expect(reply.status == .badRequest)
+            #expect(reply.setCookies.isEmpty)
+        }
+    }
 }

@@ -1,7 +1,7 @@
 import Logging
 import Sessions
 import SessionsVapor
-import Synchronization
+import TestSupport
 import Testing
 import Vapor
 import VaporTesting
@@ -93,7 +93,7 @@ struct MemberSessionAuthenticator: AsyncHTTPSessionAuthenticator {
             let cookie = try #require(Self.cookie(of: try await app.testing().sendRequest(.POST, "join")))
             let logout = try await app.testing().sendRequest(.POST, "api/logout", headers: ["Cookie": "id=\(cookie)", "Authorization": "Bearer 7"])
             #expect(logout.status == .ok)
-            #expect(capture.messages.contains { $0.contains("ended no session") })
+            #expect(capture.text.contains("ended no session"))
             #expect(try await app.testing().sendRequest(.GET, "me", headers: ["Cookie": "id=\(cookie)"]).body.string == "member 7, no flash")
         }
     }
@@ -111,24 +111,5 @@ struct LoggerMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         request.logger = logger
         return try await next.respond(to: request)
-    }
-}
-
-final class LogCapture: Sendable {
-    private let lines = Mutex<[String]>([])
-    var messages: [String] { lines.withLock { $0 } }
-    var logger: Logger { Logger(label: "capture") { _ in Handler(capture: self) } }
-
-    struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            capture.lines.withLock { $0.append("\(event.message)") }
-        }
     }
 }
