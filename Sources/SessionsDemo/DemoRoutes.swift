@@ -15,7 +15,7 @@ import Foundation
 /// | `POST /login` | body `{"user_id": "..."}`: stores it and renews the key (a new authentication); bad body → 400; `?delay_ms=N` waits between loading the session and renewing, like a password check |
 /// | `POST /logout` | purges the session, with or without a user (`Logged out: <user>` or `Could not log out anonymous user`); `?delay_ms=N` waits between loading the session and purging it |
 /// | `GET /protected/count` | 401 unless logged in |
-/// | `PUT /session/{key}`, `DELETE /session/{key}`, `GET /session` | raw entries; `?delay_ms=N` slows the PUT; `_principal`, which only a login writes, is a 400 |
+/// | `PUT /session/{key}`, `DELETE /session/{key}`, `GET /session` | raw entries; `?delay_ms=N` slows the PUT; `_principal`, which only a login writes and a logout removes, is a 400 |
 /// | `GET /plain` | `ok`, never touches the session |
 /// | `GET /counter` | counter += 1 as text |
 /// | `GET /read` | the user or `anonymous`, read-only |
@@ -103,14 +103,18 @@ public enum DemoRoutes {
         }
         do {
             try await session.insert(key, value)
-        } catch where error.kind == .reservedEntry {
+        } catch  where error.kind == .reservedEntry {
             return .error(400, "only a login writes that entry")
         }
         return try await entries(session)
     }
 
     public static func deleteEntry(_ session: HTTPSession, key: String) async throws -> DemoReply {
-        try await session.remove(key)
+        do {
+            try await session.remove(key)
+        } catch  where error.kind == .reservedEntry {
+            return .error(400, "only a logout removes that entry")
+        }
         return try await entries(session)
     }
 

@@ -22,11 +22,19 @@ public import SessionsHummingbird
 ///
 /// let router = Router(context: AppContext.self)
 /// router.addMiddleware { HTTPSessionMiddleware(engine: engine) }
-/// router.addMiddleware {
-///     HTTPSessionAuthenticator(context: AppContext.self) { (id: String, _) in try await users.find(id) }
-/// }
-/// router.get("/me") { _, context in try context.requireIdentity().name }
+/// router.group("login").add(middleware: BasicAuthenticator { name, _ in try await users.find(name) })
+///     .post { _, context in
+///         try await context.httpSession.logIn(userID: try context.requireIdentity().id, as: User.self)
+///         return "welcome"
+///     }
+/// router.group("account")
+///     .add(middleware: HTTPSessionAuthenticator(context: AppContext.self) { (id: String, _) in try await users.find(id) })
+///     .get("me") { _, context in try context.requireIdentity().name }
 /// ```
+///
+/// Keep it off the login route: there `requireIdentity()` would answer the session's user for a request
+/// that carries no password, and logging that user in again renews the session, with a new
+/// absolute-timeout window, without credentials.
 ///
 /// It reads only principals of its ``userType``, by default the identity type's name, so two repositories
 /// whose ids overlap (customer 7, administrator 7) never authenticate each other's users. An identity an

@@ -130,6 +130,8 @@ import Testing
             let reply = try await browser.send(.put, "/session/_principal", body: #"{"type":"user","id":"1"}"#, client: client)
             #expect(reply.status == .badRequest)
             #expect(reply.setCookies.isEmpty)
+            try await browser.send(.put, "/session/cart", body: "1", client: client)
+            #expect(try await browser.send(.delete, "/session/_principal", client: client).status == .badRequest)
         }
     }
 }

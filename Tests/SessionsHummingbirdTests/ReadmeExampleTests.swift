@@ -22,12 +22,12 @@ import Testing
             return "\(count)"
         }
         router.post("/login") { _, context -> String in
-            try await context.httpSession.insert("user_id", "ada")
-            try await context.httpSession.renew(.newAuthentication)  // new key at every privilege change
+            // Once the password is checked: after the route, the user is stored and the key renewed.
+            try await context.httpSession.logIn(userID: "ada", userType: "user")
             return "welcome"
         }
         router.post("/logout") { _, context -> String in
-            try await context.httpSession.purge()  // deleted server-side, cookie removed
+            try await context.httpSession.logOut()  // deleted server-side, cookie removed
             return "bye"
         }
         // README: end

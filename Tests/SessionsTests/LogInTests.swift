@@ -300,7 +300,20 @@ import Testing
             try await session.update(HTTPSession.principalEntry, as: String.self) { $0 = "1" }
         }
         #expect(updated?.kind == .reservedEntry)
+        let removed = await #expect(throws: SessionError.self) { try await session.remove(HTTPSession.principalEntry) }
+        #expect(removed?.kind == .reservedEntry)
+        #expect(removed?.httpStatus == 400, "a client naming the entry is the client's fault, never a 5xx")
         #expect(try await session.principal() == nil)
+    }
+
+    @Test(arguments: EngineDriver.allCases)
+    func aHandlerThatWritesThePrincipalIsAnswered400(driver: EngineDriver) async throws {
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
+        let session = harness.engine.begin(cookieHeader: nil, logger: harness.logger)
+        var thrown: (any Error)?
+        do { try await session.insert(HTTPSession.principalEntry, "1") } catch { thrown = error }
+        let end = await harness.engine.end(session, after: .threw(try #require(thrown)), logger: harness.logger)
+        #expect(end == .replace(status: 400, adding: SessionResponseHeaders()))
     }
 
     @Test func anIntegerIdIsReadOnlyFromTheTextALoginWrites() {

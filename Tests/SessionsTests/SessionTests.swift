@@ -173,7 +173,7 @@ import Testing
                 return a!
             } == 2)
         #expect(try loaded.remove("b", as: String.self) == "two")
-        #expect(loaded.remove("c") == true)
+        #expect(try loaded.remove("c") == true)
         #expect(throws: SessionError.self) { try loaded.remove("a", as: String.self) }
         #expect(try await session.get("a", as: Int.self) == 2, "a value of the wrong type stays in place")
         #expect(loaded.contains("d") && !loaded.contains("b"))

@@ -14,8 +14,8 @@ import VaporTesting
             let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: secret))
             app.middleware.use(HTTPSessionMiddleware(engine: engine))
             app.post("login") { request async throws -> String in
-                try await request.httpSession.insert("user_id", "ada")
-                try await request.httpSession.renew(.newAuthentication)
+                // Once the password is checked: after the route, the user is stored and the key renewed.
+                try await request.httpSession.logIn(userID: "ada", userType: "user")
                 return "welcome"
             }
             // README: end

@@ -71,7 +71,8 @@ extension SessionEngine {
     /// ```
     ///
     /// A handler that threw a ``SessionError`` (its session failed) is answered with `.replace`, logged at
-    /// error level unless its cause was the store's (which the session logged when it failed). So is a
+    /// error level unless its cause was the store's (which the session logged when it failed); a refused
+    /// write of the reserved principal entry is a 400, logged as a warning. So is a
     /// handler that threw after a logout (``HTTPSession/purge()``): its error is logged, and the empty 500
     /// carries the removal cookie, without which a cookie store's session would not end.
     public func end(_ session: HTTPSession, after outcome: HandlerOutcome, logger: Logger) async -> RequestEnd {
@@ -120,10 +121,12 @@ extension SessionEngine {
 
     private static func requestEnd(afterHandlerError error: any Error, adding headers: SessionResponseHeaders, logger: Logger) -> RequestEnd {
         if let error = error as? SessionError {
-            if !error.isStoreFailure {
+            if error.httpStatus == 400 {
+                logger.warning("session write refused", metadata: ["error": "\(error)"])
+            } else if !error.isStoreFailure {
                 logger.error("session failure", metadata: ["error": "\(error)"])
             }
-            return .replace(status: 500, adding: headers)
+            return .replace(status: error.httpStatus == 400 ? 400 : 500, adding: headers)
         }
         // A logout followed by an error: the removal cookie must reach the browser (a cookie store's session
         // ends only so), and a thrown error carries no headers, so the error ends here, in the log.

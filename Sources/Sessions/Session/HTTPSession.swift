@@ -16,7 +16,7 @@ import Foundation
 /// ```swift
 /// let count = try await session.get("counter", as: Int.self) ?? 0
 /// try await session.insert("counter", count + 1)
-/// try await session.renew(.newAuthentication)   // at login: the old key dies, the state moves to a new one
+/// try await session.logIn(userID: user.id, as: User.self)   // at login: after the route, a new key
 /// try await session.purge()   // at logout: deleted, cookie removed
 /// ```
 ///
@@ -179,6 +179,7 @@ public final class HTTPSession: Sendable {
 
     /// Reads the value under `key`, lets `body` change it, and stores the result in one step:
     /// setting it to `nil` removes it. Marks the session changed whenever a value is written back.
+    /// ``HTTPSession/principalEntry`` is refused (``SessionError/Kind/reservedEntry``): only a login writes it.
     ///
     /// ```swift
     /// let visits = try await session.update("visits", as: Int.self) { visits in
@@ -194,7 +195,8 @@ public final class HTTPSession: Sendable {
         try await load().update(key, as: type, body)
     }
 
-    /// Removes the value under `key` and returns it, or `nil` when there was none.
+    /// Removes the value under `key` and returns it, or `nil` when there was none. ``principalEntry`` is
+    /// refused (``SessionError/Kind/reservedEntry``): a logout ends a login.
     @discardableResult
     public func remove(_ key: String) async throws(SessionError) -> JSONValue? {
         try await load().remove(key)
@@ -220,9 +222,11 @@ public final class HTTPSession: Sendable {
     /// window keeps its start). The move happens only if the session is still live when the request ends:
     /// a session logged out or expired meanwhile is not brought back.
     ///
+    /// At login, call ``logIn(userID:as:carryingOver:)``, which renews for a new authentication once the
+    /// route has answered below 400; call this for a step-up or a role change the login does not cover.
+    ///
     /// ```swift
-    /// try await session.insert("user_id", user.id)
-    /// try await session.renew(.newAuthentication)
+    /// try await session.renew(.keyRotation)   // a role changed
     /// ```
     public func renew(_ renewal: SessionRenewal) async throws(SessionError) {
         try await load().renew(renewal)

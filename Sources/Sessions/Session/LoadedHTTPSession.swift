@@ -47,10 +47,8 @@ public struct LoadedHTTPSession: Sendable {
     // MARK: Writing
 
     /// Stores `value` under `key`, replacing any value there. A no-op after ``purge()``.
-    ///
-    /// - Throws: ``SessionError`` when the value cannot be encoded, or with kind
+    /// - Throws: ``SessionError`` with kind ``SessionError/Kind/valueEncoding`` when `value` cannot be encoded,
     ///   ``SessionError/Kind/reservedEntry`` for ``HTTPSession/principalEntry``, which only a login writes.
-    /// - Throws: ``SessionError`` with kind ``SessionError/Kind/valueEncoding`` when `value` cannot be encoded.
     public func insert<Value: Encodable>(_ key: String, _ value: Value) throws(SessionError) {
         let key = EntryName.normalized(key)
         try Self.refuseReserved(key)
@@ -60,6 +58,7 @@ public struct LoadedHTTPSession: Sendable {
 
     /// Reads the value under `key`, lets `body` change it, and stores the result in one step:
     /// setting it to `nil` removes it. Marks the session changed whenever a value is written back.
+    /// ``HTTPSession/principalEntry`` is refused (``SessionError/Kind/reservedEntry``): only a login writes it.
     ///
     /// ```swift
     /// let visits = try session.update("visits", as: Int.self) { visits in
@@ -94,17 +93,23 @@ public struct LoadedHTTPSession: Sendable {
         session.withLoadedContents { $0.set(key, value) }
     }
 
-    /// Only a login writes the principal: a route that stores entries a client names (`PUT /session/{key}`)
-    /// must not let that client name itself a user.
+    /// Only a login writes the principal and only a logout or another login removes it: a route that stores
+    /// or removes entries a client names (`PUT /session/{key}`) must not let that client name itself a user,
+    /// or turn a logged-in session into an anonymous one that still holds its user's values.
     @inline(__always)
     private static func refuseReserved(_ key: String) throws(SessionError) {
         if key == HTTPSession.principalEntry { throw SessionError(.reservedEntry, entry: key) }
     }
 
     /// Removes the value under `key` and returns it, or `nil` when there was none.
+    ///
+    /// - Throws: ``SessionError`` with kind ``SessionError/Kind/reservedEntry`` for
+    ///   ``HTTPSession/principalEntry``: a logout (``logOut()``) ends a login, never a removal that would
+    ///   leave the user's values in a session that reads as anonymous.
     @discardableResult
-    public func remove(_ key: String) -> JSONValue? {
+    public func remove(_ key: String) throws(SessionError) -> JSONValue? {
         let key = EntryName.normalized(key)
+        try Self.refuseReserved(key)
         return session.withLoadedContents { $0.remove(key) }
     }
 
@@ -114,6 +119,7 @@ public struct LoadedHTTPSession: Sendable {
     @discardableResult
     public func remove<Value: Decodable>(_ key: String, as type: Value.Type) throws(SessionError) -> Value? {
         let key = EntryName.normalized(key)
+        try Self.refuseReserved(key)
         guard let json = session.withLoadedContents({ $0.resolution.state[key] }) else { return nil }
         let value = try HTTPSession.decode(json, as: type, entry: key)
         session.withLoadedContents { _ = $0.remove(key) }
@@ -133,9 +139,10 @@ public struct LoadedHTTPSession: Sendable {
     /// happens only if the session is still live when the request ends: a session logged out or expired
     /// meanwhile is not brought back.
     ///
+    /// At login, call ``logIn(userID:userType:carryingOver:)``, which renews once the route has answered.
+    ///
     /// ```swift
-    /// try session.insert("user_id", user.id)
-    /// session.renew(.newAuthentication)
+    /// session.renew(.keyRotation)   // a role changed
     /// ```
     public func renew(_ renewal: SessionRenewal) {
         session.withLoadedContents { contents in

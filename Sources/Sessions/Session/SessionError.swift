@@ -96,13 +96,17 @@ public struct SessionError: Error, CustomStringConvertible {
         }
     }
 
-    /// The status an adapter answers with, body empty: 422 when the state was refused (input alone
+    /// The status an adapter answers with, body empty: 422 when the state was refused, 400 for a write of
+    /// the reserved ``HTTPSession/principalEntry`` (a route that writes entries a client names: input alone
     /// never causes a 5xx), 500 for everything else.
     ///
     /// ```swift
     /// catch let error as SessionError { return Response(status: .init(code: error.httpStatus)) }
     /// ```
-    public var httpStatus: Int { isStateRefused ? 422 : 500 }
+    public var httpStatus: Int {
+        if isStateRefused { return 422 }
+        return kind == .reservedEntry ? 400 : 500
+    }
 
     public var description: String {
         var text = "session \(kind)"
