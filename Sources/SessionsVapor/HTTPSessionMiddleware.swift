@@ -51,7 +51,8 @@ public struct HTTPSessionMiddleware: Middleware {
         next.respond(to: request).whenComplete { result in
             let outcome: SessionEngine.HandlerOutcome
             switch result {
-            case .success(let response): outcome = .answered(status: Int(response.status.code))
+            // An untouched session commits nothing whatever the status, and Vapor reads `status` under a lock.
+            case .success(let response): outcome = .answered(status: session.isLoaded ? Int(response.status.code) : 200)
             // A thrown response answers as a returned one would: a login only below 400, a 409 for a redirect
             // whose session changes were dropped.
             case .failure(let error as any AbortError): outcome = .answered(status: Int(error.status.code))

@@ -81,7 +81,10 @@ public struct SessionEngine: Sendable {
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/commitFailed`` when the store fails;
     ///   the cause is logged at error level. Answer with an empty HTTP 500.
     public func commit(_ session: HTTPSession, logger: Logger) async throws(SessionError) -> SessionResponseHeaders {
-        try await commit(session, loginAccepted: true, logger: logger)
+        // The two steps written out rather than a call of the one below: one more async frame cost a login
+        // one more malloc (scripts/malloc-guard).
+        if let headers = try endImmediately(session, mode: .commit, loginAccepted: true, logger: logger) { return headers }
+        return try await endAwaiting(session, mode: .commit, loginAccepted: true, logger: logger)
     }
 
     /// ``commit(_:logger:)``, with the login table told whether the handler answered below 400.
@@ -142,7 +145,8 @@ public struct SessionEngine: Sendable {
     private func endAwaiting(_ session: HTTPSession, mode: SessionCommit.Mode, loginAccepted: Bool, logger: Logger) async throws(SessionError)
         -> SessionResponseHeaders
     {
-        guard let contents = session.contentsForCommit()?.settlingLogin(accepted: loginAccepted) else { return SessionResponseHeaders() }
+        guard var contents = session.contentsForCommit() else { return SessionResponseHeaders() }
+        contents.settleLogin(accepted: loginAccepted)
         var commit = SessionCommit(core: core, contents: contents, now: clock.now, logger: logger, mode: mode)
         do {
             var answer: SessionStoreAnswer?
@@ -195,10 +199,14 @@ public struct SessionEngine: Sendable {
     }
 
     /// The login table runs first, on a copy of the contents: this may run again through ``endAwaiting``.
+    /// Never inlined: its copies of the contents, in the caller's async frame, outgrew the task allocator's
+    /// first slab (one more malloc a request; scripts/malloc-guard).
+    @inline(never)
     private func endImmediately(_ session: HTTPSession, mode: SessionCommit.Mode, loginAccepted: Bool, logger: Logger) throws(SessionError)
         -> SessionResponseHeaders?
     {
-        guard let contents = session.contentsForCommit()?.settlingLogin(accepted: loginAccepted) else { return SessionResponseHeaders() }
+        guard var contents = session.contentsForCommit() else { return SessionResponseHeaders() }
+        contents.settleLogin(accepted: loginAccepted)
         guard let immediateStore = core.immediateStore else { return nil }
         return try end(contents, on: immediateStore, mode: mode, logger: logger)
     }

@@ -70,13 +70,17 @@ final class PendingLogin: Sendable {
 }
 
 extension HTTPSession.Contents {
-    /// The contents the store commits once the login table has run: `accepted` when the handler answered
-    /// below 400.
-    func settlingLogin(accepted: Bool) -> Self {
-        guard let login else { return self }
+    /// Makes these the contents the store commits once the login table has run: `accepted` when the handler
+    /// answered below 400. Runs on the engine's copy, so running it again on a fresh copy gives the same.
+    @inline(__always)
+    mutating func settleLogin(accepted: Bool) {
+        guard let login else { return }
+        settle(login, accepted: accepted)
+    }
+
+    private mutating func settle(_ login: PendingLogin, accepted: Bool) {
         let atEnd: SessionLoginTable.End = status == .purged ? .loggedOut : .loggedIn(login.principal)
-        var settled = self
-        settled.login = nil
+        self.login = nil
         switch SessionLoginTable.action(
             atLoad: login.atLoad.principal,
             atLoadIsUnreadable: login.atLoad == .unreadable,
@@ -85,14 +89,13 @@ extension HTTPSession.Contents {
         ) {
         case .nothing:
             // Rejected (an accepted login is never `.nothing`): the session as the login found it.
-            if !accepted { settled = login.beforeLogin }
+            if !accepted { self = login.beforeLogin }
         case .logIn(let principal):
-            settled.set(HTTPSession.principalEntry, principal.stored)
-            settled.status = .renewed
-            settled.renewal = .newAuthentication
+            set(HTTPSession.principalEntry, principal.stored)
+            status = .renewed
+            renewal = .newAuthentication
         case .purge:
-            settled.purge()
+            purge()
         }
-        return settled
     }
 }

@@ -96,7 +96,6 @@ public struct LoadedHTTPSession: Sendable {
     /// Only a login writes the principal and only a logout or another login removes it: a route that stores
     /// or removes entries a client names (`PUT /session/{key}`) must not let that client name itself a user,
     /// or turn a logged-in session into an anonymous one that still holds its user's values.
-    @inline(__always)
     private static func refuseReserved(_ key: String) throws(SessionError) {
         if key == HTTPSession.principalEntry { throw SessionError(.reservedEntry, entry: key) }
     }
