@@ -119,6 +119,8 @@ let package = Package(
             dependencies: [
                 "Sessions",
                 .product(name: "Vapor", package: "vapor"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

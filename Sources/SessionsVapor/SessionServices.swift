@@ -1,0 +1,106 @@
+import Dispatch
+import Logging
+public import ServiceLifecycle
+import Synchronization
+public import Vapor
+
+/// Runs a store's services (its client, its expiry sweeper) with a Vapor application: started when the
+/// application has booted, and at shutdown stopped gracefully, after the HTTP server, and awaited.
+///
+/// Hummingbird runs swift-service-lifecycle `Service`s itself (`Application(router:services:)`); Vapor does
+/// not, so a Vapor app hands them to this lifecycle handler instead.
+///
+/// ```swift
+/// let client = PostgresClient(configuration: postgres)
+/// let store = try PostgresSessionStore(client: client)
+/// app.lifecycle.use(SessionServices(client, SessionExpirySweeper(store: store)))
+/// app.middleware.use(HTTPSessionMiddleware(store: store, secrets: secrets))
+/// ```
+///
+/// The services run as one `ServiceGroup`. When one of them fails or returns before the shutdown, the others
+/// are cancelled, the failure is logged, and the application is stopped, as Hummingbird stops: an app
+/// whose store client is gone would answer every request 500. A service that ignores the graceful shutdown
+/// is cancelled after `shutdownTimeout`.
+public final class SessionServices: LifecycleHandler {
+    private struct Running {
+        var group: ServiceGroup
+        var task: Task<Void, Never>
+    }
+
+    private let services: [any Service]
+    private let logger: Logger
+    private let shutdownTimeout: Duration
+    private let running = Mutex<Running?>(nil)
+    private let stopping = Mutex(false)
+
+    /// Runs `services` from the application's boot to its shutdown.
+    /// - Parameters:
+    ///   - services: the store's client, its sweeper: any swift-service-lifecycle `Service`.
+    ///   - shutdownTimeout: how long a graceful shutdown may take before the services are cancelled.
+    ///   - logger: where a service's failure is logged.
+    public init(_ services: any Service..., shutdownTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "swift-sessions.services")) {
+        self.services = services
+        self.shutdownTimeout = shutdownTimeout
+        self.logger = logger
+    }
+
+    public func didBootAsync(_ application: Application) async throws {
+        start(application)
+    }
+
+    public func didBoot(_ application: Application) throws {
+        start(application)
+    }
+
+    public func shutdownAsync(_ application: Application) async {
+        // Vapor shuts its lifecycle handlers down before the server it keeps in its storage: close the server
+        // first, so that no request reaches a store whose client is gone.
+        await application.server.shutdown()
+        guard let running = beginStopping() else { return }
+        await running.group.triggerGracefulShutdown()
+        await running.task.value
+    }
+
+    public func shutdown(_ application: Application) {
+        application.server.shutdown()
+        guard let running = beginStopping() else { return }
+        // The synchronous shutdown cannot await: wait on this thread, as Vapor's own synchronous shutdown
+        // does for its event loops, so that no service outlives them.
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await running.group.triggerGracefulShutdown()
+            await running.task.value
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + .milliseconds(Int(shutdownTimeout.components.seconds * 1000) + 1000))
+    }
+
+    private func beginStopping() -> Running? {
+        stopping.withLock { $0 = true }
+        return running.withLock { running in
+            defer { running = nil }
+            return running
+        }
+    }
+
+    private func start(_ application: Application) {
+        running.withLock { running in
+            guard running == nil else { return }
+            var configuration = ServiceGroupConfiguration(services: services.map { .init(service: $0) }, logger: logger)
+            configuration.maximumGracefulShutdownDuration = shutdownTimeout
+            let group = ServiceGroup(configuration: configuration)
+            let task = Task {
+                do {
+                    try await group.run()
+                    guard !self.stopping.withLock({ $0 }) else { return }
+                    self.logger.error("a session service returned before the application stopped; stopping the application")
+                } catch {
+                    guard !self.stopping.withLock({ $0 }) else { return }
+                    self.logger.error("a session service failed; stopping the application", metadata: ["error": "\(String(reflecting: error))"])
+                }
+                application.running?.stop()
+            }
+            running = Running(group: group, task: task)
+        }
+    }
+}
