@@ -111,6 +111,9 @@ public struct DemoOptions: ParsableArguments, Sendable {
     )
     public var sweepInterval: Int?
 
+    @Option(help: "The most sessions the memory store holds; a new session past it is answered 500. 0 for no bound.")
+    public var memoryCapacity = MemorySessionStore.Configuration.defaultCapacity
+
     @Option(help: "The cookie secret in hex: 64 bytes used as is, or 32+ bytes stretched with HKDF. Also read from SESSIONS_SECRET.")
     public var secret: String?
 
@@ -129,11 +132,19 @@ public struct DemoOptions: ParsableArguments, Sendable {
         return .seconds(sweepInterval)
     }
 
+    /// The memory store's configuration these flags describe, validated.
+    public func memoryStoreConfiguration() throws -> MemorySessionStore.Configuration {
+        guard memoryCapacity >= 0 else { throw ValidationError("--memory-capacity must be 0 (no bound) or more") }
+        var configuration = MemorySessionStore.Configuration(capacity: memoryCapacity == 0 ? nil : memoryCapacity)
+        if let interval = try sweepIntervalDuration() { configuration.sweepInterval = interval }
+        return configuration
+    }
+
     /// The session configuration these flags describe, validated.
     public func sessionConfiguration() throws -> SessionConfiguration {
         let longest = SessionConfiguration.maximumLifetime.components.seconds
         guard ttl > 0, ttl <= longest else { throw ValidationError("--ttl must be from 1 to \(longest) seconds (ten years)") }
-        _ = try sweepIntervalDuration()
+        _ = try memoryStoreConfiguration()
         if let absoluteTimeout, absoluteTimeout <= 0 || absoluteTimeout > longest {
             throw ValidationError("--absolute-timeout must be from 1 to \(longest) seconds (ten years)")
         }

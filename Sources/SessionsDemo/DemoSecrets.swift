@@ -29,26 +29,11 @@ struct DemoSecrets {
     }
 
     static func secret(fromHex hex: String, source: String) throws -> SessionSecret {
-        guard let bytes = decodeHex(hex.trimmingWhitespace()) else {
-            throw Failure(description: "\(source) must be hexadecimal (an even number of 0-9 a-f digits)")
-        }
         do {
-            return try SessionSecret(bytes: bytes)
+            return try SessionSecret(text: hex, encoding: .hex, source: source)
         } catch {
-            throw Failure(description: "\(source): \(error)")
+            throw Failure(description: error.message)
         }
-    }
-
-    static func decodeHex(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard !digits.isEmpty, digits.count % 2 == 0 else { return nil }
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(digits.count / 2)
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return bytes
     }
 
     static func encodeHex(_ bytes: [UInt8]) -> String {
@@ -59,15 +44,6 @@ struct DemoSecrets {
             output.append(digits[Int(byte & 0x0F)])
         }
         return String(decoding: output, as: UTF8.self)
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// Reads the secret file, or creates it with a fresh secret.

@@ -64,9 +64,7 @@ public enum DemoServer {
         case .redis:
             try await serveRedis(options, secrets: secrets, configuration: configuration)
         case .memory:
-            var memoryConfiguration = MemorySessionStore.Configuration()
-            if let interval = try options.sweepIntervalDuration() { memoryConfiguration.sweepInterval = interval }
-            let store = MemorySessionStore(configuration: memoryConfiguration)
+            let store = MemorySessionStore(configuration: try options.memoryStoreConfiguration())
             try await serve(options, engine: try SessionEngine(store: store, secrets: secrets, configuration: configuration), services: [store])
         case .cookie:
             let store = CookieSessionStore()

@@ -10,12 +10,12 @@ public import Sessions
 /// the engine returns. A store failure answers HTTP 500 with an empty body; the cause goes to the log.
 ///
 /// ```swift
-/// let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: secret))
+/// let secrets = try SessionSecrets(environmentVariable: "SESSIONS_SECRET")
 /// let router = Router(context: BasicHTTPSessionRequestContext.self)
-/// router.addMiddleware { HTTPSessionMiddleware(engine: engine) }
+/// router.addMiddleware { HTTPSessionMiddleware(store: MemorySessionStore(), secrets: secrets) }
 /// router.post("/login") { request, context in
-///     try await context.httpSession.insert("user_id", "ada")
-///     try await context.httpSession.renew(.newAuthentication)
+///     // Once the password is checked: after the route, the user is stored and the key renewed.
+///     try await context.httpSession.logIn(userID: "ada", userType: "user")
 ///     return "welcome"
 /// }
 /// ```
@@ -37,12 +37,18 @@ public struct HTTPSessionMiddleware<Context: HTTPSessionRequestContext>: RouterM
         self.engine = engine
     }
 
+    /// Builds the engine from a store and its secrets, with the default configuration (secure, `HttpOnly`,
+    /// `SameSite=Lax`, encrypted cookies; one-day sessions).
+    public init(store: some SessionStore, secrets: SessionSecrets) {
+        self.engine = .withDefaultConfiguration(store: store, secrets: secrets)
+    }
+
     /// Builds the engine from a store, its secrets and a configuration.
     /// - Throws: `SessionConfigurationError` for a configuration browsers would reject.
     public init(
         store: some SessionStore,
         secrets: SessionSecrets,
-        configuration: SessionConfiguration = .init()
+        configuration: SessionConfiguration
     ) throws(SessionConfigurationError) {
         self.engine = try SessionEngine(store: store, secrets: secrets, configuration: configuration)
     }

@@ -43,12 +43,10 @@ import Foundation
 /// Keep `minimumConnections` at 0 and give `connectionIdleTimeout` a few seconds. PostgresNIO 1.33's pool
 /// stops the process with a precondition failure when a query asks for a connection while the pool holds
 /// fewer than its minimum, as it does whenever connections close or fail to open (a server restart or
-/// failover, a network blip, "too many clients"): our history checker's PostgreSQL crashes took the demo
-/// down that way in 3 runs of 4 while it ran a fixed pool of 8. And the pool starts an idle timer each time
-/// a connection above the minimum goes back to it; on Linux a cancelled timer keeps its memory until it
-/// would have fired (60 s by default), which at a few thousand queries a second grew our demo by hundreds
-/// of MiB. A 5-second idle timeout bounds that to what five seconds of queries leave (BENCHMARKS.md,
-/// "PostgreSQL pool"). The store's own query deadlines are scheduled on an event loop of PostgresNIO's
+/// failover, a network blip, "too many clients"). And the pool starts an idle timer each time a connection
+/// above the minimum goes back to it; on Linux a cancelled timer keeps its memory until it would have fired
+/// (60 s by default), which at a few thousand queries a second grows a process by hundreds of MiB. A
+/// 5-second idle timeout bounds that to what five seconds of queries leave. The store's own query deadlines are scheduled on an event loop of PostgresNIO's
 /// default group, whose cancelled tasks free at once.
 ///
 /// What this costs: after 5 idle seconds a connection closes, so the first queries after a quiet spell

@@ -9,11 +9,11 @@ public import Vapor
 /// A store failure answers HTTP 500 with an empty body; the cause goes to the log.
 ///
 /// ```swift
-/// let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: secret))
-/// app.middleware.use(HTTPSessionMiddleware(engine: engine))
+/// let secrets = try SessionSecrets(environmentVariable: "SESSIONS_SECRET")
+/// app.middleware.use(HTTPSessionMiddleware(store: MemorySessionStore(), secrets: secrets))
 /// app.post("login") { request async throws -> String in
-///     try await request.httpSession.insert("user_id", "ada")
-///     try await request.httpSession.renew(.newAuthentication)
+///     // Once the password is checked: after the route, the user is stored and the key renewed.
+///     try await request.httpSession.logIn(userID: "ada", userType: "user")
 ///     return "welcome"
 /// }
 /// ```
@@ -32,6 +32,22 @@ public struct HTTPSessionMiddleware: Middleware {
     /// Uses an engine built elsewhere (for example one shared with another adapter).
     public init(engine: SessionEngine) {
         self.engine = engine
+    }
+
+    /// Builds the engine from a store and its secrets, with the default configuration (secure, `HttpOnly`,
+    /// `SameSite=Lax`, encrypted cookies; one-day sessions).
+    public init(store: some SessionStore, secrets: SessionSecrets) {
+        self.engine = .withDefaultConfiguration(store: store, secrets: secrets)
+    }
+
+    /// Builds the engine from a store, its secrets and a configuration.
+    /// - Throws: `SessionConfigurationError` for a configuration browsers would reject.
+    public init(
+        store: some SessionStore,
+        secrets: SessionSecrets,
+        configuration: SessionConfiguration
+    ) throws(SessionConfigurationError) {
+        self.engine = try SessionEngine(store: store, secrets: secrets, configuration: configuration)
     }
 
     // Future-based rather than `AsyncMiddleware`: Vapor runs an async middleware in a task of its own on

@@ -25,7 +25,7 @@ struct AppContext: AuthRequestContext, HTTPSessionRequestContext {
 }
 // README: end
 
-/// README's hummingbird-auth recipe, kept compiling and working: the password checked once by
+/// The hummingbird-auth recipe of the article "Using Hummingbird", kept compiling and working: the password checked once by
 /// hummingbird-auth at login, every later request authenticated from our session, a logout that ends it.
 @Suite struct HummingbirdAuthRecipeTests {
     static let users = ["ada": User(name: "ada", passwordHash: Bcrypt.hash("correct horse", cost: 4))]
@@ -232,9 +232,11 @@ struct AppContext: AuthRequestContext, HTTPSessionRequestContext {
     }
 
     @Test func theReadmeShowsThisRecipe() throws {
-        let readme = try ReadmeRecipe.readme()
+        let readme = try ReadmeRecipe.article("UsingHummingbird")
         for region in ["hummingbird-auth recipe, types", "hummingbird-auth recipe, routes"] {
-            #expect(readme.contains(try ReadmeRecipe.region(region, inFile: #filePath)), "README shows '\(region)' as this test runs it")
+            #expect(
+                readme.contains(try ReadmeRecipe.region(region, inFile: #filePath)),
+                "the article UsingHummingbird shows '\(region)' as this test runs it")
         }
     }
 }

@@ -5,28 +5,43 @@ import SessionsHummingbird
 import TestSupport
 import Testing
 
-/// The README's Hummingbird example, kept compiling and working.
+/// README's Hummingbird quickstart, kept compiling and counting: the block README shows is these regions,
+/// in order, under the three imports.
 @Suite struct ReadmeExampleTests {
-    @Test func theReadmeExampleWorks() async throws {
-        let secretFromEnvironment = "a master secret of at least thirty-two bytes"
-        // README: Hummingbird example
-        let secret = try SessionSecret(derivingFrom: Array(secretFromEnvironment.utf8))  // >= 32 bytes
+    static let imports = "import Hummingbird\nimport Sessions\nimport SessionsHummingbird\n\n"
+
+    /// Compiled, never called: the test has no `SESSIONS_SECRET` (the secret's parsing has tests of its own).
+    static func secrets() throws -> SessionSecrets {
+        // README: Hummingbird quickstart, secrets
+        // SESSIONS_SECRET: 64 random bytes in hex, e.g. from `openssl rand -hex 64`
+        let secrets = try SessionSecrets(environmentVariable: "SESSIONS_SECRET")
+        // README: end
+        return secrets
+    }
+
+    /// Compiled, never called: the test serves the router in process.
+    static func run(_ router: Router<BasicHTTPSessionRequestContext>) async throws {
+        // README: Hummingbird quickstart, run
+        try await Application(router: router).runService()
+        // README: end
+    }
+
+    @Test("the quickstart counts 1, 2 through a cookie jar, logs in on a new key and out")
+    func theQuickstartWorks() async throws {
+        let secrets = SessionSecrets(current: .generate())
+        // README: Hummingbird quickstart, routes
         let router = Router(context: BasicHTTPSessionRequestContext.self)
-        let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: secret))
-        router.addMiddleware { HTTPSessionMiddleware(engine: engine) }
-        router.get("/counter") { _, context -> String in
-            let count = try await context.httpSession.update("counter", as: Int.self) { count in
-                count = (count ?? 0) + 1
-                return count!
-            }
+        router.addMiddleware { HTTPSessionMiddleware(store: MemorySessionStore(), secrets: secrets) }
+        router.get("counter") { _, context -> String in
+            let count = try await context.httpSession.update("counter", default: 0) { $0 += 1 }
             return "\(count)"
         }
-        router.post("/login") { _, context -> String in
+        router.post("login") { _, context -> String in
             // Once the password is checked: after the route, the user is stored and the key renewed.
             try await context.httpSession.logIn(userID: "ada", userType: "user")
             return "welcome"
         }
-        router.post("/logout") { _, context -> String in
+        router.post("logout") { _, context -> String in
             try await context.httpSession.logOut()  // deleted server-side, cookie removed
             return "bye"
         }
@@ -45,7 +60,13 @@ import Testing
         }
     }
 
-    @Test func theReadmeShowsTheCodeThisTestRuns() throws {
-        #expect(try ReadmeRecipe.readme().contains(try ReadmeRecipe.region("Hummingbird example", inFile: #filePath)))
+    @Test("README shows the quickstart this test runs, whole")
+    func theReadmeShowsTheCodeThisTestRuns() throws {
+        let block = try ReadmeRecipe.block(
+            Self.imports,
+            regions: ["Hummingbird quickstart, secrets", "Hummingbird quickstart, routes", "Hummingbird quickstart, run"],
+            inFile: #filePath
+        )
+        #expect(try ReadmeRecipe.readme().contains(block))
     }
 }

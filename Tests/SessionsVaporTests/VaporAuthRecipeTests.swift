@@ -33,7 +33,7 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
 }
 // README: end
 
-/// README's Vapor authentication recipe, kept compiling and working: `req.auth.require(Account.self)` for a
+/// The Vapor authentication recipe of the article "Using Vapor", kept compiling and working: `req.auth.require(Account.self)` for a
 /// user logged in through our session, the password checked once, a logout that ends the session.
 @Suite struct VaporAuthRecipeTests {
     static let accountType = AccountSessionAuthenticator(users: [:]).userType
@@ -542,9 +542,10 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
     }
 
     @Test func theReadmeShowsThisRecipe() throws {
-        let readme = try ReadmeRecipe.readme()
+        let readme = try ReadmeRecipe.article("UsingVapor")
         for region in ["Vapor auth recipe, types", "Vapor auth recipe, routes"] {
-            #expect(readme.contains(try ReadmeRecipe.region(region, inFile: #filePath)), "README shows '\(region)' as this test runs it")
+            #expect(
+                readme.contains(try ReadmeRecipe.region(region, inFile: #filePath)), "the article UsingVapor shows '\(region)' as this test runs it")
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// README's code, kept in tests: a region of a test file between `// README: NAME` and `// README: end`,
+/// README's and the DocC articles' code, kept in tests: a region of a test file between `// README: NAME` and `// README: end`,
 /// dedented, must appear in README.md as it is.
 public enum ReadmeRecipe {
     public struct Missing: Error, CustomStringConvertible {
@@ -11,6 +11,17 @@ public enum ReadmeRecipe {
     public static func readme() throws -> String {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         return try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+    }
+
+    /// An article of the DocC catalog, `Sources/Sessions/Sessions.docc/NAME.md`.
+    public static func article(_ name: String) throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try String(contentsOf: root.appendingPathComponent("Sources/Sessions/Sessions.docc/\(name).md"), encoding: .utf8)
+    }
+
+    /// A whole Swift code block as a document shows it: `header`, then the regions in order, fenced.
+    public static func block(_ header: String, regions: [String], inFile file: String) throws -> String {
+        "```swift\n" + header + (try regions.map { try region($0, inFile: file) }.joined()) + "```\n"
     }
 
     /// The lines of `file` between `// README: name` and the next `// README: end`, with their common

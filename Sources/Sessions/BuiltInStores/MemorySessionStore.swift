@@ -13,24 +13,34 @@ import Foundation
 /// Sessions are filed under the SHA-256 of their key, never the key itself. TTLs are enforced on every
 /// read; expired entries are also swept in the background when the store runs as a `Service`. Updates
 /// merge field by field, so concurrent requests that change different keys of one session both persist;
-/// a renew moves a session to its new key under the same lock, only while it is live. An optional
-/// capacity bounds memory: when full, a save first sweeps expired entries and, if still full, fails
-/// rather than evict a live session.
+/// a renew moves a session to its new key under the same lock, only while it is live. A capacity
+/// (100,000 sessions unless configured) bounds memory, since every anonymous write makes a session: when
+/// full, a save first sweeps expired entries and, if still full, fails (the request answers 500) rather
+/// than evict a live session, which would log its user out.
+///
+/// Size it as the most sessions alive within one TTL (sessions created per second at the busiest, times
+/// the TTL in seconds); each costs its JSON plus about 300 bytes, so the bound in bytes is at most the
+/// capacity times `SessionConfiguration.maximumStateSize`. Across several processes, or beyond a few
+/// hundred thousand sessions, use a server-side store.
 ///
 /// ```swift
-/// let store = MemorySessionStore(configuration: .init(capacity: 100_000))
-/// let app = Application(router: router, services: [store])   // runs the sweeper
+/// let store = MemorySessionStore(configuration: .init(capacity: 500_000))
+/// let app = Application(router: router, services: [store])   // sweeps expired sessions every minute
 /// ```
 public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionStore, Service {
     /// How the store sweeps and how many sessions it holds.
     public struct Configuration: Sendable {
-        /// The most sessions held at once; `nil` for no bound.
+        /// The most sessions held at once by default.
+        public static let defaultCapacity = 100_000
+
+        /// The most sessions held at once, at least 1; `nil` for no bound (memory then grows with every new
+        /// session).
         public var capacity: Int?
         /// How often ``run()`` sweeps expired sessions.
         public var sweepInterval: Duration
 
         /// Creates a configuration.
-        public init(capacity: Int? = nil, sweepInterval: Duration = .seconds(60)) {
+        public init(capacity: Int? = Self.defaultCapacity, sweepInterval: Duration = .seconds(60)) {
             self.capacity = capacity
             self.sweepInterval = sweepInterval
         }

@@ -53,6 +53,22 @@ public struct SessionEngine: Sendable {
         clock: any SessionClock = SystemSessionClock()
     ) throws(SessionConfigurationError) {
         try configuration.validate()
+        self.init(store: store, secrets: secrets, validatedConfiguration: configuration, clock: clock)
+    }
+
+    /// An engine with the default configuration, which is valid by construction (`BoundedByDefaultTests`
+    /// checks it), so the adapters' one-call initializers need no `try`.
+    package static func withDefaultConfiguration(store: some SessionStore, secrets: SessionSecrets) -> SessionEngine {
+        assert((try? SessionConfiguration().validate()) != nil, "the default configuration is valid")
+        return SessionEngine(store: store, secrets: secrets, validatedConfiguration: SessionConfiguration(), clock: SystemSessionClock())
+    }
+
+    private init(
+        store: some SessionStore,
+        secrets: SessionSecrets,
+        validatedConfiguration configuration: SessionConfiguration,
+        clock: any SessionClock
+    ) {
         core = SessionEngineCore(
             store: store,
             configuration: configuration,

@@ -195,6 +195,21 @@ public final class HTTPSession: Sendable {
         try await load().update(key, as: type, body)
     }
 
+    /// Reads the value under `key`, or `defaultValue` when there is none, lets `body` change it, stores it
+    /// and returns it. ``HTTPSession/principalEntry`` is refused, as by ``update(_:as:_:)``.
+    ///
+    /// ```swift
+    /// let count = try await session.update("counter", default: 0) { $0 += 1 }
+    /// ```
+    @discardableResult
+    public func update<Value: Codable & Sendable>(
+        _ key: String,
+        default defaultValue: Value,
+        _ body: (inout Value) throws -> Void
+    ) async throws -> Value {
+        try await load().update(key, default: defaultValue, body)
+    }
+
     /// Removes the value under `key` and returns it, or `nil` when there was none. ``principalEntry`` is
     /// refused (``SessionError/Kind/reservedEntry``): a logout ends a login.
     @discardableResult

@@ -86,6 +86,26 @@ public struct LoadedHTTPSession: Sendable {
         }
     }
 
+    /// Reads the value under `key`, or `defaultValue` when there is none, lets `body` change it, stores it
+    /// and returns it. ``HTTPSession/principalEntry`` is refused, as by ``update(_:as:_:)``.
+    ///
+    /// ```swift
+    /// let count = try session.update("counter", default: 0) { $0 += 1 }
+    /// ```
+    @discardableResult
+    public func update<Value: Codable & Sendable>(
+        _ key: String,
+        default defaultValue: Value,
+        _ body: (inout Value) throws -> Void
+    ) throws -> Value {
+        try update(key, as: Value.self) { (value: inout Value?) throws -> Value in
+            var changed = value ?? defaultValue
+            try body(&changed)
+            value = changed
+            return changed
+        }
+    }
+
     /// Stores `value` under `key`, ``HTTPSession/principalEntry`` included: for tests that plant a principal
     /// as an older version, or an attacker's own session, would have left it.
     package func insertUnchecked(_ key: String, _ value: JSONValue) {
