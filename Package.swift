@@ -280,6 +280,7 @@ let package = Package(
             dependencies: [
                 "Sessions",
                 "SessionsVapor",
+                "SessionsTesting",
                 "TestSupport",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "VaporTesting", package: "vapor"),
@@ -292,6 +293,7 @@ let package = Package(
                 "Sessions",
                 "SessionsHummingbird",
                 "SessionsHummingbirdAuth",
+                "SessionsTesting",
                 "TestSupport",
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBasicAuth", package: "hummingbird-auth"),

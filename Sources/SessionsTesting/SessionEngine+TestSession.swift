@@ -1,0 +1,49 @@
+public import Logging
+public import Sessions
+
+extension SessionEngine {
+    /// Starts a session through this engine, as a request would, and returns its `Cookie` header: for a test
+    /// that begins with a session already holding `values`, logged in as `principal` when one is given.
+    ///
+    /// The session is saved in the engine's store and its cookie sealed with its secrets, exactly as for a
+    /// browser that made those requests; nothing in the engine is bypassed.
+    ///
+    /// ```swift
+    /// let sessions = HTTPSessionMiddleware<BasicHTTPSessionRequestContext>(store: MemorySessionStore(), secrets: secrets)
+    /// let cookie = try await sessions.engine.startSession(["cart": ["tea"]], loggedInAs: SessionPrincipal(userType: "user", userID: "ada"))
+    /// let jar = SessionCookieJar(cookieHeader: cookie)
+    /// ```
+    /// - Parameters:
+    ///   - values: what the session holds; `HTTPSession.principalEntry` is refused, as in a route.
+    ///   - principal: who the session is logged in as (`HTTPSession.logIn(userID:userType:carryingOver:)`).
+    ///   - logger: where the engine logs.
+    /// - Throws: `SessionError` when a value is refused or the store fails.
+    public func startSession(
+        _ values: [String: JSONValue] = [:],
+        loggedInAs principal: SessionPrincipal? = nil,
+        logger: Logger = Logger(label: "swift-sessions.testing")
+    ) async throws -> String {
+        guard !values.isEmpty || principal != nil else {
+            throw SessionStartFailure(description: "startSession needs values or a principal: an empty session is never saved")
+        }
+        let session = begin(cookieHeader: nil, logger: logger)
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            try await session.insert(key, value)
+        }
+        if let principal {
+            try await session.logIn(userID: principal.userID, userType: principal.userType)
+        }
+        let headers = try await commit(session, logger: logger)
+        let name = configuration.cookie.name
+        guard let cookie = headers.setCookies.last.map({ String($0.prefix { $0 != ";" }) }), cookie.hasPrefix(name + "=") else {
+            throw SessionStartFailure(description: "the engine set no session cookie")
+        }
+        return cookie
+    }
+}
+
+/// Why `SessionEngine.startSession(_:loggedInAs:logger:)` could not start a session.
+public struct SessionStartFailure: Error, CustomStringConvertible {
+    /// What went wrong.
+    public let description: String
+}
