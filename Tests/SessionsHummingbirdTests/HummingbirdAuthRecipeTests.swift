@@ -27,7 +27,7 @@ struct AppContext: AuthRequestContext, HTTPSessionRequestContext {
 
 /// The hummingbird-auth recipe of the article "Using Hummingbird", kept compiling and working: the password checked once by
 /// hummingbird-auth at login, every later request authenticated from our session, a logout that ends it.
-@Suite struct HummingbirdAuthRecipeTests {
+@Suite(.tags(.hummingbird)) struct HummingbirdAuthRecipeTests {
     static let users = ["ada": User(name: "ada", passwordHash: Bcrypt.hash("correct horse", cost: 4))]
 
     static func router(engine: SessionEngine, users: [String: User]) -> Router<AppContext> {

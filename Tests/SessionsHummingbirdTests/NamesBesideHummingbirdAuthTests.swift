@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Sessions
 import SessionsHummingbird
 import SessionsHummingbirdAuth
+import TestSupport
 import Testing
 
 /// An app that imports hummingbird-auth beside this package writes both packages' names unqualified.
@@ -13,7 +14,7 @@ import Testing
 /// `SessionRequestContext`, `BasicSessionRequestContext`, `SessionContext`, `SessionAuthenticator`) is
 /// written here without a module prefix beside ours, `SessionsHummingbirdAuth` imported too. The test is the other half: both sessions work on one context, each under
 /// its own cookie.
-@Suite struct NamesBesideHummingbirdAuthTests {
+@Suite(.tags(.hummingbird)) struct NamesBesideHummingbirdAuthTests {
     /// hummingbird-auth's session (a user name, in its `sessions`) and ours (in `httpSession`) on one context.
     struct AppContext: SessionRequestContext, HTTPSessionRequestContext {
         var coreContext: CoreRequestContextStorage

@@ -7,7 +7,7 @@ import Testing
 
 /// README's Hummingbird quickstart, kept compiling and counting: the block README shows is these regions,
 /// in order, under the three imports.
-@Suite struct ReadmeExampleTests {
+@Suite(.tags(.hummingbird)) struct ReadmeExampleTests {
     static let imports = "import Hummingbird\nimport Sessions\nimport SessionsHummingbird\n\n"
 
     /// Compiled, never called: the test has no `SESSIONS_SECRET` (the secret's parsing has tests of its own).

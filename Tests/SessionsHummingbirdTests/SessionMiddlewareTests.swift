@@ -8,7 +8,7 @@ import TestSupport
 import Testing
 
 /// The adapter's own duties: hand over the cookie, expose the session, append the engine's headers.
-@Suite struct SessionMiddlewareTests {
+@Suite(.tags(.hummingbird)) struct SessionMiddlewareTests {
     struct Failure: Error {}
 
     static func withRouter(

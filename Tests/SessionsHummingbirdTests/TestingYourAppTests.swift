@@ -7,7 +7,7 @@ import TestSupport
 import Testing
 
 /// The article "Testing your app", Hummingbird's half: each test below is shown there whole.
-@Suite struct TestingYourAppTests {
+@Suite(.tags(.hummingbird)) struct TestingYourAppTests {
     // README: Testing, Hummingbird counter
     @Test func theCounterCountsForOneBrowser() async throws {
         let router = Router(context: BasicHTTPSessionRequestContext.self)

@@ -10,7 +10,7 @@ import Testing
 
 /// The schema under real operating conditions: an older schema upgraded, an app role with data rights
 /// only, and the sweeper beside an update that extends a row.
-@Suite struct PostgresSchemaTests {
+@Suite(.tags(.postgres)) struct PostgresSchemaTests {
     static func recordedVersions(_ client: PostgresClient, table: String) async throws -> [Int] {
         var versions: [Int] = []
         let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT version FROM swift_sessions_schema WHERE table_name = '\(table)'"))
@@ -211,7 +211,7 @@ final class Flag: Sendable {
 
 /// The store on databases configured otherwise than the defaults: another default isolation, and a
 /// statement that waits on a lock past the store's deadline.
-@Suite struct PostgresServerSettingsTests {
+@Suite(.tags(.postgres)) struct PostgresServerSettingsTests {
     /// A database whose default isolation is repeatable read fails one of two concurrent updates of a row
     /// with a serialization failure; the store runs it again.
     @Test func concurrentUpdatesSucceedUnderRepeatableRead() async throws {

@@ -8,7 +8,7 @@ import TestSupport
 import Testing
 
 /// Against the real PostgreSQL servers that `scripts/test` starts.
-@Suite struct PostgresSessionStoreTests {
+@Suite(.tags(.postgres)) struct PostgresSessionStoreTests {
     static func store(_ client: PostgresClient, table: String, clock: (any SessionClock)? = nil) throws -> PostgresSessionStore {
         try PostgresSessionStore(client: client, configuration: .init(tableName: table, queryTimeout: TestPostgres.patientTimeout, clock: clock))
     }

@@ -8,7 +8,7 @@ import Testing
 
 /// The URL's TLS modes against the shared test server, which accepts TLS with a certificate of the run's
 /// throwaway CA (for 127.0.0.1 and localhost).
-@Suite struct PostgresTLSTests {
+@Suite(.tags(.postgres)) struct PostgresTLSTests {
     /// The shared server's URL with `host`, `sslmode` and, if given, `sslrootcert`.
     static func url(host: String = "localhost", mode: String, rootCertificate: String? = nil) throws -> String {
         let base = try #require(URLComponents(string: try TestServices.environment("SESSIONS_TEST_POSTGRES_URL")))

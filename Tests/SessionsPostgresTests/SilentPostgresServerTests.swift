@@ -7,7 +7,7 @@ import Testing
 
 /// A "PostgreSQL server" that accepts connections and never answers: a hung database, or a proxy in
 /// front of a dead one. Needs no real server.
-@Suite struct SilentPostgresServerTests {
+@Suite(.tags(.postgres)) struct SilentPostgresServerTests {
     @Test func callsFailAtTheQueryTimeoutAndThePoolLeaksNoConnections() async throws {
         let server = try await MisbehavingServer.start(.neverAnswer)
         var configuration = PostgresClient.Configuration(

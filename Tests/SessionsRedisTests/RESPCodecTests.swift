@@ -1,10 +1,11 @@
 import NIOCore
 import NIOTestUtils
 import SessionsRedis
+import TestSupport
 import Testing
 
 /// The RESP codec on hand-written byte sequences: every type, every split point, every refusal.
-@Suite struct RESPCodecTests {
+@Suite(.tags(.redis)) struct RESPCodecTests {
     static func bulk(_ text: String) -> RESPValue { .bulkString(ByteBuffer(string: text)) }
 
     /// Wire bytes and the reply they mean.

@@ -7,7 +7,7 @@ import TestSupport
 import Testing
 
 /// The client against the real redis-server that `scripts/test` starts, and against misbehaving fakes.
-@Suite struct RedisClientTests {
+@Suite(.tags(.redis)) struct RedisClientTests {
     @Test func urlsAreReadWithTheirParts() throws {
         let full = try RedisClientConfiguration(url: "redis://app%40corp:p%3Ass@cache.internal:6380/3")
         #expect(full.host == "cache.internal")

@@ -1,13 +1,14 @@
 import NIOCore
 import NIOEmbedded
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import SessionsRedis
 
 /// Which pipelined commands may have reached the server when the connection breaks: the handler's own
 /// record of what it flushed, since a write's promise cannot tell (TLS merges the writes of one flush).
-@Suite struct RedisCommandHandlerTests {
+@Suite(.tags(.redis)) struct RedisCommandHandlerTests {
     @Test func onlyFlushedCommandsMayHaveRun() throws {
         let channel = EmbeddedChannel(handler: RedisCommandHandler())
         let loop = channel.embeddedEventLoop

@@ -20,7 +20,7 @@ import Foundation
 /// Tests that disturb their Redis server (stop it, flush its script cache) run one at a time against the
 /// outage server, never the shared one: a flushed script cache costs every other test's next script an
 /// extra round trip, which the round-trip counting test would see.
-@Suite(.serialized) struct RedisDisruptionTests {
+@Suite(.serialized, .tags(.redis)) struct RedisDisruptionTests {
     @Test func updatesSurviveAFlushedScriptCache() async throws {
         try await TestRedis.withClient(.outage) { client async throws in
             let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: TestRedis.uniquePrefix()))

@@ -13,7 +13,7 @@ import Foundation
 #endif
 
 /// The store against the real redis-server that `scripts/test` starts.
-@Suite struct RedisSessionStoreTests {
+@Suite(.tags(.redis)) struct RedisSessionStoreTests {
     static let capabilities: SessionStoreConformance.Capabilities = [.serverSide, .mergesConcurrentUpdates, .atomicRenew, .tombstones]
 
     @Test(arguments: SessionStoreConformance.checks(applicableTo: capabilities))

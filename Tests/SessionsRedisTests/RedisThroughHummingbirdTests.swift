@@ -10,7 +10,7 @@ import Testing
 
 /// The Redis store seen through the Hummingbird adapter: how many round trips a request costs
 /// (`RedisDisruptionTests` covers Redis going away and coming back).
-@Suite struct RedisThroughHummingbirdTests {
+@Suite(.tags(.redis, .hummingbird)) struct RedisThroughHummingbirdTests {
     static func withApp(
         client: RedisClient,
         _ test: @Sendable (any TestClientProtocol) async throws -> Void

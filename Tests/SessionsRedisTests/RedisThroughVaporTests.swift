@@ -7,7 +7,7 @@ import Vapor
 import VaporTesting
 
 /// The Redis store on Vapor: its client starts and stops with the application (`SessionServices`).
-@Suite struct RedisThroughVaporTests {
+@Suite(.tags(.redis, .vapor)) struct RedisThroughVaporTests {
     @Test("the Redis client serves while the app runs and is closed by the app's shutdown")
     func theClientFollowsTheApplication() async throws {
         let secrets = SessionSecrets(current: .generate())

@@ -1,7 +1,9 @@
+import FoundationEssentials
 import Logging
 import Sessions
-import SessionsTesting
 import Testing
+
+@testable import SessionsTesting
 
 /// The app author's test helpers: the cookie jar, and a session started through the engine.
 @Suite struct SessionCookieJarTests {
@@ -17,6 +19,11 @@ import Testing
         #expect(jar["id"] == nil && jar.cookieHeader == "theme=dark")
         jar.receive(setCookie: ["theme=light; max-age=-1", "no equals sign", ""])
         #expect(jar.cookieHeader.isEmpty)
+        jar.receive(setCookie: ["token=a=b==; Path=/", "quoted=\"v\"", "upper=1; MAX-AGE = 0", "gone=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT"])
+        #expect(jar.cookieHeader == "token=a=b==; quoted=\"v\"")
+        jar.receive(setCookie: ["later=1; Expires=Fri, 01 Jan 2100 00:00:00 GMT", "maxAgeWins=1; Max-Age=60; Expires=Thu, 01 Jan 1970 00:00:00 GMT"])
+        #expect(jar["later"] == "1" && jar["maxAgeWins"] == "1")
+        #expect(SessionCookieJar.parseHTTPDate("Sun, 06 Nov 1994 08:49:37 GMT") == Date(timeIntervalSince1970: 784_111_777))
         let seeded = SessionCookieJar(cookieHeader: "id=xyz; other=1")
         #expect(seeded["id"] == "xyz" && seeded["other"] == "1")
         seeded.clear()
@@ -32,6 +39,24 @@ import Testing
         #expect(try await session.get("cart", as: [String].self) == ["tea"])
         #expect(try await session.principal() == SessionPrincipal(userType: "user", userID: "7"))
         _ = try await engine.commit(session, logger: .init(label: "test"))
+    }
+
+    @Test(
+        "values alone, a persistent cookie and the cookie store each start a session",
+        arguments: [
+            (SessionConfiguration(), false), (SessionConfiguration(lifecycle: .persistent(ttl: .seconds(600))), false),
+            (SessionConfiguration(), true),
+        ])
+    func startSessionEverywhere(configuration: SessionConfiguration, cookieStore: Bool) async throws {
+        let secrets = SessionSecrets(current: .generate())
+        let engine =
+            cookieStore
+            ? try SessionEngine(store: CookieSessionStore(), secrets: secrets, configuration: configuration)
+            : try SessionEngine(store: MemorySessionStore(), secrets: secrets, configuration: configuration)
+        let cookie = try await engine.startSession(["theme": "dark"])
+        let session = engine.begin(cookieHeader: cookie, logger: .init(label: "test"))
+        #expect(try await session.get("theme", as: String.self) == "dark")
+        #expect(try await session.principal() == nil)
     }
 
     @Test("an empty start and the principal's entry are refused")

@@ -1,5 +1,6 @@
 import Sessions
 import SessionsVapor
+import TestSupport
 import Testing
 import Vapor
 import VaporTesting
@@ -10,7 +11,7 @@ import VaporTesting
 /// `SessionsMiddleware`, `request.session`) are written here without a module prefix beside ours
 /// (`HTTPSession`, `HTTPSessionMiddleware`, `request.httpSession`). The test is the other half: both
 /// sessions work on one app, each under its own cookie.
-@Suite struct NamesBesideVaporTests {
+@Suite(.tags(.vapor)) struct NamesBesideVaporTests {
     @Test func bothSessionsRunOnOneAppUnqualified() async throws {
         try await withApp { app in
             let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))

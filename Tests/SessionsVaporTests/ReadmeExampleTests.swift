@@ -6,7 +6,7 @@ import Vapor
 import VaporTesting
 
 /// README's Vapor quickstart, kept compiling and counting, and the synchronous routes of the Vapor article.
-@Suite struct VaporReadmeExampleTests {
+@Suite(.tags(.vapor)) struct VaporReadmeExampleTests {
     static let imports = "import Sessions\nimport SessionsVapor\nimport Vapor\n\n"
 
     /// Compiled, never called: the test's application comes from `withApp`, and it has no `SESSIONS_SECRET`.

@@ -1,13 +1,14 @@
 import Sessions
 import SessionsVapor
 import Synchronization
+import TestSupport
 import Testing
 import Vapor
 import VaporTesting
 
 /// The Vapor adapter's own duties: hand over the cookie, expose `request.httpSession`, append the
 /// engine's headers, and answer store failures with an empty 500.
-@Suite struct SessionEngineMiddlewareTests {
+@Suite(.tags(.vapor)) struct SessionEngineMiddlewareTests {
     struct Failure: Error {}
 
     static func withApp(

@@ -8,7 +8,7 @@ import Vapor
 import VaporTesting
 
 /// `SessionServices` runs a store's services with a Vapor application's lifecycle.
-@Suite struct SessionServicesTests {
+@Suite(.tags(.vapor)) struct SessionServicesTests {
     /// A service that says when it started, then waits for a graceful shutdown and says when it ended.
     final class RecordingService: Service {
         let events: AsyncStream<String>

@@ -7,7 +7,7 @@ import Vapor
 import VaporTesting
 
 /// The article "Testing your app", Vapor's half: each test below is shown there whole.
-@Suite struct VaporTestingYourAppTests {
+@Suite(.tags(.vapor)) struct VaporTestingYourAppTests {
     // README: Testing, Vapor counter
     @Test func theCounterCountsForOneBrowser() async throws {
         try await withApp { app in

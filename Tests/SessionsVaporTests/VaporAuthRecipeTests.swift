@@ -35,7 +35,7 @@ struct AccountPasswordAuthenticator: AsyncBasicAuthenticator {
 
 /// The Vapor authentication recipe of the article "Using Vapor", kept compiling and working: `req.auth.require(Account.self)` for a
 /// user logged in through our session, the password checked once, a logout that ends the session.
-@Suite struct VaporAuthRecipeTests {
+@Suite(.tags(.vapor)) struct VaporAuthRecipeTests {
     static let accountType = AccountSessionAuthenticator(users: [:]).userType
     static let users = ["ada": Account(name: "ada", passwordHash: try! Bcrypt.hash("correct horse", cost: 4))]
 

@@ -20,7 +20,7 @@ struct MemberSessionAuthenticator: AsyncHTTPSessionAuthenticator {
 
 /// The login table on Vapor: the defects of the login-table issue that a Vapor program showed, each driven
 /// the way the review drove it.
-@Suite struct VaporLoginTableTests {
+@Suite(.tags(.vapor)) struct VaporLoginTableTests {
     static func app(_ app: Application) throws {
         let engine = try SessionEngine(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate()))
         app.middleware.use(HTTPSessionMiddleware(engine: engine))
