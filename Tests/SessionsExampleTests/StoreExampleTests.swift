@@ -6,16 +6,17 @@ import Testing
 /// The store of the DocC article "Writing a store" passes the conformance suite for what it claims, and
 /// the article shows it character for character.
 @Suite struct StoreExampleTests {
-    static let capabilities: SessionStoreConformance.Capabilities = [.serverSide, .mergesConcurrentUpdates]
 
-    @Test(arguments: SessionStoreConformance.checks(applicableTo: capabilities))
+    // README: Writing a store, conformance
+    @Test(arguments: SessionStoreConformance.checks(applicableTo: [.serverSide, .mergesConcurrentUpdates]))
     func theDictionaryStoreConforms(_ check: SessionStoreConformance.Check) async throws {
         let clock = ManualSessionClock()
-        let conformance = SessionStoreConformance(capabilities: Self.capabilities, time: .manual(clock)) { generateKey in
+        let conformance = SessionStoreConformance(capabilities: [.serverSide, .mergesConcurrentUpdates], time: .manual(clock)) { generateKey in
             DictionarySessionStore(clock: clock, generateKey: generateKey)
         }
         #expect(try await conformance.run(check) == .passed)
     }
+    // README: end
 
     @Test func theSweeperDeletesOnlyExpiredSessionsInBatches() async throws {
         let clock = ManualSessionClock()

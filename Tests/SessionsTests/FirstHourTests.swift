@@ -197,3 +197,21 @@ import Testing
         }
     }
 }
+
+@Suite struct CatalogOverviewTests {
+    @Test("the catalog's overview stores a value and logs in after the route", arguments: EngineDriver.allCases)
+    func theOverviewRuns(driver: EngineDriver) async throws {
+        let (harness, _, _) = try makeMemoryHarness(driver: driver)
+        let outcome = try await harness.request { session async throws in
+            // README: Overview, a route
+            try await session.insert("cart", ["tea"])  // any Codable, stored as JSON
+            try await session.logIn(userID: "ada", userType: "user")  // after the route: the old key ends, the state moves
+            // README: end
+        }
+        let cookie = try #require(outcome.cookieValue)
+        try await harness.request(cookie: cookie) { session async throws in
+            #expect(try await session.get("cart", as: [String].self) == ["tea"])
+            #expect(try await session.principal() == SessionPrincipal(userType: "user", userID: "ada"))
+        }
+    }
+}
