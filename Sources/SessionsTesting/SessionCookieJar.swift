@@ -12,8 +12,8 @@ import Foundation
 /// ```swift
 /// let jar = SessionCookieJar()
 /// // Hummingbird
-/// let response = try await client.execute(uri: "/counter", method: .get, headers: [.cookie: jar.cookieHeader])
-/// jar.receive(setCookie: response.headers[values: .setCookie])
+/// let reply = try await client.execute(uri: "/counter", method: .get, headers: [.cookie: jar.cookieHeader])
+/// jar.receive(setCookie: reply.headers[values: .setCookie])
 /// // Vapor
 /// let response = try await app.testing().sendRequest(.GET, "counter", headers: ["Cookie": jar.cookieHeader])
 /// jar.receive(setCookie: response.headers[.setCookie])

@@ -19,13 +19,6 @@ import Testing
         return secrets
     }
 
-    /// Compiled, never called: the test serves the router in process.
-    static func run(_ router: Router<BasicHTTPSessionRequestContext>) async throws {
-        // README: Hummingbird quickstart, run
-        try await Application(router: router).runService()
-        // README: end
-    }
-
     @Test("the quickstart counts 1, 2 through a cookie jar, logs in on a new key and out")
     func theQuickstartWorks() async throws {
         let secrets = SessionSecrets(current: .generate())
@@ -58,6 +51,13 @@ import Testing
             #expect(browser.cookie == nil)
             #expect(try await browser.send(.get, "/counter", client: client).body == "1")
         }
+    }
+
+    /// Compiled, never called: the test serves the router in process.
+    static func run(_ router: Router<BasicHTTPSessionRequestContext>) async throws {
+        // README: Hummingbird quickstart, run
+        try await Application(router: router).runService()
+        // README: end
     }
 
     @Test("README shows the quickstart this test runs, whole")

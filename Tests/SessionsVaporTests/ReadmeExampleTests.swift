@@ -19,19 +19,6 @@ import VaporTesting
         return (app, secrets)
     }
 
-    /// Compiled, never called: the test drives the application in memory.
-    static func run(_ app: Application) async throws {
-        // README: Vapor quickstart, run
-        do {
-            try await app.execute()
-        } catch {
-            try? await app.asyncShutdown()
-            throw error
-        }
-        try await app.asyncShutdown()
-        // README: end
-    }
-
     static func cookie(of response: TestingHTTPResponse) -> String? {
         response.headers[.setCookie].first.map { String($0.prefix { $0 != ";" }) }
     }
@@ -94,6 +81,19 @@ import VaporTesting
             let cookie = try #require(Self.cookie(of: first))
             #expect(try await app.testing().sendRequest(.GET, "counter", headers: ["Cookie": cookie]).body.string == "2")
         }
+    }
+
+    /// Compiled, never called: the test drives the application in memory.
+    static func run(_ app: Application) async throws {
+        // README: Vapor quickstart, run
+        do {
+            try await app.execute()
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+        // README: end
     }
 
     @Test("README and the Vapor article show the code these tests run, whole")
