@@ -38,7 +38,16 @@ public final class SessionServices: LifecycleHandler {
     ///   - services: the store's client, its sweeper: any swift-service-lifecycle `Service`.
     ///   - shutdownTimeout: how long a graceful shutdown may take before the services are cancelled.
     ///   - logger: where a service's failure is logged.
-    public init(_ services: any Service..., shutdownTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "swift-sessions.services")) {
+    public convenience init(
+        _ services: any Service...,
+        shutdownTimeout: Duration = .seconds(10),
+        logger: Logger = Logger(label: "swift-sessions.services")
+    ) {
+        self.init(services, shutdownTimeout: shutdownTimeout, logger: logger)
+    }
+
+    /// Runs `services` from the application's boot to its shutdown: the same, for a list built at run time.
+    public init(_ services: [any Service], shutdownTimeout: Duration = .seconds(10), logger: Logger = Logger(label: "swift-sessions.services")) {
         self.services = services
         self.shutdownTimeout = shutdownTimeout
         self.logger = logger
