@@ -17,21 +17,21 @@ public import Vapor
 /// app.middleware.use(HTTPSessionMiddleware(store: store, secrets: secrets))
 /// ```
 ///
-/// The services run as one `ServiceGroup`. When one of them fails or returns before the shutdown, the others
-/// are cancelled, the failure is logged, and the application is stopped, as Hummingbird stops: an app
-/// whose store client is gone would answer every request 500. A service that ignores the graceful shutdown
-/// is cancelled after `shutdownTimeout`.
+/// The services run as one `ServiceGroup`. When one of them fails or returns while the application runs,
+/// the others are cancelled, the failure is logged, and the running application is stopped, as Hummingbird
+/// stops: an app whose store client is gone would answer every request 500. A service that ignores the
+/// graceful shutdown is cancelled after `shutdownTimeout`.
 public final class SessionServices: LifecycleHandler {
-    private struct Running {
-        var group: ServiceGroup
-        var task: Task<Void, Never>
+    private enum State {
+        case idle
+        case running(group: ServiceGroup, task: Task<Void, Never>)
+        case stopping
     }
 
     private let services: [any Service]
     private let logger: Logger
     private let shutdownTimeout: Duration
-    private let running = Mutex<Running?>(nil)
-    private let stopping = Mutex(false)
+    private let state = Mutex(State.idle)
 
     /// Runs `services` from the application's boot to its shutdown.
     /// - Parameters:
@@ -62,54 +62,63 @@ public final class SessionServices: LifecycleHandler {
     }
 
     public func shutdownAsync(_ application: Application) async {
-        // Vapor shuts its lifecycle handlers down before the server it keeps in its storage: close the server
-        // first, so that no request reaches a store whose client is gone.
-        await application.server.shutdown()
-        guard let running = beginStopping() else { return }
-        await running.group.triggerGracefulShutdown()
-        await running.task.value
+        // Vapor shuts its lifecycle handlers down before the server it keeps in its storage: close a running
+        // server first, so that no request reaches a store whose client is gone.
+        if application.running != nil { await application.server.shutdown() }
+        guard case .running(let group, let task) = beginStopping() else { return }
+        await group.triggerGracefulShutdown()
+        await task.value
     }
 
     public func shutdown(_ application: Application) {
-        application.server.shutdown()
-        guard let running = beginStopping() else { return }
+        if application.running != nil { application.server.shutdown() }
+        guard case .running(let group, let task) = beginStopping() else { return }
         // The synchronous shutdown cannot await: wait on this thread, as Vapor's own synchronous shutdown
         // does for its event loops, so that no service outlives them.
         let done = DispatchSemaphore(value: 0)
         Task {
-            await running.group.triggerGracefulShutdown()
-            await running.task.value
+            await group.triggerGracefulShutdown()
+            await task.value
             done.signal()
         }
         _ = done.wait(timeout: .now() + .milliseconds(Int(shutdownTimeout.components.seconds * 1000) + 1000))
     }
 
-    private func beginStopping() -> Running? {
-        stopping.withLock { $0 = true }
-        return running.withLock { running in
-            defer { running = nil }
-            return running
+    /// Marks the services stopping (a boot after this starts nothing) and returns what was running.
+    private func beginStopping() -> State {
+        state.withLock { state in
+            defer { state = .stopping }
+            return state
         }
     }
 
+    private var isStopping: Bool {
+        state.withLock { if case .stopping = $0 { true } else { false } }
+    }
+
     private func start(_ application: Application) {
-        running.withLock { running in
-            guard running == nil else { return }
+        // No services, no group: an empty group returns at once, which would read as a service that quit.
+        guard !services.isEmpty else { return }
+        state.withLock { state in
+            guard case .idle = state else { return }
             var configuration = ServiceGroupConfiguration(services: services.map { .init(service: $0) }, logger: logger)
             configuration.maximumGracefulShutdownDuration = shutdownTimeout
             let group = ServiceGroup(configuration: configuration)
             let task = Task {
                 do {
                     try await group.run()
-                    guard !self.stopping.withLock({ $0 }) else { return }
+                    guard !self.isStopping else { return }
                     self.logger.error("a session service returned before the application stopped; stopping the application")
                 } catch {
-                    guard !self.stopping.withLock({ $0 }) else { return }
+                    guard !self.isStopping else {
+                        self.logger.warning("a session service failed while stopping", metadata: ["error": "\(String(reflecting: error))"])
+                        return
+                    }
                     self.logger.error("a session service failed; stopping the application", metadata: ["error": "\(String(reflecting: error))"])
                 }
                 application.running?.stop()
             }
-            running = Running(group: group, task: task)
+            state = .running(group: group, task: task)
         }
     }
 }

@@ -89,3 +89,21 @@ extension SessionServicesTests {
         #expect(logs.text.contains("a session service failed; stopping the application"))
     }
 }
+
+extension SessionServicesTests {
+    @Test("with no services nothing runs: the application is not stopped and nothing is logged")
+    func noServices() async throws {
+        let logs = LogCapture()
+        let app = try await Application.make(.testing)
+        let stopped = app.eventLoopGroup.next().makePromise(of: Void.self)
+        app.running = .start(using: stopped)
+        app.lifecycle.use(SessionServices([], logger: logs.logger))
+        try await app.asyncBoot()
+        // A request served through the app is answered: it was not stopped.
+        app.get("ok") { _ in "ok" }
+        #expect(try await app.testing().sendRequest(.GET, "ok").body.string == "ok")
+        try await app.asyncShutdown()
+        #expect(logs.text.isEmpty, "\(logs.text)")
+        stopped.succeed()
+    }
+}
