@@ -19,9 +19,9 @@ import Foundation
 /// than evict a live session, which would log its user out.
 ///
 /// Size it as the most sessions alive within one TTL (sessions created per second at the busiest, times
-/// the TTL in seconds); each costs its JSON plus about 300 bytes, so the bound in bytes is at most the
-/// capacity times `SessionConfiguration.maximumStateSize`. Across several processes, or beyond a few
-/// hundred thousand sessions, use a server-side store.
+/// the TTL in seconds). A small session (two values) takes about 360 bytes (BENCHMARKS.md, the store's
+/// footprint benchmark); the worst case is about the capacity times `SessionConfiguration.maximumStateSize`.
+/// Across several processes, or for sessions that outlive a restart, use a server-side store.
 ///
 /// ```swift
 /// let store = MemorySessionStore(configuration: .init(capacity: 500_000))
