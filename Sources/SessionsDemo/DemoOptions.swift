@@ -32,6 +32,7 @@ public struct DemoOptions: ParsableArguments, Sendable {
     }
 
     public enum TTLExtension: String, ExpressibleByArgument, CaseIterable, Sendable {
+        case whenRemainingBelow = "when-remaining-below"
         case onStateChanges = "on-state-changes"
         case onEveryRequest = "on-every-request"
     }
@@ -84,8 +85,14 @@ public struct DemoOptions: ParsableArguments, Sendable {
     @Option(help: "The session state's time to live, in seconds (and the persistent cookie's Max-Age).")
     public var ttl = 86_400
 
-    @Option(help: "When the TTL restarts.")
-    public var ttlExtension: TTLExtension = .onStateChanges
+    @Option(
+        help:
+            "When the TTL restarts: on a request that finds less than --ttl-remaining-below of it left (and on every write), on writes only, or on every request."
+    )
+    public var ttlExtension: TTLExtension = .whenRemainingBelow
+
+    @Option(help: "For --ttl-extension when-remaining-below: the fraction of the TTL, above 0 and at most 1, below which a read restarts it.")
+    public var ttlRemainingBelow = 0.5
 
     @Option(help: "Cap on a session's total life, in seconds, however active it stays.")
     public var absoluteTimeout: Int?
@@ -167,7 +174,7 @@ public struct DemoOptions: ParsableArguments, Sendable {
             cookie: cookie,
             security: contentSecurity == .private ? .private : .signed,
             lifecycle: lifecycle == .persistent ? .persistent(ttl: .seconds(ttl)) : .browserSession(stateTTL: .seconds(ttl)),
-            ttlExtension: ttlExtension == .onEveryRequest ? .onEveryRequest : .onStateChanges,
+            ttlExtension: sessionTTLExtension,
             absoluteTimeout: absoluteTimeout.map { .seconds($0) },
             staleCookieGracePeriod: .seconds(staleCookieGrace),
             longestRequest: .seconds(longestRequest),
@@ -175,5 +182,13 @@ public struct DemoOptions: ParsableArguments, Sendable {
         )
         try configuration.validate()
         return configuration
+    }
+
+    private var sessionTTLExtension: SessionConfiguration.TTLExtension {
+        switch ttlExtension {
+        case .whenRemainingBelow: .whenRemainingBelow(ttlRemainingBelow)
+        case .onStateChanges: .onStateChanges
+        case .onEveryRequest: .onEveryRequest
+        }
     }
 }

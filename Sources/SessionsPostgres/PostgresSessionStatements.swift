@@ -71,10 +71,10 @@ struct PostgresSessionStatements: Sendable {
         return statements
     }
 
-    /// $1 key hash → state text, created-at in Unix milliseconds.
+    /// $1 key hash → state text, created-at and expires-at in Unix milliseconds.
     func load(now: String) -> String {
         """
-        SELECT state::text, (extract(epoch FROM created_at) * 1000)::bigint
+        SELECT state::text, (extract(epoch FROM created_at) * 1000)::bigint, (extract(epoch FROM expires_at) * 1000)::bigint
         FROM \(table) WHERE key_hash = $1 AND expires_at > \(now)
         """
     }

@@ -161,17 +161,22 @@ public final class PostgresSessionStore: ExpiringSessionStore {
     }
 
     public func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
-        let row: (String, Int64)?
+        try await loadRecord(key)?.state
+    }
+
+    public func loadRecord(_ key: SessionKey) async throws(LoadError) -> SessionRecord? {
+        let row: (String, Int64, Int64)?
         do {
             var binds = PostgresBindings()
             binds.append(digest(key))
-            row = try await first(statements.load(now: now), binds, as: (String, Int64).self)
+            row = try await first(statements.load(now: now), binds, as: (String, Int64, Int64).self)
         } catch {
             throw .other(PostgresStoreFailure(error))
         }
-        guard let (text, created) = row else { return nil }
+        guard let (text, created, expires) = row else { return nil }
         do {
-            return SessionState(try StoredEntries.decode(text), createdAt: Date(unixMilliseconds: created))
+            let state = SessionState(try StoredEntries.decode(text), createdAt: Date(unixMilliseconds: created))
+            return SessionRecord(state, expiresAt: Date(unixMilliseconds: expires))
         } catch {
             throw .deserialization(error)
         }

@@ -108,7 +108,7 @@ struct SQLiteSessionStatements: Sendable {
 
     /// ?1 key hash
     func load(now: String) -> String {
-        "SELECT state, created_at FROM \"\(table)\" WHERE key_hash = ?1 AND expires_at > \(now)"
+        "SELECT state, created_at, expires_at FROM \"\(table)\" WHERE key_hash = ?1 AND expires_at > \(now)"
     }
 
     /// ?1 key hash, ?2 state, ?3 created-at, ?4 TTL. Replaces only an expired row: a live one is a collision.

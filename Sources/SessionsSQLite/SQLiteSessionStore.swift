@@ -115,6 +115,10 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
     }
 
     public func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
+        try await loadRecord(key)?.state
+    }
+
+    public func loadRecord(_ key: SessionKey) async throws(LoadError) -> SessionRecord? {
         let rows: [SQLiteRow]
         do {
             rows = try await run(statements.load(now: now), [digest(key)])
@@ -122,11 +126,14 @@ public final class SQLiteSessionStore: ExpiringSessionStore {
             throw .other(error)
         }
         guard let row = rows.first else { return nil }
-        guard let text = row.column("state")?.string, let created = row.column("created_at")?.integer else {
-            throw .deserialization(SessionStoreMessage("session row has no state or creation time"))
+        guard let text = row.column("state")?.string, let created = row.column("created_at")?.integer,
+            let expires = row.column("expires_at")?.integer
+        else {
+            throw .deserialization(SessionStoreMessage("session row has no state, creation time or expiry"))
         }
         do {
-            return SessionState(try StoredEntries.decode(text), createdAt: Date(unixMilliseconds: Int64(created)))
+            let state = SessionState(try StoredEntries.decode(text), createdAt: Date(unixMilliseconds: Int64(created)))
+            return SessionRecord(state, expiresAt: Date(unixMilliseconds: Int64(expires)))
         } catch {
             throw .deserialization(error)
         }

@@ -46,6 +46,8 @@ public struct SessionStoreConformance: Sendable {
         public static let atomicRenew = Capabilities(rawValue: 1 << 2)
         /// `renew` and `purge` leave a tombstone that `hasTombstone` finds until its TTL runs out.
         public static let tombstones = Capabilities(rawValue: 1 << 3)
+        /// `loadRecord` says when a session expires, and each write and `updateTTL` moves it.
+        public static let reportsExpiry = Capabilities(rawValue: 1 << 4)
     }
 
     /// What ``run(_:)`` did.
@@ -98,6 +100,8 @@ public struct SessionStoreConformance: Sendable {
         case concurrentRenewsOfOneKeyMoveItOnce
         case entryNamesInAnyNormalFormAgree
         case tombstonesRunOut
+        case loadRecordAgreesWithLoad
+        case loadRecordReportsExpiry
 
         public var description: String { rawValue }
 
@@ -117,6 +121,8 @@ public struct SessionStoreConformance: Sendable {
                 [.serverSide, .tombstones]
             case .concurrentRenewsOfOneKeyMoveItOnce, .concurrentAsksOfOneRenewAllAnswerIt:
                 [.serverSide, .atomicRenew, .tombstones]
+            case .loadRecordReportsExpiry:
+                .reportsExpiry
             default:
                 []
             }
@@ -178,6 +184,8 @@ public struct SessionStoreConformance: Sendable {
     private func runOnce(_ check: Check) async throws {
         switch check {
         case .saveThenLoad: try await saveThenLoad()
+        case .loadRecordAgreesWithLoad: try await loadRecordAgreesWithLoad()
+        case .loadRecordReportsExpiry: try await loadRecordReportsExpiry()
         case .loadUnknownKey: try await loadUnknownKey()
         case .saveNeverReusesALiveKey: try await saveNeverReusesALiveKey()
         case .collisionOnSaveRetries: try await collisionOnSaveRetries()
@@ -326,6 +334,61 @@ public struct SessionStoreConformance: Sendable {
         try expect(try await store.load(key) != nil, "a session loads before its TTL")
         try await pass(ttl)
         try expect(try await store.load(key) == nil, "a session is gone after its TTL")
+    }
+
+    private func loadRecordAgreesWithLoad() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let state = sample(["user_id": "ada", "counter": 3])
+        let key = try await store.save(state, ttl: ttl)
+        let record = try await store.loadRecord(key)
+        try expect(record?.state == state, "loadRecord answers the saved state")
+        try expect(record?.state == (try await store.load(key)), "loadRecord's state is load's")
+        if let expiresAt = record?.expiresAt {
+            try expect(expiresAt > now, "an expiry loadRecord reports lies ahead")
+        }
+        if capabilities.contains(.serverSide) {
+            try expect(try await store.loadRecord(SessionKey.generate()) == nil, "loadRecord of an unknown key is nil")
+        }
+    }
+
+    /// Different TTLs rather than time passing move the expiry, so that a real server's check never waits.
+    private func loadRecordReportsExpiry() async throws {
+        let store = try await makeStore { SessionKey.generate() }
+        let state = sample(["x": 1])
+        var before = now
+        var key = try await store.save(state, ttl: ttl)
+        try expectExpiry(try await store.loadRecord(key), in: ttl, since: before, "after save")
+        before = now
+        key = try await updatedKey(store.updateTTL(key, ttl: ttl * 2), "updateTTL of a live session")
+        try expectExpiry(try await store.loadRecord(key), in: ttl * 2, since: before, "after updateTTL")
+        before = now
+        key = try await updatedKey(store.update(key, to: state, changes: .init(setKeys: ["x"]), ttl: ttl * 3), "update of a live session")
+        try expectExpiry(try await store.loadRecord(key), in: ttl * 3, since: before, "after update")
+        before = now
+        key = try await updatedKey(
+            store.renew(key, as: SessionKey.generate(), to: state, changes: SessionChangeSet(), ttl: ttl, tombstoneTTL: .zero),
+            "renew of a live session")
+        try expectExpiry(try await store.loadRecord(key), in: ttl, since: before, "after renew")
+    }
+
+    /// `record` expires `ttl` after the write, made between `before` and now, give or take a second for a
+    /// server's clock and the store's rounding.
+    private func expectExpiry(_ record: SessionRecord?, in ttl: Duration, since before: Date, _ when: String) throws {
+        guard let record else { throw SessionStoreConformanceFailure("the session loads \(when)") }
+        guard let expiresAt = record.expiresAt else { throw SessionStoreConformanceFailure("loadRecord reports an expiry \(when)") }
+        let earliest = before.timeIntervalSince1970 + ttl.inSeconds - 1
+        let latest = now.timeIntervalSince1970 + ttl.inSeconds + 1
+        try expect(
+            (earliest...latest).contains(expiresAt.timeIntervalSince1970),
+            "loadRecord's expiry \(when) is the TTL (\(ttl.inSeconds) s) from the write, not \(expiresAt.timeIntervalSince(before)) s")
+    }
+
+    /// The time the checks measure expiries from.
+    private var now: Date {
+        switch time {
+        case .manual(let clock): clock.now
+        case .real: Date()
+        }
     }
 
     private func updateTTLRefreshes() async throws {
@@ -811,6 +874,7 @@ private struct ImmediateCallsSessionStore: SessionStore {
     let base: any ImmediateSessionStore
 
     func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try base.loadImmediately(key) }
+    func loadRecord(_ key: SessionKey) async throws(LoadError) -> SessionRecord? { try base.loadRecordImmediately(key) }
     func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try base.saveImmediately(state, ttl: ttl) }
     func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
         -> SessionUpdateResult
@@ -836,6 +900,7 @@ private struct ForwardingSessionStore: SessionStore {
     let base: any SessionStore
 
     func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
+    func loadRecord(_ key: SessionKey) async throws(LoadError) -> SessionRecord? { try await base.loadRecord(key) }
     func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
     func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
         -> SessionUpdateResult

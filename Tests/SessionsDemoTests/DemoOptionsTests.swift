@@ -60,6 +60,11 @@ import Glibc
         #expect(try DemoOptions.parse(["--sweep-interval", "7"]).sweepIntervalDuration() == .seconds(7))
         #expect(try DemoOptions.parse([]).sweepIntervalDuration() == nil)
         #expect(try DemoOptions.parse([]).memoryStoreConfiguration().capacity == 100_000)
+        #expect(try DemoOptions.parse([]).sessionConfiguration().ttlExtension == .whenRemainingBelow(0.5), "the demo runs the library's default")
+        #expect(try DemoOptions.parse([]).sessionConfiguration().ttlExtension == SessionConfiguration().ttlExtension)
+        #expect(try DemoOptions.parse(["--ttl-extension", "on-state-changes"]).sessionConfiguration().ttlExtension == .onStateChanges)
+        #expect(try DemoOptions.parse(["--ttl-remaining-below", "0.9"]).sessionConfiguration().ttlExtension == .whenRemainingBelow(0.9))
+        #expect(throws: SessionConfigurationError.self) { try DemoOptions.parse(["--ttl-remaining-below", "0"]).sessionConfiguration() }
         #expect(try DemoOptions.parse(["--memory-capacity", "0"]).memoryStoreConfiguration().capacity == nil)
         #expect(try DemoOptions.parse(["--memory-capacity", "5", "--sweep-interval", "2"]).memoryStoreConfiguration().sweepInterval == .seconds(2))
         let (secrets, note) = try DemoSecrets.resolve(options: options, environment: [:])

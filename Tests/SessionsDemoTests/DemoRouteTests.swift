@@ -87,10 +87,11 @@ import Glibc
         store: Store,
         configuration: SessionConfiguration = .init(),
         secrets: SessionSecrets = .init(current: .generate()),
+        clock: any SessionClock = SystemSessionClock(),
         logger: Logger? = nil,
         _ test: @Sendable (DemoClient) async throws -> Void
     ) async throws {
-        let engine = try SessionEngine(store: store, secrets: secrets, configuration: configuration)
+        let engine = try SessionEngine(store: store, secrets: secrets, configuration: configuration, clock: clock)
         switch framework {
         case .hummingbird:
             let app = Hummingbird.Application(router: HummingbirdDemo.router(engine: engine), logger: logger ?? Logger(label: "demo-test"))

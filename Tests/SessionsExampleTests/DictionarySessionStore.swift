@@ -20,10 +20,15 @@ final class DictionarySessionStore: ExpiringSessionStore {
     }
 
     func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
+        try await loadRecord(key)?.state
+    }
+
+    /// With its expiry, so that the engine restarts a read session's TTL only when little of it is left.
+    func loadRecord(_ key: SessionKey) async throws(LoadError) -> SessionRecord? {
         let now = clock.now
         return records.withLock { records in
             guard let record = records[key], record.expiresAt > now else { return nil }
-            return record.state
+            return SessionRecord(record.state, expiresAt: record.expiresAt)
         }
     }
 

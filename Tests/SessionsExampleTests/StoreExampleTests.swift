@@ -8,10 +8,11 @@ import Testing
 @Suite struct StoreExampleTests {
 
     // README: Writing a store, conformance
-    @Test(arguments: SessionStoreConformance.checks(applicableTo: [.serverSide, .mergesConcurrentUpdates]))
+    @Test(arguments: SessionStoreConformance.checks(applicableTo: [.serverSide, .mergesConcurrentUpdates, .reportsExpiry]))
     func theDictionaryStoreConforms(_ check: SessionStoreConformance.Check) async throws {
         let clock = ManualSessionClock()
-        let conformance = SessionStoreConformance(capabilities: [.serverSide, .mergesConcurrentUpdates], time: .manual(clock)) { generateKey in
+        let conformance = SessionStoreConformance(capabilities: [.serverSide, .mergesConcurrentUpdates, .reportsExpiry], time: .manual(clock)) {
+            generateKey in
             DictionarySessionStore(clock: clock, generateKey: generateKey)
         }
         #expect(try await conformance.run(check) == .passed)

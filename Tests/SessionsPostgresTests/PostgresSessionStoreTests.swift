@@ -13,7 +13,9 @@ import Testing
         try PostgresSessionStore(client: client, configuration: .init(tableName: table, queryTimeout: TestPostgres.patientTimeout, clock: clock))
     }
 
-    static let capabilities: SessionStoreConformance.Capabilities = [.serverSide, .mergesConcurrentUpdates, .atomicRenew, .tombstones]
+    static let capabilities: SessionStoreConformance.Capabilities = [
+        .serverSide, .mergesConcurrentUpdates, .atomicRenew, .tombstones, .reportsExpiry,
+    ]
 
     @Test(arguments: SessionStoreConformance.checks(applicableTo: capabilities))
     func conformance(_ check: SessionStoreConformance.Check) async throws {

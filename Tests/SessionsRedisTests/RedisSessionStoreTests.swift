@@ -14,7 +14,9 @@ import Foundation
 
 /// The store against the real redis-server that `scripts/test` starts.
 @Suite(.tags(.redis)) struct RedisSessionStoreTests {
-    static let capabilities: SessionStoreConformance.Capabilities = [.serverSide, .mergesConcurrentUpdates, .atomicRenew, .tombstones]
+    static let capabilities: SessionStoreConformance.Capabilities = [
+        .serverSide, .mergesConcurrentUpdates, .atomicRenew, .tombstones, .reportsExpiry,
+    ]
 
     @Test(arguments: SessionStoreConformance.checks(applicableTo: capabilities))
     func conformance(_ check: SessionStoreConformance.Check) async throws {
@@ -45,6 +47,26 @@ import Foundation
         }
     }
 
+    @Test("a hash written before the expiry was recorded loads with none, and a restart records it")
+    func aHashWithoutItsExpiryLoadsWithNone() async throws {
+        try await TestRedis.withClient { client async throws in
+            let prefix = TestRedis.uniquePrefix()
+            let store = RedisSessionStore(client: client, configuration: .init(keyPrefix: prefix))
+            let key = try await store.save(SessionState(["user": "ada"], createdAt: .now), ttl: .seconds(60))
+            let hash = RESPArgument(prefix + Self.hex(SHA256.hash(data: Array(key.rawValue.utf8))))
+            _ = try await client.send(["HDEL", hash, "expires"])
+            #expect(
+                try await store.loadRecord(key)
+                    == SessionRecord(SessionState(["user": "ada"], createdAt: try #require(try await store.load(key)).createdAt), expiresAt: nil))
+            _ = try await client.send(["HSET", hash, "expires", "not a number"])
+            #expect(try await store.loadRecord(key)?.expiresAt == nil, "an unreadable expiry is none: Redis's own TTL decides")
+            #expect(try await store.updateTTL(key, ttl: .seconds(60)) == .updated(key))
+            let expiresAt = try #require(try await store.loadRecord(key)?.expiresAt)
+            #expect(abs(expiresAt.timeIntervalSinceNow - 60) < 5)
+            try await store.delete(key)
+        }
+    }
+
     @Test func keysAreStoredHashedUnderThePrefixNeverRaw() async throws {
         try await TestRedis.withClient { client async throws in
             let prefix = TestRedis.uniquePrefix()
@@ -53,7 +75,7 @@ import Foundation
             let keys = Self.strings(try await client.send(["KEYS", RESPArgument(prefix + "*")]))
             #expect(keys == [prefix + Self.hex(SHA256.hash(data: Array(key.rawValue.utf8)))])
             let stored = Self.strings(try await client.send(["HGETALL", RESPArgument(keys.first ?? "")]))
-            #expect(Set(stored) == Set(["created", "=user", "\"ada\""] + stored.filter { Int64($0) != nil }))
+            #expect(Set(stored) == Set(["created", "expires", "=user", "\"ada\""] + stored.filter { Int64($0) != nil }))
             #expect(!stored.contains { $0.contains(key.rawValue) }, "the raw key appears nowhere")
             try await store.delete(key)
         }

@@ -36,7 +36,9 @@ import Testing
         try await body(path)
     }
 
-    static let capabilities: SessionStoreConformance.Capabilities = [.serverSide, .mergesConcurrentUpdates, .atomicRenew, .tombstones]
+    static let capabilities: SessionStoreConformance.Capabilities = [
+        .serverSide, .mergesConcurrentUpdates, .atomicRenew, .tombstones, .reportsExpiry,
+    ]
 
     @Test(arguments: SessionStoreConformance.checks(applicableTo: capabilities))
     func conformance(_ check: SessionStoreConformance.Check) async throws {

@@ -11,7 +11,7 @@ import Testing
         #expect(configuration.cookie == SessionCookieConfiguration(name: "id", path: "/", domain: nil, secure: true, httpOnly: true, sameSite: .lax))
         #expect(configuration.security == .private)
         #expect(configuration.lifecycle == .browserSession(stateTTL: .seconds(86_400)))
-        #expect(configuration.ttlExtension == .onStateChanges)
+        #expect(configuration.ttlExtension == .whenRemainingBelow(0.5))
         #expect(configuration.absoluteTimeout == nil)
     }
 

@@ -5,7 +5,9 @@ import Synchronization
 import Testing
 
 @Suite struct StoreConformanceTests {
-    static let memoryCapabilities: SessionStoreConformance.Capabilities = [.serverSide, .mergesConcurrentUpdates, .atomicRenew, .tombstones]
+    static let memoryCapabilities: SessionStoreConformance.Capabilities = [
+        .serverSide, .mergesConcurrentUpdates, .atomicRenew, .tombstones, .reportsExpiry,
+    ]
 
     @Test(arguments: SessionStoreConformance.checks(applicableTo: memoryCapabilities))
     func memoryStore(_ check: SessionStoreConformance.Check) async throws {
@@ -16,10 +18,10 @@ import Testing
         #expect(try await conformance.run(check) == .passed)
     }
 
-    @Test(arguments: SessionStoreConformance.checks(applicableTo: []))
+    @Test(arguments: SessionStoreConformance.checks(applicableTo: [.reportsExpiry]))
     func cookieStore(_ check: SessionStoreConformance.Check) async throws {
         let clock = ManualSessionClock()
-        let conformance = SessionStoreConformance(capabilities: [], time: .manual(clock)) { _ in CookieSessionStore(clock: clock) }
+        let conformance = SessionStoreConformance(capabilities: [.reportsExpiry], time: .manual(clock)) { _ in CookieSessionStore(clock: clock) }
         #expect(try await conformance.run(check) == .passed)
     }
 
@@ -48,6 +50,25 @@ import Testing
         let failure = await #expect(throws: SessionStoreConformanceFailure.self) { try await conformance.run(.renewOfADeletedKeyIsGone) }
         #expect(failure?.description.contains("reports it gone") == true)
         await #expect(throws: SessionStoreConformanceFailure.self) { try await conformance.run(.renewOfAnExpiredKeyIsGone) }
+    }
+
+    @Test func theKitCatchesAnExpiryThatATTLRestartDoesNotMove() async throws {
+        let clock = ManualSessionClock()
+        let conformance = SessionStoreConformance(capabilities: [.serverSide, .reportsExpiry], time: .manual(clock)) { generateKey in
+            FrozenExpiryStore(base: MemorySessionStore(clock: clock, generateKey: generateKey), expiresAt: clock.now + .seconds(3600))
+        }
+        let failure = await #expect(throws: SessionStoreConformanceFailure.self) { try await conformance.run(.loadRecordReportsExpiry) }
+        #expect(failure?.description.contains("after updateTTL") == true, "\(String(describing: failure))")
+        #expect(try await conformance.run(.loadRecordAgreesWithLoad) == .passed, "an expiry ahead passes the weaker check")
+    }
+
+    @Test func theKitCatchesAStoreThatClaimsExpiriesItNeverReports() async throws {
+        let clock = ManualSessionClock()
+        let conformance = SessionStoreConformance(capabilities: [.serverSide, .reportsExpiry], time: .manual(clock)) { generateKey in
+            BlindRenewingStore(base: MemorySessionStore(clock: clock, generateKey: generateKey))
+        }
+        let failure = await #expect(throws: SessionStoreConformanceFailure.self) { try await conformance.run(.loadRecordReportsExpiry) }
+        #expect(failure?.description.contains("reports an expiry after save") == true, "\(String(describing: failure))")
     }
 
     @Test func theKitCatchesARenewThatLosesUpdatesThatCameFirst() async throws {
@@ -155,7 +176,7 @@ struct ImmediatelyResurrectingStore: ImmediateSessionStore {
     func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
     func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
 
-    func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState? { try base.loadImmediately(key) }
+    func loadRecordImmediately(_ key: SessionKey) throws(LoadError) -> SessionRecord? { try base.loadRecordImmediately(key) }
     func saveImmediately(_ state: SessionState, ttl: Duration) throws(SaveError) -> SessionKey { try base.saveImmediately(state, ttl: ttl) }
     func updateImmediately(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) throws(UpdateError)
         -> SessionUpdateResult
@@ -184,6 +205,15 @@ extension MemoryForwardingStore {
     }
     func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
     func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
+}
+
+/// Reports one expiry whatever the TTL: the kit must fail it.
+struct FrozenExpiryStore: MemoryForwardingStore {
+    let base: MemorySessionStore
+    let expiresAt: Date
+    func loadRecord(_ key: SessionKey) async throws(LoadError) -> SessionRecord? {
+        try await base.load(key).map { SessionRecord($0, expiresAt: expiresAt) }
+    }
 }
 
 /// Renews as the engine did before renew was a store call: saves the request's state under a new key

@@ -342,6 +342,11 @@ final class AwaitingStore<Base: SessionStore>: SessionStore {
         return try await base.load(key)
     }
 
+    func loadRecord(_ key: SessionKey) async throws(LoadError) -> SessionRecord? {
+        loads.add(1, ordering: .relaxed)
+        return try await base.loadRecord(key)
+    }
+
     func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
 
     func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
@@ -360,7 +365,7 @@ struct LoadFailingStore: ImmediateSessionStore {
     struct Unreachable: Error {}
     let base: MemorySessionStore
 
-    func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState? { throw .other(Unreachable()) }
+    func loadRecordImmediately(_ key: SessionKey) throws(LoadError) -> SessionRecord? { throw .other(Unreachable()) }
 
     func saveImmediately(_ state: SessionState, ttl: Duration) throws(SaveError) -> SessionKey { try base.saveImmediately(state, ttl: ttl) }
 

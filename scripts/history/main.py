@@ -38,6 +38,8 @@ class Profile:
     tombstones: float = GRACE
     refreshes: bool = False
     rotates_secret: bool = False
+    # Whether reads must restart the TTL (and so re-send the cookie) for the run to have checked anything of its own.
+    read_restarts: bool = False
 
     def applies_to(self, store):
         # The memory store loses its sessions with the process, which a rotation restarts: nothing to rotate. The
@@ -48,6 +50,9 @@ class Profile:
 PROFILES = [
     Profile("browser"),
     Profile("persistent-every-request", ("--lifecycle", "persistent", "--ttl-extension", "on-every-request"), refreshes=True),
+    # The default extension, made to restart often: a read 6 ms after the last restart restarts a 60 s TTL, one sooner does not.
+    Profile("persistent-sliding", ("--lifecycle", "persistent", "--ttl", "60", "--ttl-remaining-below", "0.9999"), refreshes=True,
+            read_restarts=True),
     Profile("previous-secret", rotates_secret=True),
     Profile("short-grace", ("--stale-cookie-grace", "1", "--longest-request", "5"), tombstones=5.0),
 ]
@@ -110,8 +115,11 @@ def run(store, framework, profile, seconds, seed, binary, folder, jars=6, first_
     meta = {"store": store, "framework": framework, "profile": profile.name, "seconds": seconds, "seed": seed,
             "grace": profile.tombstones, "refreshes": profile.refreshes}
     record.save(history, recorder.ops, schedule.faults, meta)
+    # Counted before the checker, which takes a refresh's cookie for no new cookie.
+    read_restarts = sum(1 for op in recorder.ops if op.sent and op.kind == "read" and op.set_cookie)
     checker = checker_for(store)(recorder.ops, schedule.faults, grace=profile.tombstones, store=store, refreshes=profile.refreshes,
                                  recovery=RECOVERY)
+    checker.read_restarts = read_restarts
     checker.check()
     return recorder.ops, schedule.faults, checker, history
 
@@ -141,6 +149,8 @@ def summary(ops, faults, checker):
     found = collections.Counter(violation.kind for violation in violations)
     violation_text = ", ".join(f"{count} {kind}" for kind, count in sorted(found.items())) or "none"
     refreshes = f", {checker.refreshes_after_renew} refreshes of a renewed-away key" if checker.refreshes_after_renew else ""
+    if getattr(checker, "read_restarts", 0):
+        refreshes += f", {checker.read_restarts} reads restarted the TTL"
     if hasattr(checker, "documented_windows"):
         refreshes += checker.documented_windows()
     return (f"{len(ops)} requests checked ({unknown} of unknown outcome, {conflicts} answered 409, {refused} more refused "
@@ -214,6 +224,8 @@ def main():
         covered[profile.name].update(fault.kind for fault in faults)
         covered[profile.name]["runs"] += 1
         thin = too_few_known(ops)
+        if not thin and profile.read_restarts and not getattr(checker, "read_restarts", 0):
+            thin = "no read restarted the TTL, which this profile exists to check"
         if thin:
             failed = True
             print(f"too few requests checked: {thin}")

@@ -23,8 +23,8 @@ public struct CookieSessionStore: ImmediateSessionStore {
         self.clock = clock
     }
 
-    package func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState? {
-        try liveState(key, now: clock.now)
+    package func loadRecordImmediately(_ key: SessionKey) throws(LoadError) -> SessionRecord? {
+        try liveRecord(key, now: clock.now)
     }
 
     package func saveImmediately(_ state: SessionState, ttl: Duration) throws(SaveError) -> SessionKey {
@@ -40,7 +40,7 @@ public struct CookieSessionStore: ImmediateSessionStore {
     {
         let now = clock.now
         do {
-            guard try liveState(key, now: now) != nil else { return .gone }
+            guard try liveRecord(key, now: now) != nil else { return .gone }
             return .updated(try self.key(for: state, expiresAt: now + ttl))
         } catch {
             throw .serialization(error)
@@ -50,7 +50,7 @@ public struct CookieSessionStore: ImmediateSessionStore {
     package func updateTTLImmediately(_ key: SessionKey, ttl: Duration) throws(UpdateError) -> SessionUpdateResult {
         let now = clock.now
         do {
-            guard let state = try liveState(key, now: now) else { return .gone }
+            guard let state = try liveRecord(key, now: now)?.state else { return .gone }
             return .updated(try self.key(for: state, expiresAt: now + ttl))
         } catch {
             throw .serialization(error)
@@ -72,7 +72,7 @@ public struct CookieSessionStore: ImmediateSessionStore {
         try updateImmediately(key, to: state, changes: changes, ttl: ttl)
     }
 
-    private func liveState(_ key: SessionKey, now: Date) throws(LoadError) -> SessionState? {
+    private func liveRecord(_ key: SessionKey, now: Date) throws(LoadError) -> SessionRecord? {
         guard let bytes = Base64URL.decode(key.rawValue.utf8) else {
             throw .deserialization(PersistedSessionStateError.malformed)
         }
@@ -83,7 +83,7 @@ public struct CookieSessionStore: ImmediateSessionStore {
             throw .deserialization(error)
         }
         guard let expiresAt = decoded.expiresAt, expiresAt > now else { return nil }
-        return decoded.state
+        return SessionRecord(decoded.state, expiresAt: expiresAt)
     }
 
     private func key(for state: SessionState, expiresAt: Date) throws -> SessionKey {

@@ -90,16 +90,16 @@ public final class MemorySessionStore: ExpiringSessionStore, ImmediateSessionSto
     /// What sessions are filed under (SHA-256 digests of their keys): lets tests check that no raw key is held.
     package var storedKeys: [[UInt8]] { storage.withLock { $0.entries.keys.map { Array($0) } } }
 
-    package func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState? {
+    package func loadRecordImmediately(_ key: SessionKey) throws(LoadError) -> SessionRecord? {
         let now = clock.now
         let digest = key.digest
-        return storage.withLock { storage in
+        return storage.withLock { storage -> SessionRecord? in
             guard let entry = storage.entries[digest] else { return nil }
             guard entry.expiresAt > now else {
                 storage.entries[digest] = nil
                 return nil
             }
-            return entry.state
+            return SessionRecord(entry.state, expiresAt: entry.expiresAt)
         }
     }
 

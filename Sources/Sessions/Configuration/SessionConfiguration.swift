@@ -48,7 +48,7 @@ public struct SessionConfiguration: Sendable, Hashable {
         cookie: SessionCookieConfiguration = .init(),
         security: CookieSecurity = .private,
         lifecycle: SessionLifecycle = .browserSession(),
-        ttlExtension: TTLExtension = .onStateChanges,
+        ttlExtension: TTLExtension = .default,
         absoluteTimeout: Duration? = nil,
         staleCookieGracePeriod: Duration = .seconds(60),
         longestRequest: Duration = .seconds(60),
@@ -130,6 +130,11 @@ public struct SessionConfiguration: Sendable, Hashable {
         guard longestRequest >= .seconds(1), longestRequest <= Self.maximumStaleCookieGracePeriod else {
             throw .invalid("the longest request must be from 1 to \(Self.maximumStaleCookieGracePeriod.components.seconds) seconds")
         }
+        if case .whenRemainingBelow(let fraction) = ttlExtension.policy {
+            guard fraction > 0, fraction <= 1 else {
+                throw .invalid("the TTL extension's fraction must be above 0 and at most 1, not \(fraction)")
+            }
+        }
         guard maximumStateSize > 0 else {
             throw .invalid("the maximum session state size must be a positive number of bytes")
         }
@@ -189,11 +194,51 @@ public struct SessionLifecycle: Sendable, Hashable {
 
 extension SessionConfiguration {
     /// When a session's time to live restarts.
-    public enum TTLExtension: String, Sendable, Hashable, CaseIterable {
-        /// Only when a request changes the session (the default; one store write per change).
-        case onStateChanges
-        /// On every request that touches the session (sliding expiry; one TTL write per request).
-        case onEveryRequest
+    ///
+    /// A write always restarts it. The default, ``whenRemainingBelow(_:)`` with one half, also keeps a
+    /// session that is only read alive, as users expect of "log out after a day of inactivity", at one
+    /// store write per session per half TTL rather than one per request:
+    ///
+    /// ```swift
+    /// var configuration = SessionConfiguration()
+    /// configuration.ttlExtension = .whenRemainingBelow(0.25)  // a read restarts the TTL once 3/4 of it has passed
+    /// ```
+    public struct TTLExtension: Sendable, Hashable, CustomStringConvertible {
+        enum Policy: Hashable {
+            case onStateChanges
+            case onEveryRequest
+            case whenRemainingBelow(Double)
+        }
+
+        let policy: Policy
+
+        /// Only when a request changes the session: a session that is only read expires a TTL after its
+        /// last write.
+        public static let onStateChanges = TTLExtension(policy: .onStateChanges)
+
+        /// On every request that reads the session: one store write per request, even when nothing changed.
+        public static let onEveryRequest = TTLExtension(policy: .onEveryRequest)
+
+        /// On a request that reads the session and finds less than `fraction` of its TTL left (the default,
+        /// one half): sliding expiry at one store write per session per `fraction` of the TTL at most. A
+        /// persistent cookie's `Max-Age` is sent again with it. `fraction` is from 0 (exclusive) to 1.
+        ///
+        /// A store that cannot say when a session expires (``SessionStore/loadRecord(_:)``'s default) gets
+        /// the TTL restarted on every such request, as ``onEveryRequest`` does.
+        public static func whenRemainingBelow(_ fraction: Double) -> TTLExtension {
+            TTLExtension(policy: .whenRemainingBelow(fraction))
+        }
+
+        /// The default: ``whenRemainingBelow(_:)`` one half.
+        public static let `default` = whenRemainingBelow(0.5)
+
+        public var description: String {
+            switch policy {
+            case .onStateChanges: "onStateChanges"
+            case .onEveryRequest: "onEveryRequest"
+            case .whenRemainingBelow(let fraction): "whenRemainingBelow(\(fraction))"
+            }
+        }
     }
 }
 

@@ -18,7 +18,7 @@ import Foundation
 /// | renewed for a key rotation | no | as changed: there was no live session to rotate | |
 /// | changed (a clear to nothing included) | yes | update (merge) | again if the key changed or the cookie is persistent; gone → none |
 /// | changed | no | save non-empty state, unless a key the cookies named has a tombstone (then nothing) | the new key |
-/// | unchanged | yes | updateTTL under on-every-request | again if persistent under on-every-request |
+/// | unchanged | yes | updateTTL when the extension policy says so (every request, or less than its fraction left) | again if persistent and the TTL restarted |
 ///
 /// A response never removes or replaces a cookie it did not decide to change: a key that merely failed to
 /// resolve, or was found gone at commit, gets no removal cookie, and a request whose key was renewed away
@@ -184,7 +184,7 @@ struct SessionCommit {
             return .update(key, to: state, changes: contents.changes, ttl: ttl)
         case .unchanged:
             let ttl = core.expiry.ttl(for: state, now: now)
-            if core.expiry.extendsOnEveryRequest {
+            if core.expiry.restartsTTL(expiringAt: resolution.expiresAt, ttl: ttl, now: now) {
                 stage = .awaitingUpdate(key: key, ttl: ttl)
                 return .updateTTL(key, ttl: ttl)
             }

@@ -16,14 +16,14 @@ struct SessionExpiry: Sendable {
     let absoluteTimeout: Duration?
     /// Whether the cookie outlives the browser (it carries `Max-Age`), so that every TTL restart sends it again.
     let cookieIsPersistent: Bool
-    /// Whether a request that changes nothing still restarts the TTL.
-    let extendsOnEveryRequest: Bool
+    /// When a request that changes nothing still restarts the TTL.
+    let extensionPolicy: SessionConfiguration.TTLExtension.Policy
 
     init(configuration: SessionConfiguration) {
         ttl = configuration.lifecycle.ttl
         absoluteTimeout = configuration.absoluteTimeout
         cookieIsPersistent = configuration.lifecycle.isPersistent
-        extendsOnEveryRequest = configuration.ttlExtension == .onEveryRequest
+        extensionPolicy = configuration.ttlExtension.policy
     }
 
     /// The TTL for `state` at `now`: the lifecycle's, cut short by the absolute timeout when one is set.
@@ -34,6 +34,21 @@ struct SessionExpiry: Sendable {
         let remaining = absoluteTimeout.inSeconds - now.timeIntervalSince(state.createdAt)
         guard remaining < ttl.inSeconds else { return ttl }
         return .milliseconds(max(1, Int64(max(0, remaining) * 1000)))
+    }
+
+    /// Whether a request that read the session and changed nothing restarts its TTL: never, always, or when
+    /// the store says less than the policy's fraction of `ttl` (what a restart would give it now) is left.
+    /// A store that cannot say (`expiresAt` is `nil`) gets it restarted.
+    func restartsTTL(expiringAt expiresAt: Date?, ttl: Duration, now: Date) -> Bool {
+        switch extensionPolicy {
+        case .onStateChanges:
+            return false
+        case .onEveryRequest:
+            return true
+        case .whenRemainingBelow(let fraction):
+            guard let expiresAt else { return true }
+            return expiresAt.timeIntervalSince(now) < fraction * ttl.inSeconds
+        }
     }
 
     /// Whether `state` has lived past the absolute timeout at `now`: it is then no session at all.

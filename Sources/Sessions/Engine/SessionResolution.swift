@@ -1,5 +1,11 @@
 import Logging
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// What the first touch of a session found out about the request's cookie.
 struct SessionResolution: Sendable {
     enum Cookie: Sendable, Hashable {
@@ -16,6 +22,9 @@ struct SessionResolution: Sendable {
     /// The loaded state, or an empty one for a fresh session.
     var state: SessionState
     var cookie: Cookie
+    /// When the store said the loaded session expires, unless its TTL restarts; `nil` for a fresh session or
+    /// a store that cannot say.
+    var expiresAt: Date? = nil
     /// A key that named a session past its absolute timeout or with unreadable state: delete it at commit.
     var staleKey: SessionKey? = nil
     /// The keys that verified but named no live session, in header order: any of them may have been renewed

@@ -53,11 +53,11 @@ struct SessionResolver {
     /// Takes the store's answer for `key` (from ``nextKey()``); returns `true` when it settles the
     /// resolution, `false` to go on with the next cookie.
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/loadFailed`` when the store failed.
-    mutating func accept(_ answer: Result<SessionState?, LoadError>, for key: SessionKey) throws(SessionError) -> Bool {
-        let loaded: SessionState?
+    mutating func accept(_ answer: Result<SessionRecord?, LoadError>, for key: SessionKey) throws(SessionError) -> Bool {
+        let loaded: SessionRecord?
         switch answer {
-        case .success(let state):
-            loaded = state
+        case .success(let record):
+            loaded = record
         case .failure(let error) where error.kind == .deserialization:
             logger.warning("session state unreadable; starting afresh", metadata: ["session": "\(key.fingerprint)", "error": "\(error)"])
             resolution.staleKey = key
@@ -66,18 +66,19 @@ struct SessionResolver {
             logger.error("session load failed", metadata: ["session": "\(key.fingerprint)", "error": "\(error)"])
             throw SessionError(.loadFailed, underlying: error)
         }
-        guard let state = loaded else {
+        guard let loaded else {
             logger.debug("session cookie names no live session", metadata: ["session": "\(key.fingerprint)"])
             resolution.unresolvedKeys = (resolution.unresolvedKeys ?? []) + [key]
             return false
         }
-        if core.expiry.hasOutlivedAbsoluteTimeout(state, now: now) {
+        if core.expiry.hasOutlivedAbsoluteTimeout(loaded.state, now: now) {
             logger.debug("session reached its absolute timeout", metadata: ["session": "\(key.fingerprint)"])
             resolution.staleKey = key
             return false
         }
         resolution.key = key
-        resolution.state = state
+        resolution.state = loaded.state
+        resolution.expiresAt = loaded.expiresAt
         resolution.cookie = .valid(rotated: openedWithPreviousSecret)
         // Only a persistent cookie is ever sent again under the same key; a browser-session one is not.
         if core.expiry.cookieIsPersistent, !openedWithPreviousSecret {
@@ -92,9 +93,9 @@ extension SessionEngineCore {
     func resolve(cookieHeader: String?, logger: Logger) async throws(SessionError) -> SessionResolution {
         var resolver = SessionResolver(core: self, cookieHeader: cookieHeader, logger: logger)
         while let key = resolver.nextKey() {
-            let answer: Result<SessionState?, LoadError>
+            let answer: Result<SessionRecord?, LoadError>
             do {
-                answer = .success(try await store.load(key))
+                answer = .success(try await store.loadRecord(key))
             } catch {
                 answer = .failure(error)
             }
@@ -108,7 +109,7 @@ extension SessionEngineCore {
         guard let immediateStore else { return nil }
         var resolver = SessionResolver(core: self, cookieHeader: cookieHeader, logger: logger)
         while let key = resolver.nextKey() {
-            if try resolver.accept(Result { () throws(LoadError) in try immediateStore.loadImmediately(key) }, for: key) { break }
+            if try resolver.accept(Result { () throws(LoadError) in try immediateStore.loadRecordImmediately(key) }, for: key) { break }
         }
         return resolver.resolution
     }

@@ -13,8 +13,8 @@
 /// let state = try store.loadImmediately(key)
 /// ```
 package protocol ImmediateSessionStore: SessionStore {
-    /// ``SessionStore/load(_:)``, answered on the calling thread.
-    func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState?
+    /// ``SessionStore/loadRecord(_:)``, answered on the calling thread.
+    func loadRecordImmediately(_ key: SessionKey) throws(LoadError) -> SessionRecord?
     /// ``SessionStore/save(_:ttl:)``, answered on the calling thread.
     func saveImmediately(_ state: SessionState, ttl: Duration) throws(SaveError) -> SessionKey
     /// ``SessionStore/update(_:to:changes:ttl:)``, answered on the calling thread.
@@ -36,6 +36,11 @@ package protocol ImmediateSessionStore: SessionStore {
 }
 
 extension ImmediateSessionStore {
+    /// ``SessionStore/load(_:)``, answered on the calling thread.
+    package func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState? {
+        try loadRecordImmediately(key)?.state
+    }
+
     /// Load, save under a key of the store's choosing, delete: not atomic, no tombstone, and `.gone` when
     /// asked again (see ``SessionStore/renew(_:as:to:changes:ttl:tombstoneTTL:)``).
     package func renewImmediately(
@@ -77,7 +82,11 @@ extension ImmediateSessionStore {
 
 extension ImmediateSessionStore {
     public func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
-        try loadImmediately(key)
+        try loadRecordImmediately(key)?.state
+    }
+
+    public func loadRecord(_ key: SessionKey) async throws(LoadError) -> SessionRecord? {
+        try loadRecordImmediately(key)
     }
 
     public func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {

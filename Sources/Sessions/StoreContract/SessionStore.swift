@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Where sessions live between requests.
 ///
 /// A store persists a ``SessionState`` under a ``SessionKey`` with a time to live, and nothing else:
@@ -12,14 +18,23 @@
 ///
 /// The five calls of actix-session's store (load, save, update, update TTL, delete) are the contract. Three
 /// more make renew and logout exact under concurrent requests: ``renew(_:as:to:changes:ttl:tombstoneTTL:)``,
-/// ``purge(_:tombstoneTTL:)`` and ``hasTombstone(_:)``. They have defaults written with the first five, so a
-/// store written elsewhere keeps working, with the weaker guarantees each default documents.
+/// ``purge(_:tombstoneTTL:)`` and ``hasTombstone(_:)``, and ``loadRecord(_:)`` tells the engine when a
+/// session expires. They have defaults written with the first five, so a store written elsewhere keeps
+/// working, with the weaker guarantees each default documents.
 public protocol SessionStore: Sendable {
     /// The state under `key`, or `nil` when there is none or it expired.
     ///
     /// Throw ``LoadError/deserialization(_:)`` for stored bytes that cannot be read (the engine then
     /// starts a fresh session) and ``LoadError/other(_:)`` when the store cannot be reached.
     func load(_ key: SessionKey) async throws(LoadError) -> SessionState?
+
+    /// ``load(_:)``, with when the session expires unless its TTL restarts.
+    ///
+    /// The engine loads through this call: the default TTL extension
+    /// (``SessionConfiguration/TTLExtension/whenRemainingBelow(_:)``) restarts a read session's TTL only
+    /// once little of it is left, which it can tell only from the expiry. The default answers ``load(_:)``'s
+    /// state with no expiry, so that such a session's TTL restarts on every request that reads it.
+    func loadRecord(_ key: SessionKey) async throws(LoadError) -> SessionRecord?
 
     /// Stores `state` under a new key and returns it.
     ///
@@ -98,6 +113,26 @@ public protocol SessionStore: Sendable {
     func hasTombstone(_ key: SessionKey) async throws(LoadError) -> Bool
 }
 
+/// A session as a store holds it: its state, and when its time to live runs out.
+///
+/// ```swift
+/// let record = try await store.loadRecord(key)
+/// let secondsLeft = record?.expiresAt?.timeIntervalSinceNow
+/// ```
+public struct SessionRecord: Sendable, Hashable {
+    /// The session's entries and creation time.
+    public var state: SessionState
+    /// When the store expires the session unless a write or ``SessionStore/updateTTL(_:ttl:)`` restarts
+    /// its TTL first; `nil` when the store cannot say.
+    public var expiresAt: Date?
+
+    /// A record of `state` expiring at `expiresAt`.
+    public init(_ state: SessionState, expiresAt: Date?) {
+        self.state = state
+        self.expiresAt = expiresAt
+    }
+}
+
 /// What ``SessionStore/update(_:to:changes:ttl:)`` and ``SessionStore/updateTTL(_:ttl:)`` did.
 public enum SessionUpdateResult: Sendable, Hashable {
     /// The session was updated and lives under this key.
@@ -107,6 +142,11 @@ public enum SessionUpdateResult: Sendable, Hashable {
 }
 
 extension SessionStore {
+    /// ``load(_:)``'s state, with no expiry.
+    public func loadRecord(_ key: SessionKey) async throws(LoadError) -> SessionRecord? {
+        try await load(key).map { SessionRecord($0, expiresAt: nil) }
+    }
+
     /// Load, save under a key of the store's choosing, delete: not atomic, no tombstone, and `.gone` when
     /// asked again (see the requirement).
     public func renew(

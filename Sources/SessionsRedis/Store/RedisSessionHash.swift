@@ -12,6 +12,7 @@ import Foundation
 /// ever meeting the metadata field, whatever the application calls them.
 enum RedisSessionHash {
     static let createdField = "created"
+    static let expiresField = "expires"
     static let entryMarker = UInt8(ascii: "=")
 
     static func field(_ name: String) -> RESPArgument {
@@ -36,8 +37,9 @@ enum RedisSessionHash {
         }
     }
 
-    /// The session in an `HGETALL` reply; `nil` for an empty reply (no such key, or expired).
-    static func decode(_ reply: RESPValue) throws -> SessionState? {
+    /// The session in an `HGETALL` reply; `nil` for an empty reply (no such key, or expired). A hash written
+    /// before `expires` was recorded has no expiry.
+    static func decode(_ reply: RESPValue) throws -> SessionRecord? {
         guard case .array(let elements?) = reply, elements.count.isMultiple(of: 2) else {
             throw SessionStoreMessage("the session hash reply is not a list of field/value pairs")
         }
@@ -46,6 +48,7 @@ enum RedisSessionHash {
         var entries: [String: JSONValue] = [:]
         entries.reserveCapacity(elements.count / 2 - 1)
         var created: Int64?
+        var expires: Int64?
         var index = 0
         while index < elements.count {
             guard case .bulkString(let field?) = elements[index], case .bulkString(let value?) = elements[index + 1] else {
@@ -71,10 +74,13 @@ enum RedisSessionHash {
                     throw SessionStoreMessage("the session hash's creation time is not a number")
                 }
                 created = milliseconds
+            } else if field.readableBytesView.elementsEqual(expiresField.utf8) {
+                // Only ever a hint for when to restart the TTL: Redis's own TTL decides, so an unreadable one is none.
+                expires = value.getString(at: value.readerIndex, length: value.readableBytes).flatMap { Int64($0) }
             }
             // Other fields belong to a later version of this layout; they are left alone.
         }
         guard let created else { throw SessionStoreMessage("the session hash has no creation time") }
-        return SessionState(entries, createdAt: Date(unixMilliseconds: created))
+        return SessionRecord(SessionState(entries, createdAt: Date(unixMilliseconds: created)), expiresAt: expires.map(Date.init(unixMilliseconds:)))
     }
 }

@@ -7,7 +7,7 @@ public import Sessions
 /// raw, so a dump of Redis holds no usable cookie. `save` creates atomically and retries on a collision;
 /// `update` writes only the changed fields and the TTL in one script, and never recreates a session that
 /// expired or was deleted; `renew` merges and renames a live session to its new key in one script;
-/// `updateTTL` is one `PEXPIRE`; `load` is one `HGETALL`. Renew and purge leave a tombstone, a plain key
+/// `updateTTL` is one script too; `load` is one `HGETALL`. Renew and purge leave a tombstone, a plain key
 /// `<prefix>tombstone:<hex>` that expires by itself. Redis expires sessions itself (millisecond TTLs), so
 /// no sweeper is needed.
 ///
@@ -35,6 +35,10 @@ public final class RedisSessionStore: SessionStore {
     }
 
     public func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
+        try await loadRecord(key)?.state
+    }
+
+    public func loadRecord(_ key: SessionKey) async throws(LoadError) -> SessionRecord? {
         let reply: RESPValue
         do {
             reply = try await client.send(["HGETALL", redisKey(key)], idempotent: true)
@@ -91,7 +95,8 @@ public final class RedisSessionStore: SessionStore {
 
     public func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult {
         do {
-            return try await client.send(["PEXPIRE", redisKey(key), Self.milliseconds(ttl)], idempotent: true) == .integer(1) ? .updated(key) : .gone
+            return try await evaluate(RedisSessionScripts.updateTTL, keys: [redisKey(key)], [Self.milliseconds(ttl)], idempotent: true) == .integer(1)
+                ? .updated(key) : .gone
         } catch {
             throw .other(error)
         }

@@ -20,6 +20,11 @@ class RecordingSessionStore<Base: SessionStore>: SessionStore, @unchecked Sendab
         return try await base.load(key)
     }
 
+    func loadRecord(_ key: SessionKey) async throws(LoadError) -> SessionRecord? {
+        record("load")
+        return try await base.loadRecord(key)
+    }
+
     func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {
         record("save")
         return try await base.save(state, ttl: ttl)
@@ -65,9 +70,9 @@ class RecordingSessionStore<Base: SessionStore>: SessionStore, @unchecked Sendab
 /// ``RecordingSessionStore`` over a store that answers on the calling thread, and answering so itself:
 /// the engine then loads and commits without awaiting, and the same call names are recorded.
 final class ImmediateRecordingSessionStore<Base: ImmediateSessionStore>: RecordingSessionStore<Base>, ImmediateSessionStore, @unchecked Sendable {
-    func loadImmediately(_ key: SessionKey) throws(LoadError) -> SessionState? {
+    func loadRecordImmediately(_ key: SessionKey) throws(LoadError) -> SessionRecord? {
         record("load")
-        return try base.loadImmediately(key)
+        return try base.loadRecordImmediately(key)
     }
 
     func saveImmediately(_ state: SessionState, ttl: Duration) throws(SaveError) -> SessionKey {
