@@ -12,7 +12,7 @@ import Foundation
 /// |---|---|
 /// | `GET /` | `{"user_id": string or null, "counter": int}`, read-only; an HTML page for browsers |
 /// | `POST /do_something` | counter += 1 |
-/// | `POST /login` | body `{"user_id": "..."}`: stores it and renews the key (a new authentication); bad body → 400; `?delay_ms=N` waits between loading the session and renewing, like a password check |
+/// | `POST /login` | body `{"user_id": "..."}`: stores it and renews the key (a new authentication); with `"remember_me": true` the session gets a persistent cookie and a 30-day TTL (`setLifecycle`); bad body → 400; `?delay_ms=N` waits between loading the session and renewing, like a password check |
 /// | `POST /logout` | purges the session, with or without a user (`Logged out: <user>` or `Could not log out anonymous user`); `?delay_ms=N` waits between loading the session and purging it |
 /// | `GET /protected/count` | 401 unless logged in |
 /// | `PUT /session/{key}`, `DELETE /session/{key}`, `GET /session` | raw entries; `?delay_ms=N` slows the PUT; `_principal`, which only a login writes and a logout removes, is a 400 |
@@ -34,6 +34,8 @@ public enum DemoRoutes {
 
     static let userKey = "user_id"
     static let counterKey = "counter"
+    /// How long a session lives after a login with `"remember_me": true`.
+    public static let rememberMeTTL: Duration = .seconds(30 * 86_400)
 
     public static func index(_ session: HTTPSession, acceptsHTML: Bool) async throws -> DemoReply {
         if acceptsHTML {
@@ -52,10 +54,13 @@ public enum DemoRoutes {
     /// Stores the user and renews the key. With a delay, the session is loaded first and the renew comes
     /// after the wait: a login that checks a password hash, racing whatever else the browser sends.
     public static func login(_ session: HTTPSession, body: [UInt8], delayMilliseconds: String? = nil) async throws -> DemoReply {
-        struct Login: Decodable { var user_id: String }
+        struct Login: Decodable {
+            var user_id: String
+            var remember_me: Bool?
+        }
         guard let delay = delay(from: delayMilliseconds) else { return invalidDelay }
         guard let login = try? JSONDecoder().decode(Login.self, from: Data(body)), !login.user_id.isEmpty else {
-            return .error(400, #"expected a JSON body {"user_id": "<non-empty string>"}"#)
+            return .error(400, #"expected a JSON body {"user_id": "<non-empty string>", "remember_me": true|false (optional)}"#)
         }
         if delay > 0 {
             try await session.load()
@@ -63,6 +68,9 @@ public enum DemoRoutes {
         }
         try await session.insert(userKey, login.user_id)
         try await session.renew(.newAuthentication)
+        if login.remember_me == true {
+            try await session.setLifecycle(.persistent(ttl: rememberMeTTL))
+        }
         return try await state(session)
     }
 

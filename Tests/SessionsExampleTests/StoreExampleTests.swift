@@ -11,8 +11,8 @@ import Testing
     @Test(arguments: SessionStoreConformance.checks(applicableTo: [.serverSide, .mergesConcurrentUpdates, .reportsExpiry]))
     func theDictionaryStoreConforms(_ check: SessionStoreConformance.Check) async throws {
         let clock = ManualSessionClock()
-        let conformance = SessionStoreConformance(capabilities: [.serverSide, .mergesConcurrentUpdates, .reportsExpiry], time: .manual(clock)) {
-            generateKey in
+        let capabilities: SessionStoreConformance.Capabilities = [.serverSide, .mergesConcurrentUpdates, .reportsExpiry]
+        let conformance = SessionStoreConformance(capabilities: capabilities, time: .manual(clock)) { generateKey in
             DictionarySessionStore(clock: clock, generateKey: generateKey)
         }
         #expect(try await conformance.run(check) == .passed)

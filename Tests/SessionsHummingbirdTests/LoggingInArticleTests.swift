@@ -59,4 +59,31 @@ import Testing
             #expect(browser.cookie == nil)
         }
     }
+
+    @Test("the article's remember-me login gives that session alone a 30-day persistent cookie")
+    func theArticlesRememberMeWorks() async throws {
+        let users = HummingbirdAuthRecipeTests.users
+        let router = Router(context: AppContext.self)
+        router.addMiddleware { HTTPSessionMiddleware(store: MemorySessionStore(), secrets: SessionSecrets(current: .generate())) }
+        router.addMiddleware { BasicAuthenticator { name, _ in users[name] } }
+        // README: Logging in, remember me
+        router.post("/login") { request, context in
+            let user = try context.requireIdentity()
+            try await context.httpSession.logIn(userID: user.name, as: User.self)
+            if request.uri.queryParameters["remember"] == "1" {
+                try await context.httpSession.setLifecycle(.persistent(ttl: .seconds(30 * 86_400)))
+            }
+            return "welcome"
+        }
+        // README: end
+        try await Application(router: router).test(.router) { client in
+            let demo = DemoClient(hummingbird: client)
+            let password = HummingbirdAuthRecipeTests.basic("ada", "correct horse")
+            let remembered = try await TestBrowser().send(.post, "/login?remember=1", headers: password, client: demo)
+            #expect(remembered.setCookies.first?.contains("Max-Age=2592000") == true, "\(remembered.setCookies)")
+            let plain = try await TestBrowser().send(.post, "/login", headers: password, client: demo)
+            #expect(plain.setCookies.count == 1)
+            #expect(plain.setCookies.first?.contains("Max-Age") == false, "a browser-session cookie, as configured")
+        }
+    }
 }

@@ -39,6 +39,8 @@ import collections, dataclasses
 ABSENT = object()
 USER = "user_id"
 TRACKED = ["a", "b", "c", USER]
+# The entry a login that asked to be remembered writes (HTTPSession.setLifecycle), which no client writes itself.
+LIFECYCLE = "_lifecycle"
 # How many renews a purge follows (the stores' `maximumRenewalsFollowed`).
 RENEWALS_FOLLOWED = 8
 
@@ -311,9 +313,21 @@ class Checker:
         self.violations.sort(key=lambda violation: violation.at)
         return self.violations
 
+    @staticmethod
+    def _remembered(node):
+        """Whether a login that asked to be remembered made `node` or a session it was renewed from (an unknown
+        node may have been): only then may it hold the lifecycle entry."""
+        if node is None:
+            return True
+        while node is not None:
+            if node.creator.kind == "login" and getattr(node.creator, "remember", False):
+                return True
+            node = node.parent
+        return False
+
     def _check_read(self, read):
         entries = read.body if isinstance(read.body, dict) else {}
-        foreign = [key for key in entries if key not in TRACKED]
+        foreign = [key for key in entries if key not in TRACKED and not (key == LIFECYCLE and self._remembered(read.node))]
         if foreign:
             self.violations.append(Violation("foreign-value", f"a read showed entries no request writes: {foreign}", [read]))
         node = read.node

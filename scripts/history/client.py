@@ -104,13 +104,15 @@ def request(port, op, method, path, body, timeout):
 class Tab(threading.Thread):
     """One tab of a browser: runs random requests on its jar until the deadline."""
 
-    def __init__(self, client, jar, port, recorder, seed, deadline, timeout=30.0, weights=None, abort_rate=0.03, stale_rate=0.05):
+    def __init__(self, client, jar, port, recorder, seed, deadline, timeout=30.0, weights=None, abort_rate=0.03, stale_rate=0.05,
+                 remember_rate=0.0):
         super().__init__(daemon=True)
         self.client, self.jar, self.port, self.recorder = client, jar, port, recorder
         self.random = random.Random(seed)
         self.deadline, self.timeout = deadline, timeout
         self.weights = weights or WEIGHTS
         self.abort_rate, self.stale_rate = abort_rate, stale_rate
+        self.remember_rate = remember_rate
 
     def run(self):
         kinds = list(self.weights)
@@ -124,6 +126,7 @@ class Tab(threading.Thread):
     def step(self, kind):
         """One request; False when the connection was refused."""
         key = value = None
+        remember = False
         delay = self.random.choice([0, 0, 0, 50, 150, 400])
         if kind == "put":
             key, value = self.random.choice(KEYS), self.recorder.unique_value()
@@ -136,14 +139,17 @@ class Tab(threading.Thread):
             method, path, body = "GET", "/session", None
         elif kind == "login":
             value = self.recorder.unique_value()
-            method, path, body = "POST", f"/login?delay_ms={delay}", json.dumps({"user_id": value})
+            # Drawn only when asked for, so that other profiles keep their schedules for a given seed.
+            remember = self.remember_rate > 0 and self.random.random() < self.remember_rate
+            login = {"user_id": value, "remember_me": True} if remember else {"user_id": value}
+            method, path, body = "POST", f"/login?delay_ms={delay}", json.dumps(login)
         else:
             method, path, body = "POST", f"/logout?delay_ms={delay}", None
         # A dropped connection: the client gives up halfway through the handler's wait.
         aborted = delay > 0 and self.random.random() < self.abort_rate
         op = Op(id=self.recorder.new_id(), client=self.client, jar=self.jar.number, kind=kind, key=key, value=value,
                 cookie=self.jar.current(self.random, self.stale_rate), start=self.recorder.clock(), delay=delay / 1000,
-                aborted=aborted)
+                aborted=aborted, remember=remember)
         request(self.port, op, method, path, body, delay / 2000 if aborted else self.timeout)
         # The jar takes the answer's cookie as the answer arrives, as a browser does: the end is read, the op
         # kept and the cookie applied under the jar's lock, so the recorded order is the jar's.

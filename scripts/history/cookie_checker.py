@@ -17,7 +17,7 @@ What it documents it cannot do (no server remembers that a session ended) is cou
 replaced a cookie the jar had received after that request started (a concurrent tab's write lost to the last
 cookie, or a logout undone by a slower request that loaded before it: `logouts undone by a slower answer`).
 """
-from checker import ABSENT, TRACKED, Checker, Violation, shown
+from checker import ABSENT, LIFECYCLE, TRACKED, Checker, Violation, shown
 
 
 class CookieStoreChecker(Checker):
@@ -28,6 +28,7 @@ class CookieStoreChecker(Checker):
         super().__init__(ops, faults, **{**options, "refreshes": False})
         self.superseded = 0
         self.undone_logouts = 0
+        self.any_remembered = any(op.kind == "login" and op.remember for op in ops)
 
     def check(self):
         states = {}
@@ -88,7 +89,8 @@ class CookieStoreChecker(Checker):
 
     def _check_entries(self, op, body, held_state, what):
         entries = body if isinstance(body, dict) else {}
-        foreign = [key for key in entries if key not in TRACKED]
+        # The state lives in the cookie alone, with no lineage to follow: a lifecycle is allowed once any login asked for one.
+        foreign = [key for key in entries if key not in TRACKED and not (key == LIFECYCLE and self.any_remembered)]
         if foreign:
             self.violations.append(Violation("foreign-value", f"{what} showed entries no request writes: {foreign}", [op]))
         for key in TRACKED:

@@ -40,6 +40,8 @@ class Profile:
     rotates_secret: bool = False
     # Whether reads must restart the TTL (and so re-send the cookie) for the run to have checked anything of its own.
     read_restarts: bool = False
+    # The share of logins that ask to be remembered (a persistent cookie for that session alone).
+    remember_rate: float = 0.0
 
     def applies_to(self, store):
         # The memory store loses its sessions with the process, which a rotation restarts: nothing to rotate. The
@@ -53,6 +55,8 @@ PROFILES = [
     # The default extension, made to restart often: a read 6 ms after the last restart restarts a 60 s TTL, one sooner does not.
     Profile("persistent-sliding", ("--lifecycle", "persistent", "--ttl", "60", "--ttl-remaining-below", "0.9999"), refreshes=True,
             read_restarts=True),
+    # Browser-session cookies, but half the logins ask to be remembered: those sessions' cookies are re-sent on writes.
+    Profile("remember-me", refreshes=True, remember_rate=0.5),
     Profile("previous-secret", rotates_secret=True),
     Profile("short-grace", ("--stale-cookie-grace", "1", "--longest-request", "5"), tombstones=5.0),
 ]
@@ -96,7 +100,7 @@ def run(store, framework, profile, seconds, seed, binary, folder, jars=6, first_
         jar = Jar(number)
         # Some browsers with one tab, some with several sharing the cookie jar.
         for _ in range(generator.choice([1, 1, 2, 3])):
-            tabs.append(Tab(len(tabs), jar, demo.port, recorder, generator.getrandbits(64), deadline))
+            tabs.append(Tab(len(tabs), jar, demo.port, recorder, generator.getrandbits(64), deadline, remember_rate=profile.remember_rate))
     schedule = FaultSchedule(fault_kinds(store, demo, environment), clock, generator.getrandbits(64), deadline, first=first_fault,
                              prelude=prelude)
     try:
@@ -149,6 +153,9 @@ def summary(ops, faults, checker):
     found = collections.Counter(violation.kind for violation in violations)
     violation_text = ", ".join(f"{count} {kind}" for kind, count in sorted(found.items())) or "none"
     refreshes = f", {checker.refreshes_after_renew} refreshes of a renewed-away key" if checker.refreshes_after_renew else ""
+    remembered = sum(1 for op in ops if op.kind == "login" and op.remember and op.succeeded)
+    if remembered:
+        refreshes += f", {remembered} logins remembered"
     if getattr(checker, "read_restarts", 0):
         refreshes += f", {checker.read_restarts} reads restarted the TTL"
     if hasattr(checker, "documented_windows"):
@@ -226,6 +233,9 @@ def main():
         thin = too_few_known(ops)
         if not thin and profile.read_restarts and not getattr(checker, "read_restarts", 0):
             thin = "no read restarted the TTL, which this profile exists to check"
+        remembered = sum(1 for op in ops if op.kind == "login" and op.remember and op.succeeded)
+        if not thin and profile.remember_rate and not remembered:
+            thin = "no login was remembered, which this profile exists to check"
         if thin:
             failed = True
             print(f"too few requests checked: {thin}")

@@ -12,6 +12,7 @@ class Op:
     `delay` is the handler's wait in seconds (`delay_ms`): a write or renew takes effect only after it.
     `aborted` marks a request the client gave up on on purpose (a dropped connection), not a failure of the server;
     `sent` is False for a request whose connection was refused (the demo was down): it never reached the server.
+    `remember` marks a login that asked to be remembered (a persistent cookie for that session alone).
     """
     id: int
     client: int
@@ -28,6 +29,7 @@ class Op:
     delay: float = 0.0
     aborted: bool = False
     sent: bool = True
+    remember: bool = False
 
     @property
     def succeeded(self):

@@ -47,6 +47,15 @@ class HandWrittenHistories(unittest.TestCase):
     def test_a_write_then_a_read_is_clean(self):
         self.assertEqual(kinds([put(0, 1, "a", "v1", set_cookie="C1"), read(2, 3, "C1", {"a": "v1"})]), [])
 
+    def test_only_a_remembered_login_explains_a_lifecycle(self):
+        remembered = login(0, 1, "u1", set_cookie="C1")
+        remembered.remember = True
+        lifecycle = {"user_id": "u1", "_lifecycle": {"persistent": True, "ttl_ms": 1000}}
+        self.assertEqual(kinds([remembered, read(2, 3, "C1", lifecycle)]), [])
+        renewed = login(4, 5, "u2", cookie="C1", set_cookie="C2")
+        self.assertEqual(kinds([remembered, renewed, read(6, 7, "C2", dict(lifecycle, user_id="u2"))]), [], "a later login keeps it")
+        self.assertEqual(kinds([login(0, 1, "u1", set_cookie="C1"), read(2, 3, "C1", lifecycle)]), ["foreign-value"])
+
     def test_a_read_that_misses_an_acknowledged_write_is_a_lost_write(self):
         history = [put(0, 1, "a", "v1", set_cookie="C1"), put(2, 3, "a", "v2", cookie="C1"), read(4, 5, "C1", {"a": "v1"})]
         self.assertEqual(kinds(history), ["lost-write"])

@@ -84,7 +84,14 @@ struct SessionCommit {
 
     private var resolution: SessionResolution { contents.resolution }
     private var state: SessionState { resolution.state }
-    private var isPersistent: Bool { core.expiry.cookieIsPersistent }
+    /// Whether the session's cookie outlives the browser, as the configuration or the session says.
+    private var isPersistent: Bool { core.expiry.cookieIsPersistent(for: state) }
+    /// Whether the request chose a lifecycle, or cleared the one the session had: its cookie is sent again
+    /// under the same key, with or without `Max-Age`.
+    private var lifecycleChanged: Bool {
+        let changes = contents.changes
+        return changes.setKeys.contains(HTTPSession.lifecycleEntry) || (changes.cleared && resolution.hasOwnLifecycle)
+    }
     private var tombstoneTTL: Duration { core.configuration.tombstoneLifetime }
 
     /// The next store call, given the answer to the previous one (`nil` at first); `nil` when the commit
@@ -266,7 +273,7 @@ struct SessionCommit {
         case .updated(let key):
             // A cookie sealed with a previous secret is sealed anew only on a response that sets the cookie
             // anyway: re-sending an unchanged key could land after a concurrent login's cookie and undo it.
-            if key != previousKey || isPersistent {
+            if key != previousKey || isPersistent || lifecycleChanged {
                 try issueCookie(for: key, ttl: ttl, onOversize: UpdateError.serialization)
             }
         case .gone:
@@ -312,7 +319,7 @@ struct SessionCommit {
                 )
             )
         }
-        let maxAge = core.expiry.cookieMaxAge(for: ttl)
+        let maxAge = core.expiry.cookieMaxAge(for: ttl, persistent: isPersistent)
         headers.setCookies.append(
             core.setCookie.issue(value: value, maxAge: maxAge, nowUnixSeconds: Int64(now.timeIntervalSince1970.rounded(.down)))
         )

@@ -4,8 +4,9 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Every rule of how long a session lives, in one place: the lifecycle's time to live, when it restarts
-/// (the extension policy), the absolute timeout and what restarts it, and the cookie's `Max-Age`.
+/// Every rule of how long a session lives, in one place: the lifecycle's time to live (the configuration's,
+/// or one the session chose with `HTTPSession.setLifecycle`), when it restarts (the extension policy), the
+/// absolute timeout and what restarts it, and the cookie's `Max-Age`.
 ///
 /// The resolver and the commit ask it; neither reads those parts of the configuration itself, so changing
 /// an expiry rule changes this file.
@@ -14,7 +15,8 @@ struct SessionExpiry: Sendable {
     let ttl: Duration
     /// The cap on a session's whole life, counted from its creation, or from its latest new authentication.
     let absoluteTimeout: Duration?
-    /// Whether the cookie outlives the browser (it carries `Max-Age`), so that every TTL restart sends it again.
+    /// Whether the cookie outlives the browser (it carries `Max-Age`), so that every TTL restart sends it
+    /// again, unless the session chose otherwise.
     let cookieIsPersistent: Bool
     /// When a request that changes nothing still restarts the TTL.
     let extensionPolicy: SessionConfiguration.TTLExtension.Policy
@@ -26,8 +28,22 @@ struct SessionExpiry: Sendable {
         extensionPolicy = configuration.ttlExtension.policy
     }
 
-    /// The TTL for `state` at `now`: the lifecycle's, cut short by the absolute timeout when one is set.
+    /// The lifecycle `state` lives by: its own (``HTTPSession/lifecycleEntry``) or the configuration's.
+    @inline(__always)
+    func lifecycle(of state: SessionState) -> SessionLifecycle? {
+        // An empty session holds no entry: no lookup on the path of a request that starts one.
+        guard !state.entries.isEmpty, let entry = state.entries[HTTPSession.lifecycleEntry] else { return nil }
+        return SessionLifecycle(entry: entry)
+    }
+
+    /// Whether `state`'s cookie outlives the browser.
+    func cookieIsPersistent(for state: SessionState) -> Bool {
+        lifecycle(of: state)?.isPersistent ?? cookieIsPersistent
+    }
+
+    /// The TTL for `state` at `now`: its lifecycle's, cut short by the absolute timeout when one is set.
     func ttl(for state: SessionState, now: Date) -> Duration {
+        let ttl = lifecycle(of: state)?.ttl ?? ttl
         guard let absoluteTimeout else { return ttl }
         // In seconds, as doubles: the creation time comes from the store and may be anything, and a
         // `Duration` made from an absurd one would trap. The configuration caps both bounds at ten years.
@@ -65,7 +81,7 @@ struct SessionExpiry: Sendable {
 
     /// The cookie's `Max-Age` for a state that lives `ttl`: none for a browser-session cookie, and at most
     /// 400 days, the longest browsers keep a cookie (RFC 6265bis), with `Expires` computed from it.
-    func cookieMaxAge(for ttl: Duration) -> Int64? {
-        cookieIsPersistent ? min(ttl, SessionConfiguration.maximumCookieAge).components.seconds : nil
+    func cookieMaxAge(for ttl: Duration, persistent: Bool) -> Int64? {
+        persistent ? min(ttl, SessionConfiguration.maximumCookieAge).components.seconds : nil
     }
 }

@@ -81,7 +81,9 @@ struct SessionResolver {
         resolution.expiresAt = loaded.expiresAt
         resolution.cookie = .valid(rotated: openedWithPreviousSecret)
         // Only a persistent cookie is ever sent again under the same key; a browser-session one is not.
-        if core.expiry.cookieIsPersistent, !openedWithPreviousSecret {
+        let ownLifecycle = core.expiry.lifecycle(of: loaded.state)
+        resolution.hasOwnLifecycle = ownLifecycle != nil
+        if !openedWithPreviousSecret, ownLifecycle?.isPersistent ?? core.expiry.cookieIsPersistent {
             resolution.cookieValue = candidates[next - 1]
         }
         return true

@@ -172,7 +172,8 @@ public final class HTTPSession: Sendable {
     /// Stores `value` under `key`, replacing any value there. A no-op after ``purge()``.
     ///
     /// - Throws: ``SessionError`` when the value cannot be encoded, or with kind
-    ///   ``SessionError/Kind/reservedEntry`` for ``HTTPSession/principalEntry``, which only a login writes.
+    ///   ``SessionError/Kind/reservedEntry`` for ``HTTPSession/principalEntry`` and ``HTTPSession/lifecycleEntry``,
+    ///   which only a login and ``HTTPSession/setLifecycle(_:)`` write.
     public func insert<Value: Encodable>(_ key: String, _ value: Value) async throws(SessionError) {
         try await load().insert(key, value)
     }

@@ -48,7 +48,8 @@ public struct LoadedHTTPSession: Sendable {
 
     /// Stores `value` under `key`, replacing any value there. A no-op after ``purge()``.
     /// - Throws: ``SessionError`` with kind ``SessionError/Kind/valueEncoding`` when `value` cannot be encoded,
-    ///   ``SessionError/Kind/reservedEntry`` for ``HTTPSession/principalEntry``, which only a login writes.
+    ///   ``SessionError/Kind/reservedEntry`` for ``HTTPSession/principalEntry`` and ``HTTPSession/lifecycleEntry``,
+    ///   which only a login and ``HTTPSession/setLifecycle(_:)`` write.
     public func insert<Value: Encodable>(_ key: String, _ value: Value) throws(SessionError) {
         let key = EntryName.normalized(key)
         try Self.refuseReserved(key)
@@ -113,11 +114,12 @@ public struct LoadedHTTPSession: Sendable {
         session.withLoadedContents { $0.set(key, value) }
     }
 
-    /// Only a login writes the principal and only a logout or another login removes it: a route that stores
+    /// Only a login writes the principal and only a logout or another login removes it (and only
+    /// `setLifecycle` writes the lifecycle): a route that stores
     /// or removes entries a client names (`PUT /session/{key}`) must not let that client name itself a user,
     /// or turn a logged-in session into an anonymous one that still holds its user's values.
     private static func refuseReserved(_ key: String) throws(SessionError) {
-        if key == HTTPSession.principalEntry { throw SessionError(.reservedEntry, entry: key) }
+        if key == HTTPSession.principalEntry || key == HTTPSession.lifecycleEntry { throw SessionError(.reservedEntry, entry: key) }
     }
 
     /// Removes the value under `key` and returns it, or `nil` when there was none.

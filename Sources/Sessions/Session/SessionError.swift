@@ -21,7 +21,7 @@ public struct SessionError: Error, CustomStringConvertible {
         // A byte, not a name: every `async throws(SessionError)` frame on the request's path holds room for
         // the error, and a larger one outgrew the task allocator's first slab (one malloc a request).
         private enum Code: UInt8 {
-            case loadFailed, commitFailed, valueEncoding, valueDecoding, notAttached, notLoaded, reservedEntry
+            case loadFailed, commitFailed, valueEncoding, valueDecoding, notAttached, notLoaded, reservedEntry, invalidLifecycle
         }
 
         private let code: Code
@@ -37,8 +37,11 @@ public struct SessionError: Error, CustomStringConvertible {
         public static var notAttached: Kind { .init(code: .notAttached) }
         /// The session was read synchronously (``HTTPSession/loaded``) before anything loaded it.
         public static var notLoaded: Kind { .init(code: .notLoaded) }
-        /// A handler wrote ``HTTPSession/principalEntry``, which only a login writes.
+        /// A handler wrote ``HTTPSession/principalEntry``, which only a login writes, or
+        /// ``HTTPSession/lifecycleEntry``, which only ``HTTPSession/setLifecycle(_:)`` writes.
         public static var reservedEntry: Kind { .init(code: .reservedEntry) }
+        /// ``HTTPSession/setLifecycle(_:)`` was given a TTL that is not positive or over ten years.
+        public static var invalidLifecycle: Kind { .init(code: .invalidLifecycle) }
 
         public var description: String {
             switch code {
@@ -49,6 +52,7 @@ public struct SessionError: Error, CustomStringConvertible {
             case .notAttached: "not attached"
             case .notLoaded: "not loaded"
             case .reservedEntry: "reserved entry"
+            case .invalidLifecycle: "invalid lifecycle"
             }
         }
     }
@@ -114,7 +118,12 @@ public struct SessionError: Error, CustomStringConvertible {
         if let expectedType { text += " as \(expectedType)" }
         if kind == .notAttached { text += ": no session middleware handled this request" }
         if kind == .notLoaded { text += ": load the session (HTTPSession.load() or a loading middleware) before using it synchronously" }
-        if kind == .reservedEntry { text += ": only HTTPSession.logIn writes the session's principal" }
+        if kind == .reservedEntry {
+            text +=
+                entry == HTTPSession.lifecycleEntry
+                ? ": only HTTPSession.setLifecycle writes the session's lifecycle" : ": only HTTPSession.logIn writes the session's principal"
+        }
+        if kind == .invalidLifecycle { text += ": a session's TTL must be positive and at most ten years" }
         if let underlying { text += ": \(underlying)" }
         return text
     }
