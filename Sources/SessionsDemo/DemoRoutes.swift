@@ -12,10 +12,10 @@ import Foundation
 /// |---|---|
 /// | `GET /` | `{"user_id": string or null, "counter": int}`, read-only; an HTML page for browsers |
 /// | `POST /do_something` | counter += 1 |
-/// | `POST /login` | body `{"user_id": "..."}`: stores it and renews the key (a new authentication); with `"remember_me": true` the session gets a persistent cookie and a 30-day TTL (`setLifecycle`); bad body → 400; `?delay_ms=N` waits between loading the session and renewing, like a password check |
+/// | `POST /login` | body `{"user_id": "..."}`: stores it and renews the key (a new authentication); with `"remember_me": true` the session gets a persistent cookie and a 30-day TTL (`setLifecycle`), without it the configured lifecycle; bad body → 400; `?delay_ms=N` waits between loading the session and renewing, like a password check |
 /// | `POST /logout` | purges the session, with or without a user (`Logged out: <user>` or `Could not log out anonymous user`); `?delay_ms=N` waits between loading the session and purging it |
 /// | `GET /protected/count` | 401 unless logged in |
-/// | `PUT /session/{key}`, `DELETE /session/{key}`, `GET /session` | raw entries; `?delay_ms=N` slows the PUT; `_principal`, which only a login writes and a logout removes, is a 400 |
+/// | `PUT /session/{key}`, `DELETE /session/{key}`, `GET /session` | raw entries; `?delay_ms=N` slows the PUT; `_principal` and `_lifecycle`, which only a login writes and a logout removes, are a 400 |
 /// | `GET /plain` | `ok`, never touches the session |
 /// | `GET /counter` | counter += 1 as text |
 /// | `GET /read` | the user or `anonymous`, read-only |
@@ -68,9 +68,8 @@ public enum DemoRoutes {
         }
         try await session.insert(userKey, login.user_id)
         try await session.renew(.newAuthentication)
-        if login.remember_me == true {
-            try await session.setLifecycle(.persistent(ttl: rememberMeTTL))
-        }
+        // A login without "remember me" forgets an earlier one's choice: another user may be logging in here.
+        try await session.setLifecycle(login.remember_me == true ? .persistent(ttl: rememberMeTTL) : nil)
         return try await state(session)
     }
 
@@ -112,7 +111,7 @@ public enum DemoRoutes {
         do {
             try await session.insert(key, value)
         } catch  where error.kind == .reservedEntry {
-            return .error(400, "only a login writes that entry")
+            return .error(400, "only a login writes that entry")  // the principal, or the lifecycle a login chose
         }
         return try await entries(session)
     }
@@ -121,7 +120,7 @@ public enum DemoRoutes {
         do {
             try await session.remove(key)
         } catch  where error.kind == .reservedEntry {
-            return .error(400, "only a logout removes that entry")
+            return .error(400, "only a login or a logout changes that entry")
         }
         return try await entries(session)
     }

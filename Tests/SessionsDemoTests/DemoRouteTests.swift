@@ -360,6 +360,10 @@ final class CountingStore: SessionStore {
         counter.withLock { $0 += 1 }
         return try await base.load(key)
     }
+    func loadRecord(_ key: SessionKey) async throws(LoadError) -> SessionRecord? {
+        counter.withLock { $0 += 1 }
+        return try await base.loadRecord(key)
+    }
     func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
     func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
         -> SessionUpdateResult

@@ -99,6 +99,21 @@ struct SlidingExpiryTests {
         #expect(restarted.cookieValue == cookie, "the same key, sent again with a new Max-Age")
     }
 
+    @Test("a persistent TTL over 400 days restarts by what the cookie has left, before the browser drops it", arguments: EngineDriver.allCases)
+    func aLongTTLFollowsTheCookiesCap(driver: EngineDriver) async throws {
+        let day = 86_400
+        let configuration = SessionConfiguration(lifecycle: .persistent(ttl: .seconds(1000 * day)))
+        let (harness, store, clock) = try makeMemoryHarness(driver: driver, configuration: configuration)
+        let cookie = try await harness.login()
+        clock.advance(by: .seconds(150 * day))
+        store.resetCalls()
+        _ = try await harness.request(cookie: cookie) { _ = try await $0.entries() }
+        #expect(store.calls == ["load"], "250 of the cookie's 400 days left")
+        clock.advance(by: .seconds(60 * day))
+        let restarted = try await harness.request(cookie: cookie) { _ = try await $0.entries() }
+        #expect(restarted.headers.setCookies.first?.contains("Max-Age=34560000") == true, "190 days left: sent again for 400 days")
+    }
+
     @Test("near the absolute timeout a restart reaches only the deadline, and reads past it restart nothing", arguments: EngineDriver.allCases)
     func theAbsoluteTimeoutBoundsTheRestart(driver: EngineDriver) async throws {
         let (harness, store, clock) = try makeMemoryHarness(driver: driver, configuration: Self.configuration(absoluteTimeout: 150))

@@ -62,6 +62,16 @@ import Testing
         #expect(try await conformance.run(.loadRecordAgreesWithLoad) == .passed, "an expiry ahead passes the weaker check")
     }
 
+    @Test func theKitCatchesALoadRecordThatServesDeletedSessions() async throws {
+        let clock = ManualSessionClock()
+        let conformance = SessionStoreConformance(capabilities: [.serverSide], time: .manual(clock)) { generateKey in
+            ForgetfulRecordStore(base: MemorySessionStore(clock: clock, generateKey: generateKey))
+        }
+        let failure = await #expect(throws: (any Error).self) { try await conformance.run(.deleteRemoves) }
+        #expect("\(String(describing: failure))".contains("loadRecord answers a session that load finds gone"))
+        #expect(try await conformance.run(.saveThenLoad) == .passed, "a live session is no disagreement")
+    }
+
     @Test func theKitCatchesAStoreThatClaimsExpiriesItNeverReports() async throws {
         let clock = ManualSessionClock()
         let conformance = SessionStoreConformance(capabilities: [.serverSide, .reportsExpiry], time: .manual(clock)) { generateKey in
@@ -205,6 +215,22 @@ extension MemoryForwardingStore {
     }
     func updateTTL(_ key: SessionKey, ttl: Duration) async throws(UpdateError) -> SessionUpdateResult { try await base.updateTTL(key, ttl: ttl) }
     func delete(_ key: SessionKey) async throws(DeleteError) { try await base.delete(key) }
+}
+
+/// Serves, through `loadRecord`, every session it ever saved, deleted or not: the engine would bring a logged-out
+/// session back. The kit must fail it.
+final class ForgetfulRecordStore: MemoryForwardingStore, @unchecked Sendable {
+    let base: MemorySessionStore
+    private let saved = Mutex<[SessionKey: SessionState]>([:])
+    init(base: MemorySessionStore) { self.base = base }
+    func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {
+        let key = try await base.save(state, ttl: ttl)
+        saved.withLock { $0[key] = state }
+        return key
+    }
+    func loadRecord(_ key: SessionKey) async throws(LoadError) -> SessionRecord? {
+        saved.withLock { $0[key] }.map { SessionRecord($0, expiresAt: nil) }
+    }
 }
 
 /// Reports one expiry whatever the TTL: the kit must fail it.

@@ -229,6 +229,7 @@ final class LossySessionStore: SessionStore, @unchecked Sendable {
     }
 
     func load(_ key: SessionKey) async throws(LoadError) -> SessionState? { try await base.load(key) }
+    func loadRecord(_ key: SessionKey) async throws(LoadError) -> SessionRecord? { try await base.loadRecord(key) }
 
     func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey {
         try await perform(.save, other: SaveError.other, refusal: SaveError.serialization) { () throws(SaveError) in

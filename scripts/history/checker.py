@@ -130,8 +130,10 @@ class Checker:
         self.excused = collections.Counter()
         self.refreshes_after_renew = 0
         if refreshes:
+            # "remembered": only the cookie of a session a remembered login made is persistent, and sent again.
+            remembered = {op.set_cookie for op in self.ops if op.kind == "login" and op.remember and op.set_cookie}
             for op in self.ops:
-                op.refreshed = bool(op.set_cookie) and op.set_cookie == op.cookie
+                op.refreshed = bool(op.set_cookie) and op.set_cookie == op.cookie and (refreshes != "remembered" or op.cookie in remembered)
                 if op.refreshed:
                     op.set_cookie = None
         self.slack = slack
@@ -315,15 +317,11 @@ class Checker:
 
     @staticmethod
     def _remembered(node):
-        """Whether a login that asked to be remembered made `node` or a session it was renewed from (an unknown
-        node may have been): only then may it hold the lifecycle entry."""
+        """Whether the login that made `node` asked to be remembered (an unknown node may have been made so):
+        only then may it hold the lifecycle entry. Every demo login sets or forgets it, and moves the key."""
         if node is None:
             return True
-        while node is not None:
-            if node.creator.kind == "login" and getattr(node.creator, "remember", False):
-                return True
-            node = node.parent
-        return False
+        return node.creator.kind == "login" and getattr(node.creator, "remember", False)
 
     def _check_read(self, read):
         entries = read.body if isinstance(read.body, dict) else {}

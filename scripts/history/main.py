@@ -56,7 +56,7 @@ PROFILES = [
     Profile("persistent-sliding", ("--lifecycle", "persistent", "--ttl", "60", "--ttl-remaining-below", "0.9999"), refreshes=True,
             read_restarts=True),
     # Browser-session cookies, but half the logins ask to be remembered: those sessions' cookies are re-sent on writes.
-    Profile("remember-me", refreshes=True, remember_rate=0.5),
+    Profile("remember-me", refreshes="remembered", remember_rate=0.5),
     Profile("previous-secret", rotates_secret=True),
     Profile("short-grace", ("--stale-cookie-grace", "1", "--longest-request", "5"), tombstones=5.0),
 ]

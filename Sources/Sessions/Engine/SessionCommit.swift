@@ -86,12 +86,6 @@ struct SessionCommit {
     private var state: SessionState { resolution.state }
     /// Whether the session's cookie outlives the browser, as the configuration or the session says.
     private var isPersistent: Bool { core.expiry.cookieIsPersistent(for: state) }
-    /// Whether the request chose a lifecycle, or cleared the one the session had: its cookie is sent again
-    /// under the same key, with or without `Max-Age`.
-    private var lifecycleChanged: Bool {
-        let changes = contents.changes
-        return changes.setKeys.contains(HTTPSession.lifecycleEntry) || (changes.cleared && resolution.hasOwnLifecycle)
-    }
     private var tombstoneTTL: Duration { core.configuration.tombstoneLifetime }
 
     /// The next store call, given the answer to the previous one (`nil` at first); `nil` when the commit
@@ -191,7 +185,7 @@ struct SessionCommit {
             return .update(key, to: state, changes: contents.changes, ttl: ttl)
         case .unchanged:
             let ttl = core.expiry.ttl(for: state, now: now)
-            if core.expiry.restartsTTL(expiringAt: resolution.expiresAt, ttl: ttl, now: now) {
+            if core.expiry.restartsTTL(expiringAt: resolution.expiresAt, ttl: ttl, persistent: isPersistent, now: now) {
                 stage = .awaitingUpdate(key: key, ttl: ttl)
                 return .updateTTL(key, ttl: ttl)
             }
@@ -273,7 +267,7 @@ struct SessionCommit {
         case .updated(let key):
             // A cookie sealed with a previous secret is sealed anew only on a response that sets the cookie
             // anyway: re-sending an unchanged key could land after a concurrent login's cookie and undo it.
-            if key != previousKey || isPersistent || lifecycleChanged {
+            if key != previousKey || isPersistent {
                 try issueCookie(for: key, ttl: ttl, onOversize: UpdateError.serialization)
             }
         case .gone:

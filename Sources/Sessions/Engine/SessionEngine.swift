@@ -167,7 +167,11 @@ public struct SessionEngine: Sendable {
         do {
             var answer: SessionStoreAnswer?
             while let call = try commit.next(after: answer) {
-                answer = try await answerAskingAgain(call, since: commit.now, logger: logger)
+                do {
+                    answer = try await answerAskingAgain(call, since: commit.now, logger: logger)
+                } catch {
+                    answer = try Self.answerToFailedRestart(call, error: error, logger: logger)
+                }
             }
         } catch {
             throw Self.commitFailure(error, logger: logger)
@@ -234,12 +238,25 @@ public struct SessionEngine: Sendable {
         do {
             var answer: SessionStoreAnswer?
             while let call = try commit.next(after: answer) {
-                answer = try immediateStore.answerImmediately(call)
+                do {
+                    answer = try immediateStore.answerImmediately(call)
+                } catch {
+                    answer = try Self.answerToFailedRestart(call, error: error, logger: logger)
+                }
             }
         } catch {
             throw Self.commitFailure(error, logger: logger)
         }
         return commit.headers
+    }
+
+    /// A TTL restart of a session the request did not change is worth no failed answer: a store that still
+    /// serves reads but refuses writes (full, a read-only replica) must not turn every read into a 500.
+    /// Logged, and answered as if the session were gone, which sends nothing. Any other call's error stands.
+    private static func answerToFailedRestart(_ call: SessionStoreCall, error: any Error, logger: Logger) throws -> SessionStoreAnswer {
+        guard case .updateTTL = call else { throw error }
+        logger.warning("session TTL restart failed; the request is answered without it", metadata: ["error": "\(error)"])
+        return .updated(.gone)
     }
 
     /// A failed commit as handlers see it, its cause logged: a refused state is the request's fault.

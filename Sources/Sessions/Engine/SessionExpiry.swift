@@ -55,7 +55,11 @@ struct SessionExpiry: Sendable {
     /// Whether a request that read the session and changed nothing restarts its TTL: never, always, or when
     /// the store says less than the policy's fraction of `ttl` (what a restart would give it now) is left.
     /// A store that cannot say (`expiresAt` is `nil`) gets it restarted.
-    func restartsTTL(expiringAt expiresAt: Date?, ttl: Duration, now: Date) -> Bool {
+    ///
+    /// A persistent cookie lives at most 400 days from its last `Set-Cookie`, sent with the last restart:
+    /// with a longer TTL the fraction is of what the cookie has left, so that a reader's cookie is sent
+    /// again before the browser drops it.
+    func restartsTTL(expiringAt expiresAt: Date?, ttl: Duration, persistent: Bool, now: Date) -> Bool {
         switch extensionPolicy {
         case .onStateChanges:
             return false
@@ -63,7 +67,15 @@ struct SessionExpiry: Sendable {
             return true
         case .whenRemainingBelow(let fraction):
             guard let expiresAt else { return true }
-            return expiresAt.timeIntervalSince(now) < fraction * ttl.inSeconds
+            var remaining = expiresAt.timeIntervalSince(now)
+            var window = ttl.inSeconds
+            let cookieAge = SessionConfiguration.maximumCookieAge.inSeconds
+            if persistent, window > cookieAge {
+                // The last restart was `ttl` before the expiry; the cookie it sent dies `cookieAge` after it.
+                remaining -= window - cookieAge
+                window = cookieAge
+            }
+            return remaining < fraction * window
         }
     }
 

@@ -25,8 +25,6 @@ struct SessionResolution: Sendable {
     /// When the store said the loaded session expires, unless its TTL restarts; `nil` for a fresh session or
     /// a store that cannot say.
     var expiresAt: Date? = nil
-    /// Whether the loaded session held a lifecycle of its own (`HTTPSession.setLifecycle`).
-    var hasOwnLifecycle = false
     /// A key that named a session past its absolute timeout or with unreadable state: delete it at commit.
     var staleKey: SessionKey? = nil
     /// The keys that verified but named no live session, in header order: any of them may have been renewed

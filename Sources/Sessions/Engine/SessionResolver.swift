@@ -81,9 +81,7 @@ struct SessionResolver {
         resolution.expiresAt = loaded.expiresAt
         resolution.cookie = .valid(rotated: openedWithPreviousSecret)
         // Only a persistent cookie is ever sent again under the same key; a browser-session one is not.
-        let ownLifecycle = core.expiry.lifecycle(of: loaded.state)
-        resolution.hasOwnLifecycle = ownLifecycle != nil
-        if !openedWithPreviousSecret, ownLifecycle?.isPersistent ?? core.expiry.cookieIsPersistent {
+        if !openedWithPreviousSecret, core.expiry.cookieIsPersistent(for: loaded.state) {
             resolution.cookieValue = candidates[next - 1]
         }
         return true

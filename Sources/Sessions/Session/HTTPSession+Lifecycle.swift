@@ -4,12 +4,17 @@ extension HTTPSession {
     public static let lifecycleEntry = "_lifecycle"
 
     /// Gives this session its own lifecycle from now on, in place of the configuration's: a persistent
-    /// cookie and a longer time to live when the user asks to be remembered, or a cookie that dies with
-    /// the browser again.
+    /// cookie and a longer time to live when the user asks to be remembered; `nil` goes back to the
+    /// configuration's.
     ///
     /// The choice is stored with the session, so it holds on every later request, through renews and TTL
-    /// restarts, until a logout, a ``clear()`` or another call; the absolute timeout still caps it. A login
-    /// over another user's session clears the session, so call this after ``logIn(userID:userType:carryingOver:)``.
+    /// restarts, until a logout, a ``clear()`` or another call; the absolute timeout still caps it. A change
+    /// moves the session to a new key at the end of the request (``SessionRenewal/keyRotation``, or the
+    /// login's renew), so that a request still carrying the old key, which read the old choice, cannot
+    /// write it back or re-send its cookie; the same choice again changes nothing. A login over another
+    /// user's session clears the session, so call this after ``logIn(userID:userType:carryingOver:)``. A
+    /// ``clear()`` drops the choice in the store, while the browser keeps the cookie it has until the
+    /// session sends another.
     ///
     /// ```swift
     /// try await context.httpSession.logIn(userID: user.id, as: User.self)
@@ -18,8 +23,8 @@ extension HTTPSession {
     /// }
     /// ```
     /// - Throws: ``SessionError`` when the session cannot be read, or with kind
-    ///   ``SessionError/Kind/invalidLifecycle`` for a TTL that is not positive or over ten years.
-    public func setLifecycle(_ lifecycle: SessionLifecycle) async throws(SessionError) {
+    ///   ``SessionError/Kind/invalidLifecycle`` for a TTL under a second or over ten years.
+    public func setLifecycle(_ lifecycle: SessionLifecycle?) async throws(SessionError) {
         try await load().setLifecycle(lifecycle)
     }
 }
@@ -30,15 +35,27 @@ extension LoadedHTTPSession {
     /// ```swift
     /// try session.setLifecycle(.persistent(ttl: .seconds(30 * 86_400)))
     /// ```
-    /// - Throws: ``SessionError`` with kind ``SessionError/Kind/invalidLifecycle`` for a TTL that is not
-    ///   positive or over ten years.
-    public func setLifecycle(_ lifecycle: SessionLifecycle) throws(SessionError) {
-        guard lifecycle.ttl > .zero, lifecycle.ttl <= SessionConfiguration.maximumLifetime else {
-            throw SessionError(.invalidLifecycle, entry: HTTPSession.lifecycleEntry)
+    /// - Throws: ``SessionError`` with kind ``SessionError/Kind/invalidLifecycle`` for a TTL under a second
+    ///   or over ten years.
+    public func setLifecycle(_ lifecycle: SessionLifecycle?) throws(SessionError) {
+        if let lifecycle {
+            guard lifecycle.ttl >= .seconds(1), lifecycle.ttl <= SessionConfiguration.maximumLifetime else {
+                throw SessionError(.invalidLifecycle, entry: HTTPSession.lifecycleEntry)
+            }
         }
         session.withLoadedContents { contents in
             guard contents.status != .purged else { return }
-            contents.set(HTTPSession.lifecycleEntry, lifecycle.entry)
+            let entry = lifecycle?.entry
+            guard contents.resolution.state[HTTPSession.lifecycleEntry] != entry else { return }
+            if let entry {
+                contents.set(HTTPSession.lifecycleEntry, entry)
+            } else {
+                _ = contents.remove(HTTPSession.lifecycleEntry)
+            }
+            // Another request still holding the old key read the old choice: a new key keeps it from writing
+            // that choice's TTL back or re-sending that choice's cookie.
+            if contents.status != .renewed { contents.status = .renewed }
+            if contents.renewal == nil { contents.renewal = .keyRotation }
         }
     }
 }

@@ -40,7 +40,7 @@ public struct SessionError: Error, CustomStringConvertible {
         /// A handler wrote ``HTTPSession/principalEntry``, which only a login writes, or
         /// ``HTTPSession/lifecycleEntry``, which only ``HTTPSession/setLifecycle(_:)`` writes.
         public static var reservedEntry: Kind { .init(code: .reservedEntry) }
-        /// ``HTTPSession/setLifecycle(_:)`` was given a TTL that is not positive or over ten years.
+        /// ``HTTPSession/setLifecycle(_:)`` was given a TTL under a second or over ten years.
         public static var invalidLifecycle: Kind { .init(code: .invalidLifecycle) }
 
         public var description: String {
@@ -123,7 +123,7 @@ public struct SessionError: Error, CustomStringConvertible {
                 entry == HTTPSession.lifecycleEntry
                 ? ": only HTTPSession.setLifecycle writes the session's lifecycle" : ": only HTTPSession.logIn writes the session's principal"
         }
-        if kind == .invalidLifecycle { text += ": a session's TTL must be positive and at most ten years" }
+        if kind == .invalidLifecycle { text += ": a session's TTL must be from a second to ten years" }
         if let underlying { text += ": \(underlying)" }
         return text
     }

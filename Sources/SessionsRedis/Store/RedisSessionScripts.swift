@@ -19,7 +19,9 @@ struct RedisScript: Sendable {
 /// tells it without a second command), and each entry is a field named `=` + its name holding its JSON.
 enum RedisSessionScripts {
     /// Lua: `expire(key, ttl)` sets the key's TTL in milliseconds and records in `expires` when it runs out.
+    /// `TIME` before a write needs effects replication: the default from Redis 5, asked for on 3.2 and 4.
     private static let expire = """
+        redis.replicate_commands()
         local function expire(key, ttl)
           redis.call('PEXPIRE', key, ttl)
           local time = redis.call('TIME')

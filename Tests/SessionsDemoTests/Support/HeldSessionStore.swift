@@ -77,6 +77,10 @@ struct HeldSessionStore: SessionStore {
         await holds.pass(.load)
         return try await base.load(key)
     }
+    func loadRecord(_ key: SessionKey) async throws(LoadError) -> SessionRecord? {
+        await holds.pass(.load)
+        return try await base.loadRecord(key)
+    }
     func save(_ state: SessionState, ttl: Duration) async throws(SaveError) -> SessionKey { try await base.save(state, ttl: ttl) }
     func update(_ key: SessionKey, to state: SessionState, changes: SessionChangeSet, ttl: Duration) async throws(UpdateError)
         -> SessionUpdateResult
