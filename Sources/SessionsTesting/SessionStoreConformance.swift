@@ -166,7 +166,13 @@ public struct SessionStoreConformance: Sendable {
             if store is any ImmediateSessionStore { madeAnImmediateStore.store(true, ordering: .relaxed) }
             return LoadRecordCheckingSessionStore(base: store)
         }
-        try await throughAsyncCalls.runOnce(check)
+        do {
+            try await throughAsyncCalls.runOnce(check)
+        } catch let error as LoadError {
+            // What the load-checking wrapper found is a conformance failure, not an outage.
+            if let failure = error.underlying as? SessionStoreConformanceFailure { throw failure }
+            throw error
+        }
         guard madeAnImmediateStore.load(ordering: .relaxed) else { return .passed }
         let throughImmediateCalls = SessionStoreConformance(capabilities: capabilities, time: time) { [makeStore] generateKey in
             let store = try await makeStore(generateKey)
@@ -898,18 +904,23 @@ private struct ImmediateCallsSessionStore: SessionStore {
     var renewIsSafeToAskAgain: Bool { base.renewIsSafeToAskAgain }
 }
 
-/// Checks every `load` a check makes against `loadRecord`, which the engine loads through: a session that
-/// `load` no longer finds (expired, deleted, purged, renewed away) must not come back through `loadRecord`.
-/// Asked in that order, so that a session ending between the two calls is no false alarm.
+/// Checks every `load` a check makes against `loadRecord`, which the engine loads through: the same state,
+/// and a session that `load` no longer finds (expired, deleted, purged, renewed away) does not come back
+/// through `loadRecord`. Asked in that order, so that a session ending between the two calls is no false alarm.
 private struct LoadRecordCheckingSessionStore: SessionStore {
     let base: any SessionStore
 
     func load(_ key: SessionKey) async throws(LoadError) -> SessionState? {
         let state = try await base.load(key)
-        if state == nil, try await base.loadRecord(key) != nil {
+        let record = try await base.loadRecord(key)
+        if state == nil, record != nil {
             throw .other(
                 SessionStoreConformanceFailure(
                     "loadRecord answers a session that load finds gone (expired, deleted or moved): the engine loads through loadRecord"))
+        }
+        // No check loads while another of its tasks writes the key, so a live session reads the same twice.
+        if let state, record?.state != state {
+            throw .other(SessionStoreConformanceFailure("loadRecord answers another state than load: the engine loads through loadRecord"))
         }
         return state
     }

@@ -97,6 +97,33 @@ struct RememberMeTests {
         #expect(afterClear.headers.setCookies.isEmpty, "the choice is gone: no persistent cookie is re-sent")
     }
 
+    @Test("a handler that fails after choosing a lifecycle ends nothing", arguments: EngineDriver.allCases)
+    func aFailureAfterTheChoiceKeepsTheSession(driver: EngineDriver) async throws {
+        let (harness, _, _) = try Self.harness(driver: driver)
+        let cookie = try await harness.login()
+        let session = harness.engine.begin(cookieHeader: "id=\(cookie)", logger: harness.logger)
+        try await session.setLifecycle(Self.remembered)
+        let abandoned = await harness.engine.abandon(session, logger: harness.logger)
+        #expect(abandoned.setCookies.isEmpty)
+        _ = try await harness.request(cookie: cookie) { session async throws in
+            #expect(try await session.get("user_id", as: String.self) == "ada", "the session and its key are as they were")
+        }
+    }
+
+    @Test("forgetting after a clear still moves the key and sends a browser-session cookie", arguments: EngineDriver.allCases)
+    func forgettingAfterAClear(driver: EngineDriver) async throws {
+        let (harness, _, _) = try Self.harness(driver: driver)
+        let anonymous = try await harness.login()
+        let remembered = try #require(try await harness.request(cookie: anonymous) { try await $0.setLifecycle(Self.remembered) }.cookieValue)
+        let forget = try await harness.request(cookie: remembered) { session async throws in
+            try await session.clear()
+            try await session.setLifecycle(nil)
+        }
+        let forgotten = try #require(forget.cookieValue)
+        #expect(forgotten != remembered)
+        #expect(forget.headers.setCookies.first?.contains("Max-Age") == false, "the persistent cookie is replaced")
+    }
+
     @Test("the absolute timeout caps a remembered session", arguments: EngineDriver.allCases)
     func theAbsoluteTimeoutCapsIt(driver: EngineDriver) async throws {
         let (harness, _, clock) = try Self.harness(driver: driver, absoluteTimeout: 300)

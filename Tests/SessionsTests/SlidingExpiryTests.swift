@@ -114,6 +114,20 @@ struct SlidingExpiryTests {
         #expect(restarted.headers.setCookies.first?.contains("Max-Age=34560000") == true, "190 days left: sent again for 400 days")
     }
 
+    @Test("a persistent TTL over 400 days cut by the absolute timeout still restarts before the cookie dies", arguments: EngineDriver.allCases)
+    func aLongTTLCutByTheAbsoluteTimeout(driver: EngineDriver) async throws {
+        let day = 86_400
+        let configuration = SessionConfiguration(lifecycle: .persistent(ttl: .seconds(730 * day)), absoluteTimeout: .seconds(1095 * day))
+        let (harness, _, clock) = try makeMemoryHarness(driver: driver, configuration: configuration)
+        let cookie = try await harness.login()
+        clock.advance(by: .seconds(365 * day))
+        let first = try await harness.request(cookie: cookie) { _ = try await $0.entries() }
+        #expect(first.headers.setCookies.count == 1, "35 of the cookie's days left: restarted up to the deadline")
+        clock.advance(by: .seconds(235 * day))
+        let second = try await harness.request(cookie: cookie) { _ = try await $0.entries() }
+        #expect(second.headers.setCookies.count == 1, "the cookie sent on day 365 dies on day 765: sent again on day 600")
+    }
+
     @Test("near the absolute timeout a restart reaches only the deadline, and reads past it restart nothing", arguments: EngineDriver.allCases)
     func theAbsoluteTimeoutBoundsTheRestart(driver: EngineDriver) async throws {
         let (harness, store, clock) = try makeMemoryHarness(driver: driver, configuration: Self.configuration(absoluteTimeout: 150))

@@ -164,7 +164,9 @@ struct SessionCommit {
                 return finish()
             }
         }
-        switch contents.status {
+        // A change that brought a renewal with it (a lifecycle chosen) moves the key as a renew does.
+        let status = contents.status == .changed && contents.renewal != nil ? .renewed : contents.status
+        switch status {
         case .purged:
             return awaitPurge(key)
         case .renewed:
@@ -184,8 +186,9 @@ struct SessionCommit {
             stage = .awaitingUpdate(key: key, ttl: ttl)
             return .update(key, to: state, changes: contents.changes, ttl: ttl)
         case .unchanged:
-            let ttl = core.expiry.ttl(for: state, now: now)
-            if core.expiry.restartsTTL(expiringAt: resolution.expiresAt, ttl: ttl, persistent: isPersistent, now: now) {
+            let lifecycle = core.expiry.lifecycle(of: state)
+            let ttl = core.expiry.ttl(for: state, lifecycle: lifecycle, now: now)
+            if core.expiry.restartsTTL(expiringAt: resolution.expiresAt, ttl: ttl, lifecycle: lifecycle, now: now) {
                 stage = .awaitingUpdate(key: key, ttl: ttl)
                 return .updateTTL(key, ttl: ttl)
             }

@@ -30,20 +30,27 @@ struct SessionExpiry: Sendable {
 
     /// The lifecycle `state` lives by: its own (``HTTPSession/lifecycleEntry``) or the configuration's.
     @inline(__always)
-    func lifecycle(of state: SessionState) -> SessionLifecycle? {
+    func lifecycle(of state: SessionState) -> SessionLifecycle {
         // An empty session holds no entry: no lookup on the path of a request that starts one.
-        guard !state.entries.isEmpty, let entry = state.entries[HTTPSession.lifecycleEntry] else { return nil }
-        return SessionLifecycle(entry: entry)
+        guard !state.entries.isEmpty, let entry = state.entries[HTTPSession.lifecycleEntry], let own = SessionLifecycle(entry: entry) else {
+            return SessionLifecycle(isPersistent: cookieIsPersistent, ttl: ttl)
+        }
+        return own
     }
 
     /// Whether `state`'s cookie outlives the browser.
     func cookieIsPersistent(for state: SessionState) -> Bool {
-        lifecycle(of: state)?.isPersistent ?? cookieIsPersistent
+        lifecycle(of: state).isPersistent
     }
 
     /// The TTL for `state` at `now`: its lifecycle's, cut short by the absolute timeout when one is set.
     func ttl(for state: SessionState, now: Date) -> Duration {
-        let ttl = lifecycle(of: state)?.ttl ?? ttl
+        ttl(for: state, lifecycle: lifecycle(of: state), now: now)
+    }
+
+    /// ``ttl(for:now:)`` for `state`, whose lifecycle is known.
+    func ttl(for state: SessionState, lifecycle: SessionLifecycle, now: Date) -> Duration {
+        let ttl = lifecycle.ttl
         guard let absoluteTimeout else { return ttl }
         // In seconds, as doubles: the creation time comes from the store and may be anything, and a
         // `Duration` made from an absurd one would trap. The configuration caps both bounds at ten years.
@@ -53,13 +60,14 @@ struct SessionExpiry: Sendable {
     }
 
     /// Whether a request that read the session and changed nothing restarts its TTL: never, always, or when
-    /// the store says less than the policy's fraction of `ttl` (what a restart would give it now) is left.
-    /// A store that cannot say (`expiresAt` is `nil`) gets it restarted.
+    /// the store says less than the policy's fraction of `ttl` (what a restart would give it now, cut by the
+    /// absolute timeout) is left. A store that cannot say (`expiresAt` is `nil`) gets it restarted.
     ///
     /// A persistent cookie lives at most 400 days from its last `Set-Cookie`, sent with the last restart:
-    /// with a longer TTL the fraction is of what the cookie has left, so that a reader's cookie is sent
-    /// again before the browser drops it.
-    func restartsTTL(expiringAt expiresAt: Date?, ttl: Duration, persistent: Bool, now: Date) -> Bool {
+    /// when the session's full TTL (the lifecycle's) is longer, the fraction is of what the cookie has left,
+    /// counted from the earliest that last restart can have been, so that a reader's cookie is sent again
+    /// before the browser drops it.
+    func restartsTTL(expiringAt expiresAt: Date?, ttl: Duration, lifecycle: SessionLifecycle, now: Date) -> Bool {
         switch extensionPolicy {
         case .onStateChanges:
             return false
@@ -67,15 +75,14 @@ struct SessionExpiry: Sendable {
             return true
         case .whenRemainingBelow(let fraction):
             guard let expiresAt else { return true }
-            var remaining = expiresAt.timeIntervalSince(now)
-            var window = ttl.inSeconds
+            let remaining = expiresAt.timeIntervalSince(now)
             let cookieAge = SessionConfiguration.maximumCookieAge.inSeconds
-            if persistent, window > cookieAge {
-                // The last restart was `ttl` before the expiry; the cookie it sent dies `cookieAge` after it.
-                remaining -= window - cookieAge
-                window = cookieAge
+            if lifecycle.isPersistent, lifecycle.ttl.inSeconds > cookieAge {
+                // The last restart was at least the lifecycle's TTL before the expiry; its cookie dies `cookieAge` after it.
+                let cookieRemaining = remaining - (lifecycle.ttl.inSeconds - cookieAge)
+                if cookieRemaining < fraction * cookieAge { return true }
             }
-            return remaining < fraction * window
+            return remaining < fraction * ttl.inSeconds
         }
     }
 

@@ -14,7 +14,8 @@ extension HTTPSession {
     /// write it back or re-send its cookie; the same choice again changes nothing. A login over another
     /// user's session clears the session, so call this after ``logIn(userID:userType:carryingOver:)``. A
     /// ``clear()`` drops the choice in the store, while the browser keeps the cookie it has until the
-    /// session sends another.
+    /// session sends another. Call it when the choice changes (at login, on a settings page), not on every
+    /// request: each change moves the session to a new key.
     ///
     /// ```swift
     /// try await context.httpSession.logIn(userID: user.id, as: User.self)
@@ -45,16 +46,23 @@ extension LoadedHTTPSession {
         }
         session.withLoadedContents { contents in
             guard contents.status != .purged else { return }
+            let name = HTTPSession.lifecycleEntry
             let entry = lifecycle?.entry
-            guard contents.resolution.state[HTTPSession.lifecycleEntry] != entry else { return }
+            // The same choice as the one loaded changes nothing; after a clear, what was loaded is not known.
+            let changes = contents.changes
+            let touched = changes.cleared || changes.setKeys.contains(name) || changes.removedKeys.contains(name)
+            guard touched || contents.resolution.state[name] != entry else { return }
             if let entry {
-                contents.set(HTTPSession.lifecycleEntry, entry)
+                contents.set(name, entry)
             } else {
-                _ = contents.remove(HTTPSession.lifecycleEntry)
+                // Recorded even when absent from this request's view: the store may still hold one.
+                contents.resolution.state.entries[name] = nil
+                contents.changes.recordRemoval(name)
+                contents.markChanged()
             }
             // Another request still holding the old key read the old choice: a new key keeps it from writing
-            // that choice's TTL back or re-sending that choice's cookie.
-            if contents.status != .renewed { contents.status = .renewed }
+            // that choice's TTL back or re-sending that choice's cookie. The status stays `.changed`, so that
+            // a handler that fails after this call ends nothing (see `HTTPSession.Contents.renewal`).
             if contents.renewal == nil { contents.renewal = .keyRotation }
         }
     }

@@ -29,7 +29,8 @@ public final class HTTPSession: Sendable {
         var resolution: SessionResolution
         var changes = SessionChangeSet()
         var status = SessionStatus.unchanged
-        /// Why the session renews, once it does.
+        /// Why the session renews, once it does. Set while the status is still `.changed`, it is a lifecycle
+        /// change (`setLifecycle`): the commit renews for it, a failed handler does not.
         var renewal: SessionRenewal?
         /// The login the request asked for, which the login table applies when the request ends.
         var login: PendingLogin?
